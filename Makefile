@@ -1,0 +1,69 @@
+# mlkit course — build and test tooling.  POSIX sh only (works with dash).
+#   make lab     install into .venv (once) and open the course in JupyterLab
+#   make test    install into .venv (once) and run every test
+#   make bench   run every benchmarks/*.py with the venv's Python
+#   make clean   remove .venv and build/test caches (never nbgrader's folders)
+
+SHELL := /bin/sh
+
+# Python used to create the venv: python3.11 if present, else python3.
+PYTHON ?= $(shell command -v python3.11 >/dev/null 2>&1 && echo python3.11 || echo python3)
+VENV ?= .venv
+VENV_BIN := $(VENV)/bin
+VENV_PYTHON := $(VENV_BIN)/python
+# Reinstalled whenever pyproject.toml changes (the stamp lives inside the venv).
+STAMP := $(VENV)/.mlkit-installed
+# nbgrader runs `alembic` and `jupyter` by name: the venv's bin/ must be on PATH.
+WITH_VENV := PATH="$(abspath $(VENV_BIN)):$$PATH"
+
+PYTEST_ARGS ?=
+LAB_ARGS ?=
+
+.PHONY: help venv lab test bench clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab     install (once) and open the course in JupyterLab"
+	@echo "make test    install (once) and run every test"
+	@echo "make bench   run the benchmarks"
+	@echo "make clean   remove $(VENV) and caches"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@if [ ! -x "$(VENV_PYTHON)" ]; then \
+	    command -v "$(PYTHON)" >/dev/null 2>&1 || { \
+	        echo "error: '$(PYTHON)' not found; install Python 3.11+ or run: make PYTHON=/path/to/python3.11 ..." >&2; exit 1; }; \
+	    "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	        echo "error: mlkit needs Python >= 3.11, '$(PYTHON)' is $$("$(PYTHON)" -V 2>&1); run: make PYTHON=/path/to/python3.11 ..." >&2; exit 1; }; \
+	    echo "==> creating $(VENV) with $$("$(PYTHON)" -V 2>&1)"; \
+	    "$(PYTHON)" -m venv "$(VENV)"; \
+	fi
+	@echo "==> installing mlkit and its course/test tools into $(VENV) (a few minutes the first time)"
+	@"$(VENV_PYTHON)" -m pip install --quiet --upgrade pip
+	@# setuptools prints a boxed note on every editable install: silence just that one.
+	@PYTHONWARNINGS="ignore:Editable installation" "$(VENV_PYTHON)" -m pip install --quiet -e '.[dev]'
+	@touch "$@"
+	@echo "==> $(VENV) is ready"
+
+lab: venv
+	@echo "==> opening JupyterLab on course/ (Ctrl-C twice to stop)"
+	@$(WITH_VENV) "$(VENV_BIN)/jupyter" lab --ServerApp.root_dir=course \
+	    $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
+
+test: venv
+	@$(WITH_VENV) "$(VENV_PYTHON)" -m pytest -q $(PYTEST_ARGS)
+
+bench: venv
+	@failed=""; found=""; \
+	for f in benchmarks/*.py; do \
+	    [ -e "$$f" ] || continue; found=1; \
+	    echo "==> $$f"; \
+	    $(WITH_VENV) "$(VENV_PYTHON)" "$$f" || failed="$$failed $$f"; \
+	done; \
+	[ -n "$$found" ] || echo "no benchmarks/*.py yet"; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi
+
+clean:
+	rm -rf "$(VENV)" build dist *.egg-info .pytest_cache .hypothesis
+	find . -path "./$(VENV)" -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -prune -exec rm -rf {} +

@@ -1,0 +1,83 @@
+"""`mlkit.activations`: the element-wise functions a layer applies last.
+
+    >>> from mlkit import activations, ops
+    >>> relu = activations.get("relu")
+    >>> relu(ops.convert_to_tensor([-1.0, 3.0])).numpy().tolist()
+    [0.0, 3.0]
+    >>> activations.serialize(relu)
+    'relu'
+
+`get(None)` is `linear` (the identity), so `Dense(4)` has no activation.
+"""
+
+from mlkit.activations.activations import (
+    elu,
+    exponential,
+    gelu,
+    hard_sigmoid,
+    leaky_relu,
+    linear,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    swish,
+    tanh,
+)
+
+ALL = {
+    fn.__name__: fn
+    for fn in (
+        elu, exponential, gelu, hard_sigmoid, leaky_relu, linear, log_softmax, mish, relu,
+        relu6, selu, sigmoid, silu, softmax, softplus, softsign, tanh,
+    )
+}
+ALL["swish"] = swish
+
+
+def get(identifier):
+    """An activation function from None, a name ('relu') or a callable."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        if identifier not in ALL:
+            raise ValueError(
+                f"Unknown activation {identifier!r}. Use one of: {', '.join(sorted(ALL))}; "
+                "or pass a function that maps a tensor to a tensor."
+            )
+        return ALL[identifier]
+    if isinstance(identifier, dict):
+        from mlkit.saving import deserialize_keras_object
+
+        return deserialize_keras_object(identifier, printable_module_name="activation")
+    if callable(identifier):
+        return identifier
+    raise ValueError(
+        f"Could not interpret activation {identifier!r} of type {type(identifier).__name__}; "
+        "pass a name such as 'relu' or a callable."
+    )
+
+
+def serialize(activation):
+    """The name of a built-in activation, or the config of an activation object."""
+    name = getattr(activation, "__name__", None)
+    if name in ALL and ALL[name] is activation:
+        return name
+    from mlkit.saving import serialize_keras_object
+
+    return serialize_keras_object(activation)
+
+
+def deserialize(config, custom_objects=None):
+    if isinstance(config, str):
+        found = (custom_objects or {}).get(config)
+        return found if found is not None else get(config)
+    from mlkit.saving import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects=custom_objects, printable_module_name="activation")

@@ -1,0 +1,76 @@
+"""The constraint classes: each maps a weight to its projected value."""
+
+from mlkit import backend, ops
+
+
+class Constraint:
+    """Base class: subclass it and implement `__call__(w)` returning the new w."""
+
+    def __call__(self, w):
+        return w
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _norms(w, axis):
+    return ops.sqrt(ops.sum(ops.square(w), axis=axis, keepdims=True))
+
+
+class MaxNorm(Constraint):
+    """Rescale any slice along `axis` whose L2 norm exceeds `max_value`.
+
+    For a Dense kernel (inputs, units), axis=0 constrains each unit's
+    incoming weight vector.
+    """
+
+    def __init__(self, max_value=2, axis=0):
+        self.max_value, self.axis = max_value, axis
+
+    def __call__(self, w):
+        norms = _norms(w, self.axis)
+        desired = ops.clip(norms, 0, self.max_value)
+        return w * (desired / (backend.epsilon() + norms))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}
+
+
+class NonNeg(Constraint):
+    """Set negative weights to zero."""
+
+    def __call__(self, w):
+        w = ops.convert_to_tensor(w)
+        return w * ops.cast(ops.greater_equal(w, 0.0), w.dtype)
+
+
+class UnitNorm(Constraint):
+    """Scale every slice along `axis` to L2 norm 1."""
+
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def __call__(self, w):
+        return w / (backend.epsilon() + _norms(w, self.axis))
+
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+class MinMaxNorm(Constraint):
+    """Keep slice norms in [min_value, max_value]; `rate` < 1 moves only part way."""
+
+    def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
+
+    def __call__(self, w):
+        norms = _norms(w, self.axis)
+        desired = self.rate * ops.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
+        return w * (desired / (backend.epsilon() + norms))
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}

@@ -1,0 +1,135 @@
+"""`mlkit.ops`: Keras-3-named tensor operations over NumPy, with gradients.
+
+    >>> from mlkit import ops
+    >>> x = ops.convert_to_tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> ops.matmul(x, ops.ones((2, 1))).numpy().ravel().tolist()
+    [3.0, 7.0]
+
+The modules, one concept each: `tensor` (the Tensor type), `autodiff`
+(recording and the backward pass), `core` (conversion, dtypes, creation),
+`math` (element-wise ops and reductions), `linalg` (products), `array`
+(reshaping, slicing, gathering) and `nn` (activations, softmax).
+"""
+
+from mlkit.ops.array import (
+    broadcast_to,
+    concat,
+    concatenate,
+    expand_dims,
+    flatten,
+    gather,
+    get_item,
+    moveaxis,
+    pad,
+    ravel,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    take,
+    take_along_axis,
+    tile,
+    transpose,
+    unstack,
+)
+from mlkit.ops.autodiff import GradientTape, custom_gradient, no_recording, stop_gradient
+from mlkit.ops.core import (
+    arange,
+    cast,
+    convert_to_numpy,
+    convert_to_tensor,
+    dtype,
+    eye,
+    full,
+    full_like,
+    identity,
+    is_tensor,
+    linspace,
+    ones,
+    ones_like,
+    shape,
+    standardize_dtype,
+    zeros,
+    zeros_like,
+)
+from mlkit.ops.linalg import dot, einsum, matmul, outer, tensordot
+from mlkit.ops.math import (
+    abs,
+    absolute,
+    add,
+    add_n,
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    clip,
+    count_nonzero,
+    cumsum,
+    divide,
+    equal,
+    exp,
+    floor,
+    greater,
+    greater_equal,
+    isfinite,
+    isnan,
+    less,
+    less_equal,
+    log,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    logsumexp,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    multiply,
+    negative,
+    norm,
+    not_equal,
+    one_hot,
+    power,
+    prod,
+    reciprocal,
+    round,
+    sign,
+    sqrt,
+    square,
+    std,
+    subtract,
+    sum,
+    true_divide,
+    var,
+    where,
+)
+from mlkit.ops.nn import (
+    elu,
+    erf,
+    gelu,
+    hard_sigmoid,
+    leaky_relu,
+    log_softmax,
+    mish,
+    relu,
+    relu6,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    swish,
+    tanh,
+)
+from mlkit.ops.tensor import Tensor
+
+from mlkit.ops import array as _array_module, linalg as _linalg_module, math as _math_module, tensor as _tensor_module
+
+_tensor_module._array, _tensor_module._linalg, _tensor_module._math = _array_module, _linalg_module, _math_module

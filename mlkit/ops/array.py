@@ -1,0 +1,240 @@
+"""Ops that move values around without changing them: reshape, transpose,
+concatenate, slicing, gather, pad. Their gradients move the gradient back.
+
+    >>> from mlkit import ops
+    >>> x = ops.reshape(ops.arange(6), (2, 3))
+    >>> ops.transpose(x).shape
+    (3, 2)
+"""
+
+import numpy as np
+
+from mlkit.ops.autodiff import needs_grad, record
+from mlkit.ops.core import data_of
+from mlkit.ops.tensor import Tensor
+
+
+def _unary(x, value, backward):
+    if needs_grad(x):
+        return record(value, (x,), backward)
+    return Tensor(value)
+
+
+def reshape(x, newshape):
+    a = np.asarray(data_of(x))
+    newshape = tuple(-1 if n is None else int(n) for n in np.atleast_1d(newshape)) if np.ndim(newshape) else int(newshape)
+    try:
+        out = a.reshape(newshape)
+    except ValueError:
+        raise ValueError(
+            f"ops.reshape: cannot reshape a tensor of shape {a.shape} ({a.size} values) "
+            f"into shape {newshape}; the new shape must hold the same number of values."
+        ) from None
+    return _unary(x, out, lambda g: (g.reshape(a.shape),))
+
+
+def transpose(x, axes=None):
+    a = np.asarray(data_of(x))
+    out = np.transpose(a, axes)
+    inverse = None if axes is None else np.argsort([ax % a.ndim for ax in axes])
+    return _unary(x, out, lambda g: (np.transpose(g, inverse),))
+
+
+def moveaxis(x, source, destination):
+    a = np.asarray(data_of(x))
+    out = np.moveaxis(a, source, destination)
+    return _unary(x, out, lambda g: (np.moveaxis(g, destination, source),))
+
+
+def swapaxes(x, axis1, axis2):
+    a = np.asarray(data_of(x))
+    return _unary(x, np.swapaxes(a, axis1, axis2), lambda g: (np.swapaxes(g, axis1, axis2),))
+
+
+def expand_dims(x, axis):
+    a = np.asarray(data_of(x))
+    return _unary(x, np.expand_dims(a, axis), lambda g: (g.reshape(a.shape),))
+
+
+def squeeze(x, axis=None):
+    a = np.asarray(data_of(x))
+    return _unary(x, np.squeeze(a, axis=axis), lambda g: (g.reshape(a.shape),))
+
+
+def flatten(x):
+    return reshape(x, (-1,))
+
+
+ravel = flatten
+
+
+def broadcast_to(x, shape):
+    from mlkit.ops.autodiff import unbroadcast
+
+    a = np.asarray(data_of(x))
+    return _unary(x, np.broadcast_to(a, tuple(shape)), lambda g: (unbroadcast(g, a.shape),))
+
+
+def tile(x, repeats):
+    a = np.asarray(data_of(x))
+    out = np.tile(a, repeats)
+    reps = (1,) * (out.ndim - len(np.atleast_1d(repeats))) + tuple(np.atleast_1d(repeats))
+    base = (1,) * (out.ndim - a.ndim) + a.shape
+
+    def backward(g):
+        # Split every axis into (repeat, original) and sum over the repeats.
+        split = [n for pair in zip(reps, base) for n in pair]
+        summed = g.reshape(split).sum(axis=tuple(range(0, 2 * out.ndim, 2)))
+        return (summed.reshape(a.shape),)
+
+    return _unary(x, out, backward)
+
+
+def repeat(x, repeats, axis=None):
+    a = np.asarray(data_of(x))
+    out = np.repeat(a, repeats, axis=axis)
+    if not isinstance(repeats, (int, np.integer)):
+        return Tensor(out) if not needs_grad(x) else _repeat_uneven(x, a, out, repeats, axis)
+
+    def backward(g):
+        if axis is None:
+            return (g.reshape(a.size, repeats).sum(axis=1).reshape(a.shape),)
+        ax = axis % a.ndim
+        shape = a.shape[:ax] + (a.shape[ax], repeats) + a.shape[ax + 1 :]
+        return (g.reshape(shape).sum(axis=ax + 1),)
+
+    return _unary(x, out, backward)
+
+
+def _repeat_uneven(x, a, out, repeats, axis):
+    index = np.repeat(np.arange(a.size if axis is None else a.shape[axis]), repeats)
+
+    def backward(g):
+        if axis is None:
+            grad = np.zeros(a.size, dtype=g.dtype)
+            np.add.at(grad, index, g)
+            return (grad.reshape(a.shape),)
+        grad = np.zeros_like(a, dtype=g.dtype)
+        moved = np.moveaxis(grad, axis, 0)
+        np.add.at(moved, index, np.moveaxis(g, axis, 0))
+        return (grad,)
+
+    return record(out, (x,), backward)
+
+
+def concatenate(xs, axis=0):
+    values = [np.asarray(data_of(x)) for x in xs]
+    out = np.concatenate(values, axis=axis)
+    if not any(needs_grad(x) for x in xs):
+        return Tensor(out)
+    bounds = np.cumsum([v.shape[axis] for v in values])[:-1]
+    return record(out, tuple(xs), lambda g: tuple(np.split(g, bounds, axis=axis)))
+
+
+concat = concatenate
+
+
+def stack(xs, axis=0):
+    values = [np.asarray(data_of(x)) for x in xs]
+    out = np.stack(values, axis=axis)
+    if not any(needs_grad(x) for x in xs):
+        return Tensor(out)
+    count = len(values)
+    return record(
+        out, tuple(xs), lambda g: tuple(np.squeeze(part, axis) for part in np.split(g, count, axis=axis))
+    )
+
+
+def split(x, indices_or_sections, axis=0):
+    """Split along `axis` into equal sections, or at the given indices."""
+    a = np.asarray(data_of(x))
+    pieces = np.split(a, indices_or_sections, axis=axis)
+    starts = np.cumsum([0] + [p.shape[axis] for p in pieces[:-1]])
+    results = []
+    for start, piece in zip(starts, pieces):
+        index = [slice(None)] * a.ndim
+        index[axis] = slice(int(start), int(start) + piece.shape[axis])
+        results.append(get_item(x, tuple(index)))
+    return results
+
+
+def unstack(x, num=None, axis=0):
+    a = np.asarray(data_of(x))
+    return [squeeze(part, axis) for part in split(x, a.shape[axis], axis=axis)]
+
+
+def _is_basic_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+
+
+def get_item(x, index):
+    """`x[index]`: slicing, integer indexing and NumPy-style fancy indexing."""
+    a = np.asarray(data_of(x))
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, tuple):
+        index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    out = a[index]
+
+    def backward(g):
+        grad = np.zeros(a.shape, dtype=g.dtype)
+        if _is_basic_index(index):
+            grad[index] = g
+        else:
+            np.add.at(grad, index, g)  # a repeated index collects every gradient
+        return (grad,)
+
+    return _unary(x, out, backward)
+
+
+def take(x, indices, axis=None):
+    """Gather entries of `x` at `indices` along `axis` (an embedding lookup)."""
+    a = np.asarray(data_of(x))
+    idx = np.asarray(data_of(indices)).astype(np.int64)
+    out = np.take(a, idx, axis=axis)
+
+    def backward(g):
+        grad = np.zeros(a.shape, dtype=g.dtype)
+        if axis is None:
+            np.add.at(grad.reshape(-1), idx, g)
+        else:
+            ax = axis % a.ndim
+            moved = np.moveaxis(grad, ax, 0)
+            np.add.at(moved, idx, np.moveaxis(g, list(range(ax, ax + idx.ndim)), list(range(idx.ndim))))
+        return (grad,)
+
+    return _unary(x, out, backward)
+
+
+gather = take
+
+
+def take_along_axis(x, indices, axis=None):
+    a = np.asarray(data_of(x))
+    idx = np.asarray(data_of(indices)).astype(np.int64)
+    out = np.take_along_axis(a, idx, axis=axis)
+
+    def backward(g):
+        grad = np.zeros(a.shape, dtype=g.dtype)
+        ax = axis % a.ndim
+        grid = list(np.indices(idx.shape, sparse=True))
+        grid[ax] = idx
+        np.add.at(grad, tuple(grid), g)
+        return (grad,)
+
+    return _unary(x, out, backward)
+
+
+def pad(x, pad_width, mode="constant", constant_values=None):
+    a = np.asarray(data_of(x))
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (a.ndim, 2)) if np.ndim(pad_width) else [(pad_width, pad_width)] * a.ndim
+    widths = [tuple(int(v) for v in w) for w in widths]
+    if mode == "constant":
+        out = np.pad(a, widths, mode="constant", constant_values=constant_values or 0)
+    else:
+        out = np.pad(a, widths, mode=mode)
+        if needs_grad(x):
+            raise NotImplementedError(f"ops.pad: gradients are available for mode='constant' only, got {mode!r}.")
+    index = tuple(slice(before, before + n) for (before, _), n in zip(widths, a.shape))
+    return _unary(x, out, lambda g: (g[index],))

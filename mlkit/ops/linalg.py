@@ -1,0 +1,129 @@
+"""Products of tensors: matmul, dot, tensordot and einsum, with gradients.
+
+The gradient of `y = a @ b` is `grad_a = g @ b.T` and `grad_b = a.T @ g`;
+everything else here is bookkeeping for 1-d operands and batch axes.
+
+    >>> from mlkit import ops
+    >>> ops.matmul(ops.ones((2, 3)), ops.ones((3, 4))).shape
+    (2, 4)
+"""
+
+import numpy as np
+
+from mlkit.ops.autodiff import needs_grad, record, unbroadcast
+from mlkit.ops.core import data_of
+from mlkit.ops.tensor import Tensor
+
+
+def _matmul_backward(a, b):
+    def backward(g):
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        grad_a = np.matmul(g, np.swapaxes(b2, -1, -2))
+        if b2.ndim == 2 and a2.ndim > 2:
+            # A dense layer on a sequence: fold the batch axes into one matmul.
+            grad_b = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+        else:
+            grad_b = np.matmul(np.swapaxes(a2, -1, -2), g)
+        grad_a = unbroadcast(grad_a, a2.shape).reshape(a.shape)
+        grad_b = unbroadcast(grad_b, b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+    return backward
+
+
+def matmul(x1, x2):
+    """Matrix product with NumPy's rules (batch axes broadcast)."""
+    a, b = np.asarray(data_of(x1)), np.asarray(data_of(x2))
+    out = np.matmul(a, b)
+    if needs_grad(x1) or needs_grad(x2):
+        return record(out, (x1, x2), _matmul_backward(a, b))
+    return Tensor(out)
+
+
+def _letters(count, start=0):
+    return "".join(chr(ord("a") + start + i) for i in range(count))
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation over one or two operands (explicit '->' form)."""
+    values = [np.asarray(data_of(x)) for x in operands]
+    out = np.einsum(subscripts, *values)
+    if not any(needs_grad(x) for x in operands):
+        return Tensor(out)
+    if "->" not in subscripts or "..." in subscripts or len(operands) > 2:
+        raise NotImplementedError(
+            f"ops.einsum: gradients need the explicit 'ab,bc->ac' form with one or two "
+            f"operands and no '...', got {subscripts!r}."
+        )
+    inputs, output = subscripts.replace(" ", "").split("->")
+    input_subs = inputs.split(",")
+
+    if any(len(set(sub)) != len(sub) for sub in input_subs):
+        raise NotImplementedError(
+            f"ops.einsum: gradients of repeated letters within one operand (diagonals) "
+            f"are not supported, got {subscripts!r}."
+        )
+
+    def grad_for(index, g):
+        target = input_subs[index]
+        others = [s for i, s in enumerate(input_subs) if i != index]
+        available = set(output).union(*others)
+        # Letters found only in this operand were summed away: the gradient is
+        # the same all along them, so compute it without them and broadcast.
+        kept = "".join(ch for ch in target if ch in available)
+        spec = ",".join([output] + others) + "->" + kept
+        partial = np.einsum(spec, g, *[v for i, v in enumerate(values) if i != index])
+        shape = values[index].shape
+        view_shape = [n if ch in kept else 1 for ch, n in zip(target, shape)]
+        return np.broadcast_to(partial.reshape(view_shape), shape)
+
+    def backward(g):
+        return tuple(grad_for(i, g) for i in range(len(operands)))
+
+    return record(out, operands, backward)
+
+
+def tensordot(x1, x2, axes=2):
+    """Sum products over the given axes of x1 and x2 (NumPy's tensordot)."""
+    a, b = np.asarray(data_of(x1)), np.asarray(data_of(x2))
+    if isinstance(axes, int):
+        axes_a = list(range(a.ndim - axes, a.ndim))
+        axes_b = list(range(axes))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if isinstance(axes_a, int) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, int) else list(axes_b)
+    axes_a = [i % a.ndim for i in axes_a]
+    axes_b = [i % b.ndim for i in axes_b]
+    letters_a = list(_letters(a.ndim))
+    letters_b = list(_letters(b.ndim, start=a.ndim))
+    for i, j in zip(axes_a, axes_b):
+        letters_b[j] = letters_a[i]
+    free = [ch for i, ch in enumerate(letters_a) if i not in axes_a]
+    free += [ch for j, ch in enumerate(letters_b) if j not in axes_b]
+    spec = "".join(letters_a) + "," + "".join(letters_b) + "->" + "".join(free)
+    return einsum(spec, x1, x2)
+
+
+def dot(x1, x2):
+    """NumPy's dot: matmul for vectors and matrices, else a tensordot."""
+    b_ndim = np.ndim(data_of(x2))
+    a_ndim = np.ndim(data_of(x1))
+    if a_ndim == 0 or b_ndim == 0:
+        from mlkit.ops.math import multiply
+
+        return multiply(x1, x2)
+    if b_ndim <= 2:
+        return matmul(x1, x2)
+    return tensordot(x1, x2, axes=([-1], [-2]))
+
+
+def outer(x1, x2):
+    from mlkit.ops.array import reshape
+
+    return matmul(reshape(x1, (-1, 1)), reshape(x2, (1, -1)))

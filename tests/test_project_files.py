@@ -1,0 +1,430 @@
+"""The project's own files agree with one another.
+
+- environment.yml (conda) and pyproject.toml (pip) install the same packages;
+- .ci/run runs the same test command the README gives;
+- the README gives exactly two set-up commands: `make lab` and `make test`;
+- the Makefile's test target runs pytest with the venv's Python.
+
+Each comparison is a plain function, tested here on the real files and on
+deliberately broken copies, so a check that can no longer fail is noticed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_NAME = "mlkit"
+
+# conda-forge name -> PyPI name, where they differ.  matplotlib-base is
+# conda-forge's matplotlib without a GUI toolkit.
+CONDA_TO_PYPI = {"matplotlib-base": "matplotlib"}
+# Conda entries that are the environment itself, not project dependencies.
+CONDA_ONLY = {"python", "pip"}
+
+SETUP_COMMANDS = ["make lab", "make test"]
+
+
+def normalize(name: str) -> str:
+    """PEP 503 name normalization (case, '-', '_' and '.' are equivalent)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _spec(text: str) -> str:
+    return ",".join(sorted(p.strip() for p in text.replace(" ", "").split(",") if p.strip()))
+
+
+# --------------------------------------------------------------------------
+# pyproject.toml
+
+
+def pyproject_packages(text: str) -> dict[str, str]:
+    """{normalized name: version spec} of the runtime dependencies plus every
+    extra, with self-references like ``mlkit[course,test]`` expanded."""
+    project = tomllib.loads(text)["project"]
+    extras = project.get("optional-dependencies", {})
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+
+    def add(req_text: str) -> None:
+        req = Requirement(req_text)
+        name = normalize(req.name)
+        if name == normalize(project["name"]):
+            for extra in req.extras:
+                if extra not in seen:
+                    seen.add(extra)
+                    for r in extras.get(extra, []):
+                        add(r)
+            return
+        spec = _spec(str(req.specifier))
+        if name in out and out[name] != spec:
+            # Same package listed twice with different bounds: keep both visible.
+            spec = _spec(",".join(filter(None, [out[name], spec])))
+        out[name] = spec
+
+    for r in project.get("dependencies", []):
+        add(r)
+    for extra in extras:
+        if extra not in seen:
+            seen.add(extra)
+            for r in extras[extra]:
+                add(r)
+    return out
+
+
+def extra_packages(text: str, extra: str) -> set[str]:
+    """Normalized names that ``pip install .[extra]`` brings in (beyond the runtime)."""
+    project = tomllib.loads(text)["project"]
+    extras = project.get("optional-dependencies", {})
+    names: set[str] = set()
+    todo, seen = [extra], set()
+    while todo:
+        e = todo.pop()
+        if e in seen:
+            continue
+        seen.add(e)
+        for r in extras.get(e, []):
+            req = Requirement(r)
+            if normalize(req.name) == normalize(project["name"]):
+                todo.extend(req.extras)
+            else:
+                names.add(normalize(req.name))
+    return names
+
+
+# --------------------------------------------------------------------------
+# environment.yml (a tiny parser: PyYAML may not be installed)
+
+
+def parse_environment(text: str) -> dict:
+    """Return {"name", "channels", "conda": [specs], "pip": [specs]}."""
+    result: dict = {"name": None, "channels": [], "conda": [], "pip": []}
+    section = None
+    pip_indent = None
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].rstrip() if not raw.lstrip().startswith("#") else ""
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        stripped = line.strip()
+        if indent == 0:
+            pip_indent = None
+            key, _, value = stripped.partition(":")
+            section = key.strip()
+            if section == "name":
+                result["name"] = value.strip().strip("'\"")
+            continue
+        if not stripped.startswith("- "):
+            raise ValueError(f"environment.yml: cannot parse line {raw!r}")
+        item = stripped[2:].strip().strip("'\"")
+        if section == "channels":
+            result["channels"].append(item)
+        elif section == "dependencies":
+            if pip_indent is not None and indent > pip_indent:
+                result["pip"].append(item)
+            elif item.rstrip() == "pip:":
+                pip_indent = indent
+            else:
+                pip_indent = None
+                result["conda"].append(item)
+    return result
+
+
+def conda_spec(item: str) -> tuple[str, str]:
+    """'conda-forge::numpy >=2.0' -> ('numpy', '>=2.0')."""
+    item = item.split("::", 1)[-1].strip()
+    m = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", item)
+    if not m:
+        raise ValueError(f"environment.yml: cannot parse dependency {item!r}")
+    return m.group(1), _spec(m.group(2))
+
+
+def environment_packages(text: str) -> dict[str, str]:
+    """{normalized PyPI name: version spec} of the environment's project packages."""
+    env = parse_environment(text)
+    out: dict[str, str] = {}
+    for item in env["conda"]:
+        name, spec = conda_spec(item)
+        name = normalize(name)
+        if name in CONDA_ONLY:
+            continue
+        out[normalize(CONDA_TO_PYPI.get(name, name))] = spec
+    for item in env["pip"]:
+        if item.startswith("-") or item.startswith(".") or "/" in item:
+            continue  # -e ., local paths, pip options
+        req = Requirement(item)
+        out[normalize(req.name)] = _spec(str(req.specifier))
+    return out
+
+
+# --------------------------------------------------------------------------
+# the comparison
+
+
+def dependency_mismatches(pyproject_text: str, environment_text: str) -> list[str]:
+    """Every way environment.yml and pyproject.toml disagree, in words."""
+    problems = []
+    pip = pyproject_packages(pyproject_text)
+    conda = environment_packages(environment_text)
+    for name in sorted(pip.keys() - conda.keys()):
+        problems.append(f"{name} is in pyproject.toml but not in environment.yml")
+    for name in sorted(conda.keys() - pip.keys()):
+        problems.append(f"{name} is in environment.yml but not in pyproject.toml")
+    for name in sorted(pip.keys() & conda.keys()):
+        if pip[name] != conda[name]:
+            problems.append(
+                f"{name}: version bounds differ: pyproject.toml {pip[name] or '(none)'!r}, "
+                f"environment.yml {conda[name] or '(none)'!r}"
+            )
+    # dev must bring in every other extra, since `make` installs .[dev].
+    project = tomllib.loads(pyproject_text)["project"]
+    extras = project.get("optional-dependencies", {})
+    if "dev" not in extras:
+        problems.append("pyproject.toml has no 'dev' extra")
+    else:
+        dev = extra_packages(pyproject_text, "dev")
+        for extra in extras:
+            for name in sorted(extra_packages(pyproject_text, extra) - dev):
+                problems.append(f"{name} is in extra {extra!r} but not in 'dev'")
+    # conda's python must satisfy requires-python.
+    env = parse_environment(environment_text)
+    pythons = [conda_spec(i)[1] for i in env["conda"] if normalize(conda_spec(i)[0]) == "python"]
+    requires = SpecifierSet(project.get("requires-python", ""))
+    if not pythons:
+        problems.append("environment.yml does not pin python")
+    for p in pythons:
+        version = p.lstrip("=")
+        if not re.fullmatch(r"\d+(\.\d+)*\*?", version) or version.rstrip("*") not in requires:
+            problems.append(f"environment.yml python {p!r} does not satisfy requires-python {requires}")
+    return problems
+
+
+def test_environment_matches_pyproject():
+    problems = dependency_mismatches(
+        (ROOT / "pyproject.toml").read_text(), (ROOT / "environment.yml").read_text()
+    )
+    assert not problems, "\n".join(problems)
+
+
+def test_environment_basics():
+    env = parse_environment((ROOT / "environment.yml").read_text())
+    assert env["name"] == "mlkit-course"
+    assert env["channels"] == ["conda-forge"]
+    assert env["pip"] and env["pip"][-1] == "-e .", "the pip: section must end with '-e .'"
+
+
+def test_pyproject_basics():
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = data["project"]
+    assert project["name"] == PROJECT_NAME
+    assert [normalize(Requirement(r).name) for r in project["dependencies"]] == ["numpy"]
+    assert "3.11" in SpecifierSet(project["requires-python"])
+    assert "3.10" not in SpecifierSet(project["requires-python"])
+    assert data["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
+    norecurse = data["tool"]["pytest"]["ini_options"]["norecursedirs"]
+    for d in ("submitted", "autograded", "feedback", ".venv"):
+        assert d in norecurse
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    for name in ("pyproject.toml", "environment.yml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def _mismatches(folder: Path) -> list[str]:
+    return dependency_mismatches(
+        (folder / "pyproject.toml").read_text(), (folder / "environment.yml").read_text()
+    )
+
+
+def test_comparison_catches_package_added_to_pyproject_only(project_copy):
+    path = project_copy / "pyproject.toml"
+    text = path.read_text()
+    new = re.sub(r'(\ntest = \[)', r'\1\n    "Scipy_Extra>=1.0",', text, count=1)
+    assert new != text
+    path.write_text(new)
+    problems = _mismatches(project_copy)
+    assert any("scipy-extra is in pyproject.toml but not in environment.yml" in p for p in problems), problems
+
+
+def test_comparison_catches_package_added_to_environment_only(project_copy):
+    path = project_copy / "environment.yml"
+    text = path.read_text()
+    new = text.replace("  - pip:\n", "  - conda-forge::pandas\n  - pip:\n", 1)
+    assert new != text
+    path.write_text(new)
+    problems = _mismatches(project_copy)
+    assert problems == ["pandas is in environment.yml but not in pyproject.toml"], problems
+
+
+def test_comparison_catches_pip_section_package(project_copy):
+    path = project_copy / "environment.yml"
+    path.write_text(path.read_text().replace("      - -e .", "      - tqdm\n      - -e ."))
+    assert _mismatches(project_copy) == ["tqdm is in environment.yml but not in pyproject.toml"]
+
+
+def test_comparison_catches_package_removed_and_bounds_changed(project_copy):
+    path = project_copy / "environment.yml"
+    text = path.read_text()
+    new = text.replace("  - hypothesis\n", "").replace("numpy>=2.0", "numpy>=1.26")
+    assert new != text
+    path.write_text(new)
+    problems = _mismatches(project_copy)
+    assert "hypothesis is in pyproject.toml but not in environment.yml" in problems
+    assert any(p.startswith("numpy: version bounds differ") for p in problems), problems
+
+
+def test_comparison_catches_extra_missing_from_dev():
+    pyproject = (
+        '[project]\nname = "mlkit"\nrequires-python = ">=3.11"\ndependencies = ["numpy>=2.0"]\n'
+        '[project.optional-dependencies]\ncourse = ["jupyterlab"]\ntest = ["pytest"]\n'
+        'dev = ["mlkit[course]"]\n'
+    )
+    env = "name: x\ndependencies:\n  - python=3.11\n  - numpy>=2.0\n  - jupyterlab\n  - pytest\n"
+    assert dependency_mismatches(pyproject, env) == ["pytest is in extra 'test' but not in 'dev'"]
+    fixed = pyproject.replace('dev = ["mlkit[course]"]', 'dev = ["mlkit[course,test]"]')
+    assert dependency_mismatches(fixed, env) == []
+    assert dependency_mismatches(fixed, env.replace("python=3.11", "python=3.10")) != []
+
+
+def test_names_compare_case_insensitively():
+    pyproject = (
+        '[project]\nname = "mlkit"\nrequires-python = ">=3.11"\ndependencies = ["NumPy>=2.0"]\n'
+        '[project.optional-dependencies]\ndev = ["Jupyter_Lab"]\n'
+    )
+    env = "name: x\ndependencies:\n  - python=3.11\n  - numpy >=2.0\n  - jupyter-lab\n  - matplotlib-base\n"
+    assert dependency_mismatches(pyproject, env) == [
+        "matplotlib is in environment.yml but not in pyproject.toml"
+    ]
+
+
+# --------------------------------------------------------------------------
+# README, .ci/run, Makefile
+
+
+def code_blocks(markdown: str) -> list[tuple[str, str]]:
+    """[(language, body)] of the fenced code blocks."""
+    return re.findall(r"^```([^\n`]*)\n(.*?)^```", markdown, flags=re.M | re.S)
+
+
+def shell_commands(block: str) -> list[str]:
+    out = []
+    for line in block.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(" ".join(line.split()))
+    return out
+
+
+def readme_setup_commands(readme: str) -> list[str]:
+    """The commands of the shell block(s) in the README's 'Set up' section."""
+    m = re.search(r"^##\s+Set[ -]?up\b.*?$(.*?)(?=^##\s|\Z)", readme, flags=re.M | re.S | re.I)
+    if not m:
+        raise AssertionError("README has no '## Set up' section")
+    commands = []
+    for lang, body in code_blocks(m.group(1)):
+        if lang.strip() in ("sh", "bash", "shell", "console", ""):
+            commands += shell_commands(body)
+    return commands
+
+
+def readme_test_command(readme: str) -> str:
+    commands = [c for c in readme_setup_commands(readme) if c.split()[-1] == "test"]
+    assert len(commands) == 1, f"README should give one test command, found {commands}"
+    return commands[0]
+
+
+def ci_commands(script: str) -> list[str]:
+    """The commands .ci/run executes, without the shebang, comments, `set` and `cd`."""
+    out = []
+    for line in shell_commands(script):
+        if line.startswith(("set ", "cd ")):
+            continue
+        out.append(line)
+    return out
+
+
+def test_readme_gives_exactly_the_two_setup_commands():
+    readme = (ROOT / "README.md").read_text()
+    assert readme_setup_commands(readme) == SETUP_COMMANDS
+    # No other code block offers another `make` command as a way in.
+    for lang, body in code_blocks(readme):
+        for cmd in shell_commands(body) if lang.strip() in ("sh", "bash", "shell", "") else []:
+            if cmd.startswith("make"):
+                assert cmd in SETUP_COMMANDS, f"README code block has an extra command {cmd!r}"
+
+
+def test_readme_check_fails_on_a_third_command():
+    readme = (ROOT / "README.md").read_text()
+    broken = readme.replace("make test ", "make test\nmake bench ", 1)
+    assert broken != readme
+    assert readme_setup_commands(broken) != SETUP_COMMANDS
+
+
+def test_ci_runs_the_readme_test_command():
+    script_path = ROOT / ".ci" / "run"
+    script = script_path.read_text()
+    assert script.startswith("#!/usr/bin/env bash") or script.startswith("#!/bin/bash")
+    assert "set -euo pipefail" in script
+    assert os.access(script_path, os.X_OK), ".ci/run must be executable"
+    readme = (ROOT / "README.md").read_text()
+    assert ci_commands(script) == [readme_test_command(readme)]
+
+
+def test_ci_check_fails_when_ci_runs_something_else():
+    readme = (ROOT / "README.md").read_text()
+    script = "#!/usr/bin/env bash\nset -euo pipefail\ncd x\npytest -q\n"
+    assert ci_commands(script) != [readme_test_command(readme)]
+
+
+def makefile_rule(makefile: str, target: str) -> tuple[list[str], list[str]]:
+    """(prerequisites, recipe lines) of `target` in a Makefile."""
+    lines = makefile.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(rf"^{re.escape(target)}\s*:(?!=)(.*)$", line)
+        if m:
+            prereqs = m.group(1).split("#", 1)[0].split()
+            recipe = []
+            for body in lines[i + 1:]:
+                if body.startswith("\t"):
+                    recipe.append(body[1:])
+                elif body.strip() and not body.lstrip().startswith("#"):
+                    break
+            return prereqs, recipe
+    raise AssertionError(f"Makefile has no {target!r} rule")
+
+
+def test_makefile_test_target_uses_the_venv_python():
+    makefile = (ROOT / "Makefile").read_text()
+    prereqs, recipe = makefile_rule(makefile, "test")
+    assert "venv" in prereqs, "make test must install the venv first"
+    assert any("pytest" in line for line in recipe)
+    for target in ("venv", "lab", "bench", "clean"):
+        makefile_rule(makefile, target)
+
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed: checked the Makefile's text only")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    # -n prints without running; -o venv leaves the install step out.
+    out = subprocess.run(
+        [make, "--no-print-directory", "-n", "-o", "venv", "test"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    commands = [line for line in out.splitlines() if "pytest" in line]
+    assert len(commands) == 1, out
+    command = commands[0]
+    assert re.search(r"""["']?\.venv/bin/python["']? -m pytest""", command), command
+    # nbgrader runs `alembic` by name: the venv's bin/ must be on PATH.
+    assert re.search(r"""PATH=["']?[^ ]*/\.venv/bin:""", command), command
