@@ -3,9 +3,20 @@
     >>> from mlkit import layers
     >>> layers.Dense(3).name.startswith("dense")
     True
+
+Each family lives in its own subpackage (core, activations, convolutional,
+pooling, normalization, regularization, reshaping, merging, rnn), as in Keras.
 """
 
+from mlkit.layers.activations import *  # noqa: F401,F403
+from mlkit.layers.convolutional import *  # noqa: F401,F403
 from mlkit.layers.core.dense import Dense
 from mlkit.layers.core.lambda_layer import Lambda
 from mlkit.layers.input_spec import InputSpec
 from mlkit.layers.layer import Layer
+from mlkit.layers.merging import *  # noqa: F401,F403
+from mlkit.layers.normalization import *  # noqa: F401,F403
+from mlkit.layers.pooling import *  # noqa: F401,F403
+from mlkit.layers.regularization import *  # noqa: F401,F403
+from mlkit.layers.reshaping import *  # noqa: F401,F403
+from mlkit.layers.rnn import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""Layers: activations. (Filled in by the standard-layers work.)"""
+
+__all__ = []

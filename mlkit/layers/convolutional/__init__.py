@@ -1,0 +1,3 @@
+"""Layers: convolutional. (Filled in by the standard-layers work.)"""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Layers: merging. (Filled in by the standard-layers work.)"""
+
+__all__ = []

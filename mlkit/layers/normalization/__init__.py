@@ -1,0 +1,3 @@
+"""Layers: normalization. (Filled in by the standard-layers work.)"""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Layers: pooling. (Filled in by the standard-layers work.)"""
+
+__all__ = []

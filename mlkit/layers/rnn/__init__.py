@@ -1,0 +1,3 @@
+"""Layers: rnn. (Filled in by the standard-layers work.)"""
+
+__all__ = []
