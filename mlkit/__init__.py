@@ -7,9 +7,12 @@
     (1, 2)
 
 Modules, bottom up: `ops` (tensors and autodiff), `initializers`,
-`regularizers`, `constraints`, `activations`, `layers`; then models,
-losses, metrics, optimizers, callbacks, saving and datasets.
+`regularizers`, `constraints`, `activations`, `layers`; then `losses`,
+`metrics`, `optimizers`, `models`, `callbacks`, `saving`, `datasets`.
+The heavier ones are imported on first use, so `import mlkit` stays quick.
 """
+
+import importlib
 
 from mlkit import (
     activations,
@@ -24,7 +27,18 @@ from mlkit import (
     saving,
     utils,
 )
+from mlkit.models import Input, InputLayer, KerasTensor, Model, Sequential
 from mlkit.ops.autodiff import GradientTape
 from mlkit.variable import Variable
 
 __version__ = "0.1.0"
+
+_LAZY_MODULES = ("losses", "metrics", "optimizers", "callbacks", "datasets", "models", "grading")
+
+
+def __getattr__(name):
+    if name in _LAZY_MODULES:
+        module = importlib.import_module(f"mlkit.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'mlkit' has no attribute {name!r}")

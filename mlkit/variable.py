@@ -10,16 +10,39 @@ moving averages) change.
     >>> v = mlkit.Variable([1.0, 2.0], name="v")
     >>> v.assign_add([1.0, 1.0]).numpy().tolist()
     [2.0, 3.0]
+    >>> v
+    <Variable path=v, shape=(2,), dtype=float32, value=[2. 3.]>
+
+Mixed precision: inside a layer whose policy is 'mixed_float16', a float
+variable created with `autocast=True` is read as float16 (see
+`mlkit.dtype_policies.autocast`), while its stored value stays float32.
 """
 
 import numpy as np
 
+from mlkit.dtype_policies.autocast import state as _autocast
 from mlkit.ops.core import data_of, standardize_dtype
 from mlkit.ops.tensor import Tensor
+from mlkit.utils.naming import unique_name
+
+_AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
+_SYNCHRONIZATIONS = ("none", "on_read", "on_write", "auto")
 
 
 class Variable(Tensor):
-    __slots__ = ("name", "path", "trainable", "autocast", "aggregation", "constraint", "regularizer", "_initializer")
+    __slots__ = (
+        "_value",
+        "name",
+        "path",
+        "trainable",
+        "autocast",
+        "aggregation",
+        "synchronization",
+        "constraint",
+        "regularizer",
+        "_initializer",
+        "_tracked_trainable",
+    )
 
     def __init__(
         self,
@@ -29,21 +52,42 @@ class Variable(Tensor):
         trainable=True,
         autocast=True,
         aggregation="none",
+        synchronization="auto",
         name=None,
         constraint=None,
     ):
         super().__init__(None)
-        self.name = name or "variable"
-        self.path = self.name
-        self.autocast = autocast
+        name = unique_name("variable") if name is None else name
+        if not isinstance(name, str) or "/" in name:
+            raise ValueError(
+                f"Variable: `name` must be a string without '/', got name={name!r}. "
+                "The '/' separates a layer's name from the weight's name in `path`."
+            )
+        aggregation = "none" if aggregation is None else aggregation
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(
+                f"Variable {name!r}: invalid aggregation={aggregation!r}; "
+                f"use one of {', '.join(repr(a) for a in _AGGREGATIONS)} (or None)."
+            )
+        synchronization = "none" if synchronization is None else synchronization
+        if synchronization not in _SYNCHRONIZATIONS:
+            raise ValueError(
+                f"Variable {name!r}: invalid synchronization={synchronization!r}; "
+                f"use one of {', '.join(repr(s) for s in _SYNCHRONIZATIONS)} (or None)."
+            )
+        self.name = name
+        self.path = name
+        self.autocast = bool(autocast)
         self.aggregation = aggregation
+        self.synchronization = synchronization
         self.constraint = constraint
         self.regularizer = None
         self._initializer = initializer
+        self._tracked_trainable = None  # set by the first layer that tracks it (see Layer)
         if callable(initializer) or isinstance(initializer, str):
             if shape is None:
                 raise ValueError(
-                    f"Variable {self.name!r}: an initializer ({initializer!r}) needs a `shape`; "
+                    f"Variable {name!r}: an initializer ({initializer!r}) needs a `shape`; "
                     "pass shape=(...) or pass the initial value itself."
                 )
             from mlkit import initializers
@@ -52,15 +96,33 @@ class Variable(Tensor):
             value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         else:
             value = data_of(initializer)
-            if dtype is None and np.asarray(value).dtype.kind == "f" and not isinstance(value, np.ndarray):
-                dtype = standardize_dtype(None)
+            from_python = not isinstance(initializer, (np.ndarray, np.generic, Tensor))
+            if dtype is None and from_python and np.asarray(value).dtype.kind == "f":
+                dtype = standardize_dtype(None)  # Python floats become floatx, as in Keras
             if shape is not None and tuple(np.shape(value)) != tuple(shape):
                 raise ValueError(
-                    f"Variable {self.name!r}: the initial value has shape {np.shape(value)} but "
+                    f"Variable {name!r}: the initial value has shape {np.shape(value)} but "
                     f"shape={tuple(shape)} was requested."
                 )
-        self.data = np.array(data_of(value), dtype=None if dtype is None else standardize_dtype(dtype))
-        self.trainable = trainable
+        self._value = np.array(data_of(value), dtype=None if dtype is None else standardize_dtype(dtype))
+        self.trainable = bool(trainable)
+
+    # The stored array. Ops read it through `data`, which applies autocasting.
+    @property
+    def data(self):
+        if _autocast.dtype is None or not self.autocast:
+            return self._value
+        return self._autocast_value(_autocast.dtype)
+
+    @data.setter
+    def data(self, value):
+        self._value = value
+
+    def _autocast_value(self, dtype):
+        value = self._value
+        if value.dtype.kind != "f" or value.dtype.name == dtype:
+            return value
+        return value.astype(dtype)
 
     # A variable needs a gradient exactly when it is trainable.
     @property
@@ -71,36 +133,52 @@ class Variable(Tensor):
     def requires_grad(self, value):
         pass  # derived from `trainable`; set that instead
 
+    # Shape facts come from the stored array: no cast needed to answer them.
+    @property
+    def shape(self):
+        return self._value.shape
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    @property
+    def size(self):
+        return self._value.size
+
     @property
     def value(self):
         """The current value as a tensor (a view that stays differentiable)."""
         from mlkit.ops.array import reshape
 
-        return reshape(self, self.data.shape)
+        return reshape(self, self._value.shape)
 
     def numpy(self):
+        """A copy of the value as a NumPy array (autocast inside a mixed-precision call)."""
         return np.array(self.data)
 
     def assign(self, value):
-        """Set a new value of the same shape; returns the variable."""
+        """Set a new value of the same shape, cast to the variable's dtype.
+
+        Returns the new value as a tensor, as in Keras.
+        """
         new = np.asarray(data_of(value))
-        if new.shape != self.data.shape:
+        if new.shape != self._value.shape:
             raise ValueError(
-                f"Variable {self.path!r} has shape {self.data.shape}, but the value "
-                f"given to assign() has shape {new.shape}. Pass a value of shape {self.data.shape}."
+                f"Variable {self.path!r} has shape {self._value.shape}, but the value "
+                f"given to assign() has shape {new.shape}. Pass a value of shape {self._value.shape}."
             )
-        self.data = new.astype(self.data.dtype, copy=True)
-        return self
+        self._value = new.astype(self._value.dtype, copy=True)
+        return Tensor(self._value)
 
     def assign_add(self, value):
-        return self.assign(self.data + np.asarray(data_of(value)))
+        return self.assign(self._value + np.asarray(data_of(value)))
 
     def assign_sub(self, value):
-        return self.assign(self.data - np.asarray(data_of(value)))
+        return self.assign(self._value - np.asarray(data_of(value)))
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="    ")
         return (
             f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, "
-            f"trainable={self.trainable}, value={body}>"
+            f"value={self._value}>"
         )

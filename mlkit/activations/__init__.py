@@ -15,6 +15,8 @@ from mlkit.activations.activations import (
     exponential,
     gelu,
     hard_sigmoid,
+    hard_silu,
+    hard_swish,
     leaky_relu,
     linear,
     log_softmax,
@@ -34,28 +36,36 @@ from mlkit.activations.activations import (
 ALL = {
     fn.__name__: fn
     for fn in (
-        elu, exponential, gelu, hard_sigmoid, leaky_relu, linear, log_softmax, mish, relu,
-        relu6, selu, sigmoid, silu, softmax, softplus, softsign, tanh,
+        elu, exponential, gelu, hard_sigmoid, hard_silu, leaky_relu, linear, log_softmax, mish,
+        relu, relu6, selu, sigmoid, silu, softmax, softplus, softsign, tanh,
     )
 }
 ALL["swish"] = swish
+ALL["hard_swish"] = hard_swish
+
+
+def _unknown(identifier):
+    return ValueError(
+        f"Unknown activation {identifier!r}. Use one of: {', '.join(sorted(ALL))}; "
+        "or pass a function that maps a tensor to a tensor."
+    )
 
 
 def get(identifier):
-    """An activation function from None, a name ('relu') or a callable."""
+    """An activation function from None, a name ('relu'), a config dict or a callable."""
     if identifier is None:
         return linear
     if isinstance(identifier, str):
         if identifier not in ALL:
-            raise ValueError(
-                f"Unknown activation {identifier!r}. Use one of: {', '.join(sorted(ALL))}; "
-                "or pass a function that maps a tensor to a tensor."
-            )
+            raise _unknown(identifier)
         return ALL[identifier]
     if isinstance(identifier, dict):
-        from mlkit.saving import deserialize_keras_object
-
-        return deserialize_keras_object(identifier, printable_module_name="activation")
+        if identifier.get("class_name") == "function" and isinstance(identifier.get("config"), str):
+            # How Keras writes a built-in function: {"class_name": "function", "config": "relu"}.
+            name = identifier["config"]
+            if name in ALL:
+                return ALL[name]
+        return deserialize(identifier)
     if callable(identifier):
         return identifier
     raise ValueError(
@@ -80,4 +90,6 @@ def deserialize(config, custom_objects=None):
         return found if found is not None else get(config)
     from mlkit.saving import deserialize_keras_object
 
-    return deserialize_keras_object(config, custom_objects=custom_objects, printable_module_name="activation")
+    return deserialize_keras_object(
+        config, module_objects=ALL, custom_objects=custom_objects, printable_module_name="activation"
+    )

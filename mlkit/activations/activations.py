@@ -1,4 +1,13 @@
-"""The activation functions, thin wrappers over `mlkit.ops` with Keras's arguments."""
+"""The activation functions, thin wrappers over `mlkit.ops` with Keras's arguments.
+
+Note two defaults that differ from the ops of the same name, as in Keras:
+`activations.gelu` is exact (approximate=False) while `ops.gelu` uses the
+tanh approximation, and `activations.relu` takes extra options.
+
+    >>> from mlkit import activations
+    >>> activations.relu([-10.0, -5.0, 0.0, 5.0, 10.0], negative_slope=0.5).numpy().tolist()
+    [-5.0, -2.5, 0.0, 5.0, 10.0]
+"""
 
 from mlkit import ops
 
@@ -9,16 +18,24 @@ def linear(x):
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
-    """max(x, 0), optionally leaky below `threshold` and capped at `max_value`."""
+    """max(x, 0), optionally leaky below `threshold` and capped at `max_value`.
+
+    Below `threshold` the result is `negative_slope * (x - threshold)`; above
+    it, x itself, clipped to [0, max_value] when `max_value` is given.
+    """
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return ops.relu(x)
     x = ops.convert_to_tensor(x)
-    above = ops.cast(ops.greater(x, threshold), x.dtype)
-    out = x * above
-    if negative_slope:
-        out = out + negative_slope * (x - threshold) * (1 - above)
+    if negative_slope != 0.0 and max_value is None and threshold == 0.0:
+        return ops.leaky_relu(x, negative_slope=negative_slope)
+    if threshold != 0.0:
+        out = x * ops.cast(ops.greater(x, threshold), x.dtype)
+    else:
+        out = ops.relu(x)
     if max_value is not None:
-        out = ops.minimum(out, max_value)
+        out = ops.clip(out, 0.0, max_value)
+    if negative_slope != 0.0:
+        out = out - negative_slope * ops.relu(threshold - x)
     return out
 
 
@@ -36,6 +53,13 @@ def sigmoid(x):
 
 def hard_sigmoid(x):
     return ops.hard_sigmoid(x)
+
+
+def hard_silu(x):
+    return ops.hard_silu(x)
+
+
+hard_swish = hard_silu
 
 
 def tanh(x):

@@ -1,4 +1,5 @@
-"""Global settings: the default float type, the fuzz factor, and session reset.
+"""Global settings: the default float type, the fuzz factor, the image data
+format, and session reset.
 
 Mirrors `keras.config` / `keras.backend` for the few knobs the course uses.
 
@@ -7,7 +8,7 @@ Mirrors `keras.config` / `keras.backend` for the few knobs the course uses.
     'float32'
 """
 
-_settings = {"floatx": "float32", "epsilon": 1e-7}
+_settings = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
 
 
 def floatx():
@@ -31,6 +32,20 @@ def epsilon():
 
 def set_epsilon(value):
     _settings["epsilon"] = float(value)
+
+
+def image_data_format():
+    """Where images keep their channels: 'channels_last' (N, H, W, C), the default."""
+    return _settings["image_data_format"]
+
+
+def set_image_data_format(data_format):
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"set_image_data_format: unknown format {data_format!r}; pass 'channels_last' "
+            "or 'channels_first'."
+        )
+    _settings["image_data_format"] = data_format
 
 
 def clear_session():

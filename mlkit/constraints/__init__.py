@@ -11,21 +11,19 @@ The optimizer applies `constraint(weight)` right after each step, so a
 
 from mlkit.constraints.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
 from mlkit.utils.lookup import resolve as _resolve
+from mlkit.utils.naming import to_snake_case as _to_snake_case
 
-_CLASSES = {cls.__name__: cls for cls in (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)}
-_BY_NAME = {
-    "max_norm": MaxNorm,
-    "min_max_norm": MinMaxNorm,
-    "non_neg": NonNeg,
-    "unit_norm": UnitNorm,
-    **_CLASSES,
-}
 max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+
+_CLASSES = [Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm]
+_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
+_BY_NAME.update({_to_snake_case(cls.__name__): cls for cls in _CLASSES})
+del _BY_NAME["constraint"]  # the base class constrains nothing
 
 
 def get(identifier):
-    """A constraint from a name ('max_norm'), a config dict or an object."""
-    return _resolve(identifier, "constraint", _BY_NAME, _CLASSES)
+    """A constraint from a name ('max_norm'), a config dict, a class or an object."""
+    return _resolve(identifier, "constraint", _BY_NAME)
 
 
 def serialize(constraint):
@@ -37,4 +35,6 @@ def serialize(constraint):
 def deserialize(config, custom_objects=None):
     from mlkit.saving import deserialize_keras_object
 
-    return deserialize_keras_object(config, module_objects=_CLASSES, custom_objects=custom_objects)
+    return deserialize_keras_object(
+        config, module_objects=_BY_NAME, custom_objects=custom_objects, printable_module_name="constraint"
+    )

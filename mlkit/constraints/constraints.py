@@ -1,4 +1,14 @@
-"""The constraint classes: each maps a weight to its projected value."""
+"""The constraint classes: each maps a weight to its projected value.
+
+`axis` names the axes a norm is taken over: for a Dense kernel (inputs,
+units), axis=0 gives one norm per unit (its incoming weights); for a Conv2D
+kernel (rows, cols, in, out), axis=[0, 1, 2] gives one norm per filter.
+
+    >>> from mlkit import constraints, ops
+    >>> w = ops.convert_to_tensor([[3.0], [4.0]])       # one unit, norm 5
+    >>> [round(v, 3) for v in constraints.MaxNorm(max_value=1.0)(w).numpy().ravel().tolist()]
+    [0.6, 0.8]
+"""
 
 from mlkit import backend, ops
 
@@ -44,8 +54,7 @@ class NonNeg(Constraint):
     """Set negative weights to zero."""
 
     def __call__(self, w):
-        w = ops.convert_to_tensor(w)
-        return w * ops.cast(ops.greater_equal(w, 0.0), w.dtype)
+        return ops.maximum(ops.convert_to_tensor(w), 0.0)
 
 
 class UnitNorm(Constraint):

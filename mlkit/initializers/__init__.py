@@ -22,6 +22,7 @@ from mlkit.initializers.initializers import (
     LecunUniform,
     Ones,
     Orthogonal,
+    RandomInitializer,
     RandomNormal,
     RandomUniform,
     TruncatedNormal,
@@ -30,31 +31,37 @@ from mlkit.initializers.initializers import (
     compute_fans,
 )
 from mlkit.utils.lookup import resolve as _resolve
+from mlkit.utils.naming import to_snake_case as _to_snake_case
 
-_BY_NAME = {
-    "zeros": Zeros,
-    "ones": Ones,
-    "constant": Constant,
-    "random_normal": RandomNormal,
-    "random_uniform": RandomUniform,
-    "truncated_normal": TruncatedNormal,
-    "variance_scaling": VarianceScaling,
-    "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal,
-    "he_normal": HeNormal,
-    "he_uniform": HeUniform,
-    "lecun_normal": LecunNormal,
-    "lecun_uniform": LecunUniform,
-    "orthogonal": Orthogonal,
-    "identity": Identity,
-}
-_CLASSES = {cls.__name__: cls for cls in _BY_NAME.values()}
-_BY_NAME.update({name: cls for name, cls in _CLASSES.items()})
+# Keras also exposes the classes under snake_case names and a few aliases.
+zeros, ones, constant, identity = Zeros, Ones, Constant, Identity
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
+lecun_normal, lecun_uniform, orthogonal = LecunNormal, LecunUniform, Orthogonal
+variance_scaling = VarianceScaling
+OrthogonalInitializer, IdentityInitializer = Orthogonal, Identity
+
+_CLASSES = [
+    Initializer, Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
+    VarianceScaling, GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, LecunUniform,
+    Orthogonal,
+]
+_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
+_BY_NAME.update({_to_snake_case(cls.__name__): cls for cls in _CLASSES})
+_BY_NAME.update({
+    "uniform": RandomUniform,
+    "normal": RandomNormal,
+    "one": Ones,
+    "zero": Zeros,
+    "OrthogonalInitializer": Orthogonal,
+    "IdentityInitializer": Identity,
+})
+del _BY_NAME["initializer"]  # the abstract base class is no initializer to use
 
 
 def get(identifier):
-    """An initializer from a name ('he_normal'), a config dict or an object."""
-    return _resolve(identifier, "initializer", _BY_NAME, _CLASSES)
+    """An initializer from a name ('he_normal'), a config dict, a class or an object."""
+    return _resolve(identifier, "initializer", _BY_NAME)
 
 
 def serialize(initializer):
@@ -66,12 +73,6 @@ def serialize(initializer):
 def deserialize(config, custom_objects=None):
     from mlkit.saving import deserialize_keras_object
 
-    return deserialize_keras_object(config, module_objects=_CLASSES, custom_objects=custom_objects)
-
-
-# Keras also exposes the classes under snake_case names.
-zeros, ones, constant = Zeros, Ones, Constant
-random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
-glorot_uniform, glorot_normal, he_normal, he_uniform = GlorotUniform, GlorotNormal, HeNormal, HeUniform
-lecun_normal, lecun_uniform, orthogonal, identity = LecunNormal, LecunUniform, Orthogonal, Identity
-variance_scaling = VarianceScaling
+    return deserialize_keras_object(
+        config, module_objects=_BY_NAME, custom_objects=custom_objects, printable_module_name="initializer"
+    )

@@ -11,7 +11,7 @@ class CallContext:
     def __init__(self):
         self.depth = 0  # how many layer calls are running right now
         self.training = None  # the training flag of the outermost call that set one
-        self.symbolic = False  # True while a functional graph is being traced
+        self.step = 0  # the training step of the outermost model call (Layer.training_step)
 
 
 context = CallContext()

@@ -31,6 +31,7 @@ import inspect
 import numpy as np
 
 from mlkit import dtype_policies
+from mlkit.dtype_policies.autocast import state as _autocast
 from mlkit.layers.call_context import context
 from mlkit.layers.input_spec import assert_input_compatibility
 from mlkit.ops.autodiff import no_recording
@@ -40,15 +41,24 @@ from mlkit.ops.tensor import Tensor
 from mlkit.utils.naming import to_snake_case, unique_name
 from mlkit.variable import Variable
 
-# Attributes that hold bookkeeping, never sublayers or weights of this layer.
-_UNTRACKED = frozenset({"_inbound_nodes", "_outbound_nodes", "_auto_config", "_input_spec_cache"})
+# Attributes that hold bookkeeping, never sublayers or weights to discover
+# (add_weight's own lists are read directly by _own_variables).
+_UNTRACKED = frozenset({
+    "_inbound_nodes", "_outbound_nodes", "_auto_config", "_input_spec_cache",
+    "_trainable_variables", "_non_trainable_variables", "_losses", "_last_checked_shapes",
+})
 
 # Layers that hold losses from add_loss() right now; cleared on the next outer call.
 _loss_holders = []
 
+# Bumped whenever weights are added or trainable flags change, so models can
+# cache their list of trainable variables between training steps.
+state_version = [0]
+
 # Keyword arguments Layer.__init__ accepts besides its own, for Sequential's
-# first layer (`Dense(4, input_shape=(3,))`) as in Keras.
-_SHAPE_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
+# first layer (`Dense(4, input_shape=(3,))`) as in Keras 3 (which dropped
+# Keras 2's `batch_input_shape` and `batch_size`).
+_SHAPE_KWARGS = ("input_shape", "input_dim")
 
 
 class Layer:
@@ -65,10 +75,13 @@ class Layer:
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
             cls.build = _build_wrapper(cls.__dict__["build"])
+        # As in Keras, `training` reaches call() only if call() names it; its
+        # default there (e.g. `training=False`) also applies to nested layers.
         call_parameters = inspect.signature(cls.call).parameters
-        has_var_kwargs = any(p.kind is p.VAR_KEYWORD for p in call_parameters.values())
-        cls._call_accepts_training = "training" in call_parameters or has_var_kwargs
+        cls._call_accepts_training = "training" in call_parameters
         cls._call_accepts_mask = "mask" in call_parameters
+        training = call_parameters.get("training")
+        cls._call_training_default = None if training is None or training.default is training.empty else training.default
 
     def __init__(
         self,
@@ -85,20 +98,29 @@ class Layer:
             raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                 f"{ {key: kwargs[key] for key in unknown} }. Check the spelling; the arguments "
-                f"every layer accepts are name, dtype, trainable, autocast and activity_regularizer."
+                "every layer accepts are name, dtype, trainable, autocast and activity_regularizer"
+                f"{_legacy_hint(unknown)}."
             )
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"{type(self).__name__}: name must be a string, got {name!r}.")
+        if name is not None and (not isinstance(name, str) or "/" in name):
+            raise ValueError(
+                f"{type(self).__name__}: `name` must be a string without '/', got name={name!r}."
+            )
+        if not isinstance(trainable, bool):
+            raise ValueError(
+                f"{type(self).__name__}: expected `trainable` to be a boolean (True or False), "
+                f"got trainable={trainable!r} (of type {type(trainable).__name__})."
+            )
         self.name = name or unique_name(to_snake_case(type(self).__name__))
-        self._dtype_policy = dtype_policies.get(dtype)
+        self.dtype_policy = dtype
         self.autocast = autocast
-        self._trainable = bool(trainable)
+        self._trainable = trainable
         self.built = False
         self._building = False
         self._trainable_variables = []
         self._non_trainable_variables = []
         self._losses = []
-        self.input_spec = None
+        self._input_spec = None
+        self._input_spec_checks_dtype = False
         self.supports_masking = False
         from mlkit import regularizers
 
@@ -119,8 +141,17 @@ class Layer:
         aggregation="mean",
         name=None,
     ):
-        """Create a weight (a `Variable`) that this layer tracks and owns."""
+        """Create a weight (a `Variable`) that this layer tracks and owns.
+
+        Defaults as in Keras: a scalar (shape `()`), the layer's variable
+        dtype, 'glorot_uniform' for float weights and 'zeros' otherwise.
+        """
         self._check_super_init_called("add_weight")
+        if isinstance(shape, str):
+            raise ValueError(
+                f"Layer {self.name!r}: `name` must be passed to add_weight as a keyword argument, "
+                f"got add_weight({shape!r}, ...). Use add_weight(shape=..., name={shape!r})."
+            )
         if self.built and not self._building:
             raise ValueError(
                 f"Layer {self.name!r} ({type(self).__name__}) tried to create a weight after it "
@@ -130,17 +161,24 @@ class Layer:
             )
         from mlkit import constraints, initializers, regularizers
 
-        shape = () if shape is None else tuple(shape)
-        if any(n is None or int(n) < 0 for n in shape):
+        if shape is None:
+            shape = ()
+        if not isinstance(shape, (tuple, list)) or any(
+            n is None or isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0 for n in shape
+        ):
             raise ValueError(
-                f"Layer {self.name!r}: add_weight needs a fully known shape, got {shape}. "
-                "Use the sizes from `input_shape` in build()."
+                f"Layer {self.name!r}: add_weight needs a fully known shape (a tuple of sizes), "
+                f"got shape={shape!r}. Use the sizes from `input_shape` in build(), e.g. "
+                "shape=(input_shape[-1], self.units)."
             )
+        shape = tuple(int(n) for n in shape)
         dtype = standardize_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
-        initializer = initializers.get(initializer)
-        name = name or "variable"
+        what = f"weight {name!r} of layer {self.name!r}" if name else f"a weight of layer {self.name!r}"
+        initializer = _get_setting(initializers, "initializer", initializer, what)
+        regularizer = _get_setting(regularizers, "regularizer", regularizer, what)
+        constraint = _get_setting(constraints, "constraint", constraint, what)
         variable = Variable(
             initializer,
             shape=shape,
@@ -149,23 +187,26 @@ class Layer:
             autocast=autocast,
             aggregation=aggregation,
             name=name,
-            constraint=constraints.get(constraint),
+            constraint=constraint,
         )
-        variable.path = f"{self.name}/{name}"
-        variable.regularizer = regularizers.get(regularizer)
+        variable.path = f"{self.name}/{variable.name}"
+        variable.regularizer = regularizer
+        variable._tracked_trainable = bool(trainable)
         if trainable:
             self._trainable_variables.append(variable)
         else:
             self._non_trainable_variables.append(variable)
         if not self._trainable:
             variable.trainable = False
+        state_version[0] += 1
         return variable
 
     def _check_super_init_called(self, what):
         if "_trainable_variables" not in self.__dict__:
             raise RuntimeError(
-                f"{type(self).__name__}.{what}() was used before the base class was set up: "
-                f"call `super().__init__()` at the start of {type(self).__name__}.__init__."
+                f"In layer {type(self).__name__!r}, you forgot to call `super().__init__()` as the "
+                f"first statement of __init__() (noticed when {what}() was used). Add "
+                f"`super().__init__(**kwargs)` at the start of {type(self).__name__}.__init__."
             )
 
     def _tracked(self):
@@ -212,13 +253,22 @@ class Layer:
         return found
 
     def _own_variables(self):
-        own = self._trainable_variables + self._non_trainable_variables
-        known = {id(v) for v in own}
+        """This layer's variables: trainable ones first, then the others (as in Keras).
+
+        Besides those from add_weight, a Variable assigned as an attribute (also
+        inside a list or dict) counts; it is filed as trainable or not by its
+        flag when a layer first tracks it, so freezing can later restore it.
+        """
+        trainable = list(self._trainable_variables)
+        non_trainable = list(self._non_trainable_variables)
+        known = {id(v) for v in trainable} | {id(v) for v in non_trainable}
         for variable in self._tracked()[1]:
             if id(variable) not in known:
-                (own.insert(len(self._trainable_variables), variable) if variable.trainable else own.append(variable))
+                if variable._tracked_trainable is None:
+                    variable._tracked_trainable = variable.trainable
+                (trainable if variable._tracked_trainable else non_trainable).append(variable)
                 known.add(id(variable))
-        return own
+        return trainable + non_trainable
 
     @property
     def weights(self):
@@ -264,8 +314,10 @@ class Layer:
         """Freeze (False) or unfreeze (True) this layer and every sublayer."""
         value = bool(value)
         self._trainable = value
-        for variable in self._trainable_variables:
-            variable.trainable = value
+        state_version[0] += 1
+        for variable in self._own_variables():
+            if variable._tracked_trainable:
+                variable.trainable = value
         for layer in self._layers:
             layer.trainable = value
 
@@ -316,7 +368,9 @@ class Layer:
 
     @dtype_policy.setter
     def dtype_policy(self, value):
-        self._dtype_policy = dtype_policies.get(value)
+        policy = dtype_policies.get(value)
+        self._dtype_policy = policy
+        self._mixed_precision = policy.compute_dtype != policy.variable_dtype
 
     @property
     def dtype(self):
@@ -329,24 +383,59 @@ class Layer:
 
     @property
     def compute_dtype(self):
+        """The dtype of the computation: float inputs are cast to it (if autocast)."""
         return self._dtype_policy.compute_dtype
+
+    @property
+    def input_dtype(self):
+        """The dtype inputs are converted to (the compute dtype)."""
+        return self._dtype_policy.compute_dtype
+
+    # -- input checks ----------------------------------------------------------
+    @property
+    def input_spec(self):
+        """An `InputSpec` (or a list, one per input) that inputs are checked against."""
+        return self._input_spec
+
+    @input_spec.setter
+    def input_spec(self, value):
+        self._input_spec = value
+        self._last_checked_shapes = None  # check the next call against the new spec
+        specs = value if isinstance(value, (list, tuple)) else [value]
+        self._input_spec_checks_dtype = any(getattr(spec, "dtype", None) is not None for spec in specs)
 
     # -- losses ---------------------------------------------------------------
     def add_loss(self, loss):
-        """Add a scalar loss (computed from inputs or weights) during `call`."""
+        """Add a scalar loss tensor (or a list of them) during `call`.
+
+        The losses stay in `layer.losses` until the next outermost layer call.
+        """
+        losses = list(loss) if isinstance(loss, (list, tuple)) else [loss]
+        for index, item in enumerate(losses):
+            if isinstance(item, (np.ndarray, np.generic)):
+                losses[index] = Tensor(np.asarray(item))
+            elif not isinstance(item, Tensor):
+                raise ValueError(
+                    f"Layer {self.name!r}: add_loss() expects a tensor computed with mlkit.ops "
+                    f"(e.g. `self.add_loss(ops.sum(x))`), got {item!r} of type {type(item).__name__}."
+                )
         if not any(holder is self for holder in _loss_holders):
             _loss_holders.append(self)
-        self._losses.append(loss)
+        self._losses.extend(losses)
 
     @property
     def losses(self):
-        """Losses from add_loss and weight regularizers, this layer's and its sublayers'."""
-        collected = []
-        for layer in self._flatten_layers():
-            collected.extend(layer._losses)
-            for variable in layer._own_variables():
-                if variable.regularizer is not None:
-                    collected.append(variable.regularizer(variable))
+        """The scalar losses, in Keras's order: add_loss() losses (this layer's,
+        then its sublayers'), then the regularizer penalties of the trainable weights."""
+        layers = self._flatten_layers()
+        collected = [loss for layer in layers for loss in layer._losses]
+        if self.trainable:
+            seen = set()
+            for layer in layers:
+                for variable in layer._own_variables():
+                    if variable.regularizer is not None and variable.trainable and id(variable) not in seen:
+                        seen.add(id(variable))
+                        collected.append(variable.regularizer(variable))
         return collected
 
     def _clear_losses(self):
@@ -384,18 +473,26 @@ class Layer:
             return symbolic_call(self, inputs, args, kwargs)
         inputs = self._convert_inputs(inputs)
         shapes = _shapes_of(inputs)
-        if self.input_spec is not None and shapes != self._last_checked_shapes:
-            assert_input_compatibility(self.input_spec, _flat_shapes(shapes), self.name)
+        # The input spec is checked when the input shape changes (once, in a
+        # training loop), and before and after build (which may refine it).
+        spec = self._input_spec
+        if spec is not None and (shapes != self._last_checked_shapes or self._input_spec_checks_dtype):
+            assert_input_compatibility(spec, inputs, self.name)
             self._last_checked_shapes = shapes
         if not self.built:
             self._build_for(shapes)
-            if self.input_spec is not None:
-                assert_input_compatibility(self.input_spec, _flat_shapes(shapes), self.name)
+            if self._input_spec is not None:
+                assert_input_compatibility(self._input_spec, inputs, self.name)
+                self._last_checked_shapes = shapes
 
+        # `training`: the caller's value, else the enclosing layer call's, else
+        # the default in this layer's call() signature; nested calls inherit it.
         training = kwargs.pop("training", None)
         outer_training = context.training
         if training is None:
             training = outer_training
+            if training is None:
+                training = self._call_training_default
         if training is not None and self._call_accepts_training:
             kwargs["training"] = training
         mask = kwargs.get("mask")
@@ -404,6 +501,11 @@ class Layer:
 
         if context.depth == 0:
             self._clear_losses()
+        # Mixed precision: float variables are read in the compute dtype while
+        # call() runs (an autocast scope, consulted only by Variable reads).
+        outer_autocast = _autocast.dtype
+        if outer_autocast is not None or self._mixed_precision:
+            _autocast.dtype = self._variable_read_dtype(outer_autocast)
         context.depth += 1
         context.training = training
         try:
@@ -411,34 +513,72 @@ class Layer:
         finally:
             context.depth -= 1
             context.training = outer_training
+            _autocast.dtype = outer_autocast
         if self.activity_regularizer is not None:
-            for output in _flatten(outputs):
-                self.add_loss(self.activity_regularizer(output))
+            self._add_activity_losses(outputs)
         return outputs
+
+    def _variable_read_dtype(self, outer_dtype):
+        """The dtype float variables are read in during this layer's call, by Keras's rules.
+
+        A mixed-precision layer opens a scope in its compute dtype; inside an
+        open scope, a layer switches it to its own compute dtype, or closes it
+        (None) if it has autocast=False or computes in a non-float dtype.
+        """
+        compute_dtype = self._dtype_policy.compute_dtype
+        if outer_dtype is None:
+            return compute_dtype
+        if not self.autocast or np.dtype(compute_dtype).kind != "f":
+            return None
+        return compute_dtype
+
+    def _add_activity_losses(self, outputs):
+        """activity_regularizer(output) per output, divided by the batch size as in Keras."""
+        for output in _flatten(outputs):
+            if isinstance(output, Tensor):
+                loss = self.activity_regularizer(output)
+                if output.ndim > 0 and output.shape[0] > 0:
+                    loss = loss / output.shape[0]
+                self.add_loss(loss)
 
     def _convert_inputs(self, inputs):
         """Inputs as tensors; float inputs cast to the compute dtype (autocast)."""
-        compute_dtype = self._dtype_policy.compute_dtype
-
-        def convert(x):
-            if isinstance(x, Tensor):
-                if self.autocast and x.data.dtype.kind == "f" and x.data.dtype.name != compute_dtype:
-                    return cast(x, compute_dtype)
-                return x
-            if x is None or isinstance(x, (str, bool)):
-                return x
-            tensor = convert_to_tensor(x)
-            if self.autocast and tensor.data.dtype.kind == "f" and tensor.dtype != compute_dtype:
-                tensor = Tensor(tensor.data.astype(compute_dtype))
-            return tensor
-
         if isinstance(inputs, Tensor):
-            return convert(inputs)
+            return self._convert_input(inputs)
         if isinstance(inputs, (list, tuple)):
-            return type(inputs)(convert(x) for x in inputs)
+            return type(inputs)(self._convert_input(x) for x in inputs)
         if isinstance(inputs, dict):
-            return {key: convert(x) for key, x in inputs.items()}
-        return convert(inputs)
+            return {key: self._convert_input(x) for key, x in inputs.items()}
+        if isinstance(inputs, (str, bytes)):
+            raise ValueError(
+                f"Layer {self.name!r} ({type(self).__name__}) expects tensor inputs, got the "
+                f"{type(inputs).__name__} {inputs!r}. Only input tensors may be passed as "
+                "positional arguments; pass other settings as keyword arguments."
+            )
+        return self._convert_input(inputs)
+
+    def _convert_input(self, x):
+        if isinstance(x, Tensor):
+            dtype = x.data.dtype
+            if self.autocast and dtype.kind == "f" and dtype.name != self._dtype_policy.compute_dtype:
+                return cast(x, self._dtype_policy.compute_dtype)
+            return x
+        if x is None or isinstance(x, (str, bool)):
+            return x
+        try:
+            tensor = convert_to_tensor(x)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"Layer {self.name!r} ({type(self).__name__}) expects numeric inputs: {error}") from None
+        kind = tensor.data.dtype.kind
+        if kind not in "biufc":
+            raise TypeError(
+                f"Layer {self.name!r} ({type(self).__name__}) expects numeric inputs (floats or "
+                f"integers), got an array of dtype {tensor.data.dtype}. Convert the data to "
+                "numbers first, e.g. `np.asarray(x, dtype='float32')`."
+            )
+        if self.autocast and kind == "f" and tensor.dtype != self._dtype_policy.compute_dtype:
+            tensor = Tensor(tensor.data.astype(self._dtype_policy.compute_dtype))
+        return tensor
 
     def _build_for(self, shapes):
         """Build with the shape(s) of the first call, exactly once."""
@@ -450,7 +590,8 @@ class Layer:
     def compute_output_shape(self, input_shape):
         """The output shape for an input shape (None = unknown size).
 
-        The default runs `call` on placeholder zeros and reads the result;
+        The default runs `call` on placeholder zeros and reads the result
+        (an mlkit extension: Keras's default raises NotImplementedError);
         layers whose output shape is easy to state override this.
         """
         from mlkit.layers.symbolic import infer_output_shape
@@ -459,32 +600,108 @@ class Layer:
 
     # -- configuration --------------------------------------------------------
     def get_config(self):
-        """The constructor arguments that recreate this layer, as a JSON-able dict."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policies.serialize(self._dtype_policy)}
+        """The constructor arguments that recreate this layer, as a JSON-able dict.
+
+        Always 'name', 'trainable' and 'dtype' (and 'activity_regularizer' if
+        set). A subclass adds its own arguments with
+        `{**super().get_config(), "units": self.units}`. A subclass that does
+        not override get_config() gets its constructor arguments (with their
+        defaults) recorded automatically, as in Keras, if they are all plain
+        values (str, int, float, bool, None, or lists/dicts of those).
+        """
+        self._check_super_init_called("get_config")
+        config = {"name": self.name}
+        if type(self).get_config is Layer.get_config:
+            config.update(_auto_config(self))
+            parameters = inspect.signature(type(self).__init__).parameters.values()
+            if not any(p.name == "name" or p.kind is p.VAR_KEYWORD for p in parameters):
+                del config["name"]  # __init__ could not take it back
+        config["trainable"] = self.trainable
+        config["dtype"] = dtype_policies.serialize(self._dtype_policy)
         if self.activity_regularizer is not None:
             from mlkit import regularizers
 
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        if type(self).get_config is not Layer.get_config:
-            return config  # the subclass writes its own and adds its arguments
-        config.update(_auto_config(self))
         return config
 
     @classmethod
     def from_config(cls, config):
-        """Create a layer from the dict `get_config()` returned."""
+        """Create a layer from the dict `get_config()` returned: `cls(**config)`."""
         config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = dtype_policies.get(config["dtype"]).name
         try:
             return cls(**config)
-        except TypeError as error:
+        except Exception as error:
             raise _config_error(cls, config, error) from None
 
+    # -- the training step (an mlkit extension) -------------------------------
+    @property
+    def training_step(self):
+        """The current training step of the model running this layer (mlkit extension).
+
+        Keras layers cannot see the optimizer's step count without plumbing
+        (see notebook 7). In mlkit any layer, however deeply nested, reads it
+        here: 0 before training; during `fit` the number of optimizer steps
+        already applied (0 for the first batch), the same for every call in
+        one step; in evaluate/predict the count reached so far. Outside any
+        model call it is 0.
+
+            class Annealed(layers.Layer):
+                def call(self, inputs):
+                    weight = min(1.0, self.training_step / 1000)
+                    self.add_loss(weight * ops.mean(inputs ** 2))
+                    return inputs
+        """
+        return context.step
+
+    # -- where the layer sits in a functional graph ----------------------------
+    def _first_node(self, what):
+        nodes = self.__dict__.get("_inbound_nodes")
+        if not nodes:
+            raise AttributeError(
+                f"Layer {self.name!r} has no {what} yet: it has never been called on a symbolic "
+                f"input (from mlkit.Input). `{what}` is defined for layers in a functional model."
+            )
+        return nodes[0]
+
+    @property
+    def input(self):
+        """The symbolic input(s) of the first call in a functional graph."""
+        node = self._first_node("input")
+        return node.call_args[0] if node.call_args else node.outputs
+
+    @property
+    def output(self):
+        """The symbolic output(s) of the first call in a functional graph."""
+        return self._first_node("output").outputs
+
+    @property
+    def input_shape(self):
+        return _shape_of_structure(self.input)
+
+    @property
+    def output_shape(self):
+        return _shape_of_structure(self.output)
+
     def __repr__(self):
-        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+        name, built = self.__dict__.get("name"), self.__dict__.get("built", False)
+        return f"<{type(self).__name__} name={name}, built={built}>"
+
+    __str__ = __repr__
 
 
-# The base call() takes **kwargs, so it accepts `training`, but not `mask`.
-Layer._call_accepts_training, Layer._call_accepts_mask = True, False
+# The base call() names neither `training` nor `mask` (Keras passes them only
+# to a call() that does).
+Layer._call_accepts_training, Layer._call_accepts_mask, Layer._call_training_default = False, False, None
+
+
+def _shape_of_structure(structure):
+    if isinstance(structure, (list, tuple)):
+        return [_shape_of_structure(item) for item in structure]
+    if isinstance(structure, dict):
+        return {key: _shape_of_structure(item) for key, item in structure.items()}
+    return structure.shape
 
 
 def _build_wrapper(build):
@@ -507,13 +724,29 @@ def _build_wrapper(build):
 
 
 def _input_shape_from_kwargs(kwargs):
-    if kwargs.get("batch_input_shape") is not None:
-        return tuple(kwargs["batch_input_shape"])
-    if kwargs.get("input_shape") is not None:
-        return (kwargs.get("batch_size"),) + tuple(kwargs["input_shape"])
+    """The full input shape (batch axis None) given by `input_shape=` or `input_dim=`."""
     if kwargs.get("input_dim") is not None:
-        return (kwargs.get("batch_size"), kwargs["input_dim"])
+        return (None, kwargs["input_dim"])
+    if kwargs.get("input_shape") is not None:
+        return (None,) + tuple(kwargs["input_shape"])
     return None
+
+
+def _get_setting(module, kind, identifier, what):
+    """`module.get(identifier)`, with an error that says which weight asked for it."""
+    try:
+        return module.get(identifier)
+    except ValueError as error:
+        raise ValueError(f"Invalid {kind} for {what}: {error}") from None
+
+
+def _legacy_hint(unknown):
+    if "batch_input_shape" in unknown or "batch_size" in unknown:
+        return (
+            " (Keras 2's `batch_input_shape`/`batch_size` are gone in Keras 3: start the model "
+            "with `mlkit.Input(shape=..., batch_size=...)` or pass `input_shape=` without the batch axis)"
+        )
+    return ""
 
 
 def _is_symbolic(inputs):
@@ -544,62 +777,99 @@ def _shapes_of(inputs):
     return getattr(inputs, "shape", None)
 
 
-def _flat_shapes(shapes):
-    if isinstance(shapes, tuple):
-        return [shapes]
-    if isinstance(shapes, list):
-        return [s for item in shapes for s in _flat_shapes(item)]
-    if isinstance(shapes, dict):
-        return [s for item in shapes.values() for s in _flat_shapes(item)]
-    return []
-
-
 def _shapes_for_build(shapes):
     return shapes
 
 
-def _auto_config(layer):
-    """Constructor arguments captured by __new__, for layers without get_config()."""
-    from mlkit.saving.serialization import check_json
+# The only argument values Keras (and mlkit) record automatically.
+_PLAIN_TYPES = (str, int, float, bool, type(None))
 
+
+def _is_plain(value):
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(_is_plain(item) for item in value.values())
+    return isinstance(value, _PLAIN_TYPES)
+
+
+def _auto_config(layer):
+    """The constructor arguments recorded by __new__, with defaults filled in.
+
+    For a layer whose class does not override get_config(). Raises
+    NotImplementedError, as Keras does, when they cannot be saved as they
+    are (an object, a function, an array, or *args).
+    """
+    cls = type(layer)
     args, kwargs = layer._auto_config
-    parameters = [
-        p for p in inspect.signature(type(layer).__init__).parameters.values()
-        if p.name != "self" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
-    config = {p.name: value for p, value in zip(parameters, args)}
-    config.update({k: v for k, v in kwargs.items() if k not in ("name", "trainable", "dtype")})
+    signature = inspect.signature(cls.__init__)
+    parameters = list(signature.parameters.values())[1:]
     try:
-        check_json(config, f"The constructor arguments of layer {layer.name!r}")
-    except TypeError as error:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        bound = None
+    positional_only = [p.name for p in parameters if p.kind is p.POSITIONAL_ONLY]
+    arguments = {}
+    if bound is not None:
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        arguments.pop(next(iter(signature.parameters)))
+        for parameter in parameters:
+            if parameter.kind is parameter.VAR_KEYWORD:
+                arguments.update(arguments.pop(parameter.name, {}))
+            elif parameter.kind is parameter.VAR_POSITIONAL and arguments.pop(parameter.name, ()):
+                positional_only.append("*" + parameter.name)
+        arguments.pop("name", None)
+    unsaveable = {key: value for key, value in arguments.items() if not _is_plain(value)}
+    if bound is None or positional_only or unsaveable:
+        if positional_only:
+            why = f"its __init__() takes positional-only or variadic arguments ({', '.join(positional_only)})"
+        elif bound is None:
+            why = "its constructor arguments could not be matched to __init__()"
+        else:
+            why = "it was created with argument values that are not plain values: " + ", ".join(
+                f"{key}={type(value).__name__}" for key, value in unsaveable.items()
+            )
         raise NotImplementedError(
-            f"Layer {type(layer).__name__} has arguments {list(config)} in __init__() that "
-            f"cannot be saved automatically ({error}). Override get_config() in "
-            f"{type(layer).__name__} and return JSON-able values for them."
-        ) from None
-    return config
+            f"Layer {cls.__name__} ({layer.name!r}) cannot be configured automatically: {why}. "
+            f"Override get_config() in {cls.__name__} to return plain values, e.g.\n"
+            "    def get_config(self):\n"
+            "        config = super().get_config()\n"
+            "        config.update({\"units\": self.units, \"activation\": activations.serialize(self.activation)})\n"
+            "        return config"
+        )
+    return arguments
 
 
 def _config_error(cls, config, error):
-    """Explain which constructor argument a config is missing or has too many of."""
+    """A TypeError saying why `cls(**config)` failed and how to fix get_config()/__init__."""
     parameters = inspect.signature(cls.__init__).parameters
+    accepts_kwargs = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
     required = [
         name for name, p in parameters.items()
         if name != "self" and p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     ]
     missing = [name for name in required if name not in config]
+    unexpected = [key for key in config if key not in parameters]
     if missing:
-        names = ", ".join(repr(m) for m in missing)
-        return TypeError(
-            f"{cls.__name__}.from_config could not recreate the layer: __init__() requires "
-            f"{names}, but the config has no such key (it has {sorted(config)}). "
-            f"{cls.__name__}.get_config() must return every constructor argument: "
-            f"start from `config = super().get_config()` and add "
+        hint = (
+            f"__init__() requires {', '.join(repr(m) for m in missing)}, but the config has no such "
+            f"key. {cls.__name__}.get_config() must return every constructor argument: start from "
+            "`config = super().get_config()` and add "
             + ", ".join(f"{m!r}: self.{m}" for m in missing) + " to it."
         )
+    elif unexpected and not accepts_kwargs:
+        hint = (
+            f"{cls.__name__}.__init__() does not accept {', '.join(repr(k) for k in unexpected)}. Every "
+            "layer config holds 'name', 'trainable' and 'dtype': give __init__ a `**kwargs` "
+            "parameter and pass it on with `super().__init__(**kwargs)` (or override from_config)."
+        )
+    else:
+        hint = (
+            f"Make {cls.__name__}.get_config() return exactly the arguments __init__() accepts, "
+            "or override from_config()."
+        )
     return TypeError(
-        f"{cls.__name__}.from_config could not recreate the layer from {config}: {error}. "
-        f"Make get_config() return exactly the arguments {cls.__name__}.__init__() accepts "
-        "(or override from_config)."
+        f"Error when deserializing class '{cls.__name__}' using config={config}.\n\n"
+        f"Exception encountered: {error}\n\n{hint}"
     )
-

@@ -47,7 +47,7 @@ def _merge(first, second):
     return first
 
 
-def dry_run(layer, input_shape, dtype=None, **call_kwargs):
+def dry_run(layer, input_shape, *call_args, dtype=None, **call_kwargs):
     """Call `layer` on zeros of `input_shape` (None -> trial sizes); return output shapes."""
     dtype = dtype or layer.compute_dtype
     shapes = []
@@ -57,7 +57,7 @@ def dry_run(layer, input_shape, dtype=None, **call_kwargs):
         holders = [(l, list(l._losses)) for l in layer._flatten_layers()]
         try:
             with no_recording(), np.errstate(all="ignore"):
-                outputs = layer(inputs, **call_kwargs)
+                outputs = layer(inputs, *call_args, **call_kwargs)
         finally:
             for variable, value in snapshot:
                 variable.data = value

@@ -134,14 +134,15 @@ def concatenate(xs, axis=0):
 concat = concatenate
 
 
-def stack(xs, axis=0):
-    values = [np.asarray(data_of(x)) for x in xs]
+def stack(x, axis=0):
+    """Join a sequence of same-shape tensors along a new axis."""
+    values = [np.asarray(data_of(item)) for item in x]
     out = np.stack(values, axis=axis)
-    if not any(needs_grad(x) for x in xs):
+    if not any(needs_grad(item) for item in x):
         return Tensor(out)
     count = len(values)
     return record(
-        out, tuple(xs), lambda g: tuple(np.squeeze(part, axis) for part in np.split(g, count, axis=axis))
+        out, tuple(x), lambda g: tuple(np.squeeze(part, axis) for part in np.split(g, count, axis=axis))
     )
 
 
@@ -226,15 +227,57 @@ def take_along_axis(x, indices, axis=None):
     return _unary(x, out, backward)
 
 
+_INDEX_PAD_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
 def pad(x, pad_width, mode="constant", constant_values=None):
+    """Pad `x` with `pad_width` values before and after each axis.
+
+    `pad_width` is an int, a (before, after) pair for every axis, or one
+    (before, after) pair per axis. Gradients exist for the modes that copy
+    values: 'constant', 'edge', 'reflect', 'symmetric' and 'wrap'.
+    """
     a = np.asarray(data_of(x))
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (a.ndim, 2)) if np.ndim(pad_width) else [(pad_width, pad_width)] * a.ndim
-    widths = [tuple(int(v) for v in w) for w in widths]
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (a.ndim, 2))
+    widths = [(int(before), int(after)) for before, after in widths]
     if mode == "constant":
         out = np.pad(a, widths, mode="constant", constant_values=constant_values or 0)
-    else:
-        out = np.pad(a, widths, mode=mode)
-        if needs_grad(x):
-            raise NotImplementedError(f"ops.pad: gradients are available for mode='constant' only, got {mode!r}.")
-    index = tuple(slice(before, before + n) for (before, _), n in zip(widths, a.shape))
-    return _unary(x, out, lambda g: (g[index],))
+        index = tuple(slice(before, before + n) for (before, _), n in zip(widths, a.shape))
+        return _unary(x, out, lambda g: (g[index],))
+    out = np.pad(a, widths, mode=mode)
+    if not needs_grad(x):
+        return Tensor(out)
+    if mode not in _INDEX_PAD_MODES:
+        raise NotImplementedError(
+            f"ops.pad: gradients exist for mode 'constant', {', '.join(map(repr, _INDEX_PAD_MODES))}; "
+            f"got mode={mode!r}."
+        )
+    # Pad the positions instead of the values: each output entry then names
+    # the input entry it copies, and the gradient is summed back onto it.
+    source = np.pad(np.arange(a.size).reshape(a.shape), widths, mode=mode)
+
+    def backward(g):
+        flat = np.bincount(source.ravel(), weights=g.ravel(), minlength=a.size)
+        return (flat.reshape(a.shape).astype(g.dtype, copy=False),)
+
+    return record(out, (x,), backward)
+
+
+def slice_(inputs, start_indices, shape):
+    """`ops.slice`: the block of `inputs` at `start_indices` with the given `shape`.
+
+    (Named `slice_` here so this module can still use Python's `slice`.)
+    """
+    starts = [int(i) for i in np.asarray(data_of(start_indices)).reshape(-1)]
+    sizes = [int(n) for n in np.asarray(data_of(shape)).reshape(-1)]
+    index = tuple(slice(start, start + size) for start, size in zip(starts, sizes))
+    return get_item(inputs, index)
+
+
+slice_.__name__ = slice_.__qualname__ = "slice"
+
+
+def flip(x, axis=None):
+    """Reverse the order of the entries along `axis` (all axes when None)."""
+    a = np.asarray(data_of(x))
+    return _unary(x, np.flip(a, axis=axis), lambda g: (np.flip(g, axis=axis),))

@@ -3,9 +3,8 @@
 Every op computes its NumPy result first. Then, only if a tape is recording
 and some input needs a gradient, it calls `record(result, parents, backward)`:
 the result remembers its parents and a `backward(grad)` function returning one
-gradient per parent. `gradient()` walks that graph from the output back to the
-sources in reverse topological order, summing the gradients that meet at a
-node.
+gradient per parent. `GradientTape.gradient()` walks the recorded nodes backwards, from the
+output to the sources, summing the gradients that meet at a node.
 
     >>> from mlkit import ops, Variable, GradientTape
     >>> w = Variable([1.0, 2.0])
@@ -15,15 +14,24 @@ node.
     [2.0, 4.0]
 """
 
+import inspect
+
 import numpy as np
 
 from mlkit.ops.tensor import Tensor
 
 
 class _TapeState:
-    """How many tapes are recording right now (0 means: record nothing)."""
+    """What is being recorded right now.
+
+    `recording` counts the active tapes (0: record nothing). `nodes` is the
+    tape itself: every recorded tensor, in creation order, which is already
+    a valid order for the backward pass (a tensor is always made after its
+    parents), so no graph sort is needed.
+    """
 
     recording = 0
+    nodes = []
 
 
 _state = _TapeState()
@@ -40,7 +48,9 @@ def needs_grad(x):
 
 def record(value, parents, backward):
     """Wrap `value` in a tensor that remembers `parents` and `backward`."""
-    return Tensor(value, parents, backward)
+    out = Tensor(value, parents, backward)
+    _state.nodes.append(out)
+    return out
 
 
 def unbroadcast(grad, shape):
@@ -61,67 +71,55 @@ def unbroadcast(grad, shape):
     return grad
 
 
-def _topological_order(output):
-    """Nodes that lead to `output`, parents before children."""
-    order, visited = [], set()
-    stack = [(output, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node.parents:
-            if isinstance(parent, Tensor) and parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
-    return order
+def backpropagate(nodes, output, sources, output_gradient=None):
+    """Gradients of `output` w.r.t. `sources`, walking the recorded `nodes` backwards.
 
-
-def gradient(output, sources, output_gradient=None):
-    """Gradients of `output` with respect to each tensor in `sources`.
-
-    A source that `output` does not depend on gets `None`, as in Keras.
+    Each node's gradient is parked on the node itself (`node.grad`) while the
+    walk runs and cleared afterwards. A source `output` does not depend on
+    gets `None`, as in Keras.
     """
-    if not isinstance(output, Tensor):
+    if not isinstance(output, Tensor) or not output.requires_grad:
         return [None for _ in sources]
     if output_gradient is None:
         seed = np.ones_like(output.data)
     else:
         seed = np.asarray(getattr(output_gradient, "data", output_gradient), dtype=output.data.dtype)
-    wanted = {id(source) for source in sources}
-    grads = {id(output): seed}
+    touched = [output]
+    output.grad = seed
     saved = _state.recording
     _state.recording = 0  # backward rules must not record a graph of their own
     try:
-        for node in reversed(_topological_order(output)):
-            grad = grads.get(id(node)) if id(node) in wanted else grads.pop(id(node), None)
-            if grad is None or node.backward is None:
+        for node in reversed(nodes):
+            grad = node.grad
+            if grad is None:
                 continue
             for parent, parent_grad in zip(node.parents, node.backward(grad)):
-                if parent_grad is None or not (isinstance(parent, Tensor) and parent.requires_grad):
+                if parent_grad is None or not getattr(parent, "requires_grad", False):
                     continue
-                key = id(parent)
-                if key in grads:
-                    grads[key] = grads[key] + parent_grad
+                if parent.grad is None:
+                    parent.grad = parent_grad
+                    touched.append(parent)
                 else:
-                    grads[key] = parent_grad
+                    parent.grad = parent.grad + parent_grad
+        results = [_finish(source) for source in sources]
     finally:
         _state.recording = saved
-    results = []
-    for source in sources:
-        grad = grads.get(id(source))
-        if grad is not None:
-            grad = np.asarray(grad, dtype=source.data.dtype)
-            if grad.shape != source.data.shape:
-                grad = np.broadcast_to(grad, source.data.shape)
-            if not grad.flags.writeable:
-                grad = grad.copy()
-            grad = Tensor(grad)
-        results.append(grad)
+        for tensor in touched:
+            tensor.grad = None
     return results
+
+
+def _finish(source):
+    """A source's accumulated gradient as a fresh, writable tensor of its shape and dtype."""
+    grad = source.grad
+    if grad is None:
+        return None
+    grad = np.asarray(grad, dtype=source.data.dtype)
+    if grad.shape != source.data.shape:
+        grad = np.broadcast_to(grad, source.data.shape)
+    if not grad.flags.writeable:
+        grad = grad.copy()
+    return Tensor(grad)
 
 
 class GradientTape:
@@ -143,17 +141,28 @@ class GradientTape:
         self.watch_accessed_variables = watch_accessed_variables
         self._used = False
         self._active = False
+        self._start = 0
+        self._nodes = None
 
     def __enter__(self):
+        if _state.recording == 0:
+            _state.nodes = []
+        self._start = len(_state.nodes)
         _state.recording += 1
         self._active = True
         return self
 
     def __exit__(self, *exc_info):
         if self._active:
+            self._nodes = _state.nodes[self._start:]
             _state.recording -= 1
             self._active = False
+            if _state.recording == 0:
+                _state.nodes = []
         return False
+
+    def _recorded(self):
+        return _state.nodes[self._start:] if self._active else (self._nodes or [])
 
     def stop_recording(self):
         """Context manager: ops inside it are not recorded."""
@@ -185,11 +194,20 @@ class GradientTape:
                     f"GradientTape.gradient: every source must be an mlkit Variable or tensor, "
                     f"got {type(source).__name__}."
                 )
+        nodes = self._recorded()
         if isinstance(target, (list, tuple)):
-            from mlkit.ops.math import add_n, sum as reduce_sum
-
-            target = add_n([reduce_sum(t) for t in target])
-        grads = gradient(target, source_list, output_gradients)
+            # Several targets: their gradients add up (no new ops, so this also
+            # works after the `with` block has closed).
+            seeds = [None] * len(target) if output_gradients is None else output_gradients
+            grads = [None] * len(source_list)
+            for one_target, seed in zip(target, seeds):
+                for i, grad in enumerate(backpropagate(nodes, one_target, source_list, seed)):
+                    if grad is not None:
+                        grads[i] = grad if grads[i] is None else Tensor(grads[i].data + grad.data)
+        else:
+            grads = backpropagate(nodes, target, source_list, output_gradients)
+        if not self.persistent and not self._active:
+            self._nodes = None  # let the graph go
         return grads[0] if single else grads
 
 
@@ -206,18 +224,29 @@ class no_recording:
         return False
 
 
-def stop_gradient(x):
-    """The same values as `x`, but no gradient flows back through it."""
+def stop_gradient(variable):
+    """The same values as `variable`, but no gradient flows back through it."""
     from mlkit.ops.core import convert_to_tensor
 
-    return Tensor(convert_to_tensor(x).data)
+    return Tensor(convert_to_tensor(variable).data)
 
 
-def custom_gradient(forward):
-    """Decorate `forward(*inputs) -> (outputs, grad_fn)` to set its gradient.
+def _call_gradient_function(grad_fn, upstream):
+    """Call `grad_fn` the way it was written: `grad(dy)` or Keras's `grad(*args, upstream=None)`."""
+    try:
+        takes_upstream = "upstream" in inspect.signature(grad_fn).parameters
+    except (TypeError, ValueError):
+        takes_upstream = False
+    return grad_fn(upstream=upstream) if takes_upstream else grad_fn(upstream)
 
-    `grad_fn(upstream)` receives the gradient of the outputs and returns the
-    gradient of each input (a tensor, or a tuple of them for several inputs).
+
+def custom_gradient(f):
+    """Decorate `f(*inputs) -> (outputs, grad_fn)` to set its gradient.
+
+    `grad_fn` receives the gradient of the outputs -- as its one positional
+    argument, `grad(dy)`, or as the keyword of Keras's `grad(*args,
+    upstream=None)` -- and returns the gradient of each input (a tensor, or a
+    tuple of them for several inputs).
 
         @ops.custom_gradient
         def clipped_identity(x):
@@ -227,20 +256,20 @@ def custom_gradient(forward):
     """
     from mlkit.ops.core import convert_to_tensor
 
-    def wrapper(*inputs):
+    def wrapper(*inputs, **kwargs):
         with no_recording():
-            outputs, grad_fn = forward(*inputs)
+            outputs, grad_fn = f(*inputs, **kwargs)
         outputs = convert_to_tensor(outputs)
         if not any(needs_grad(x) for x in inputs):
             return outputs
 
         def backward(grad):
-            input_grads = grad_fn(Tensor(grad))
+            input_grads = _call_gradient_function(grad_fn, Tensor(grad))
             if not isinstance(input_grads, (list, tuple)):
                 input_grads = (input_grads,)
             if len(input_grads) != len(inputs):
                 raise ValueError(
-                    f"custom_gradient: the gradient function of {forward.__name__} returned "
+                    f"custom_gradient: the gradient function of {f.__name__} returned "
                     f"{len(input_grads)} gradients for {len(inputs)} inputs; return one per input."
                 )
             return tuple(
@@ -250,6 +279,6 @@ def custom_gradient(forward):
 
         return record(outputs.data, inputs, backward)
 
-    wrapper.__name__ = getattr(forward, "__name__", "custom_gradient")
-    wrapper.__doc__ = forward.__doc__
+    wrapper.__name__ = getattr(f, "__name__", "custom_gradient")
+    wrapper.__doc__ = f.__doc__
     return wrapper

@@ -8,6 +8,8 @@ everything else here is bookkeeping for 1-d operands and batch axes.
     (2, 4)
 """
 
+import string
+
 import numpy as np
 
 from mlkit.ops.autodiff import needs_grad, record, unbroadcast
@@ -39,7 +41,14 @@ def _matmul_backward(a, b):
 def matmul(x1, x2):
     """Matrix product with NumPy's rules (batch axes broadcast)."""
     a, b = np.asarray(data_of(x1)), np.asarray(data_of(x2))
-    out = np.matmul(a, b)
+    try:
+        out = np.matmul(a, b)
+    except ValueError:
+        raise ValueError(
+            f"ops.matmul: cannot multiply shapes {a.shape} and {b.shape}. The last axis of x1 "
+            "must equal the second-to-last axis of x2 (the only axis of a 1-d x2), and any "
+            "leading batch axes must broadcast."
+        ) from None
     if needs_grad(x1) or needs_grad(x2):
         return record(out, (x1, x2), _matmul_backward(a, b))
     return Tensor(out)
@@ -49,38 +58,72 @@ def _letters(count, start=0):
     return "".join(chr(ord("a") + start + i) for i in range(count))
 
 
+def _explicit(subscripts, shapes):
+    """`subscripts` with '...' spelled out and the output named.
+
+    'ij,jk' becomes (['ij', 'jk'], 'ik'), following NumPy's implicit rule:
+    the output holds the letters seen exactly once, in alphabetical order.
+    """
+    spec = subscripts.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    input_subs = inputs.split(",")
+    if len(input_subs) != len(shapes):
+        raise ValueError(
+            f"ops.einsum: {subscripts!r} names {len(input_subs)} operands but {len(shapes)} were given."
+        )
+    spare = [ch for ch in string.ascii_letters if ch not in spec]
+    ellipsis_ndim = max(
+        (len(shape) - len(sub) + 3 for sub, shape in zip(input_subs, shapes) if "..." in sub), default=0
+    )
+    ellipsis = "".join(spare[:ellipsis_ndim])
+    expanded = []
+    for sub, shape in zip(input_subs, shapes):
+        if "..." in sub:
+            count = len(shape) - len(sub) + 3
+            sub = sub.replace("...", ellipsis[ellipsis_ndim - count :])
+        expanded.append(sub)
+    if arrow:
+        output = output.replace("...", ellipsis)
+    else:
+        letters = "".join(expanded)
+        singles = sorted(ch for ch in set(letters) if letters.count(ch) == 1 and ch not in ellipsis)
+        output = ellipsis + "".join(singles)
+    return expanded, output
+
+
 def einsum(subscripts, *operands):
-    """Einstein summation over one or two operands (explicit '->' form)."""
+    """Einstein summation, e.g. einsum('bij,jk->bik', x, w).
+
+    The gradient for one operand is itself an einsum: the output's gradient
+    contracted with all the other operands.
+    """
     values = [np.asarray(data_of(x)) for x in operands]
-    out = np.einsum(subscripts, *values)
+    input_subs, output = _explicit(subscripts, [v.shape for v in values])
+    out = np.einsum(",".join(input_subs) + "->" + output, *values)
     if not any(needs_grad(x) for x in operands):
         return Tensor(out)
-    if "->" not in subscripts or "..." in subscripts or len(operands) > 2:
-        raise NotImplementedError(
-            f"ops.einsum: gradients need the explicit 'ab,bc->ac' form with one or two "
-            f"operands and no '...', got {subscripts!r}."
-        )
-    inputs, output = subscripts.replace(" ", "").split("->")
-    input_subs = inputs.split(",")
-
     if any(len(set(sub)) != len(sub) for sub in input_subs):
         raise NotImplementedError(
-            f"ops.einsum: gradients of repeated letters within one operand (diagonals) "
+            f"ops.einsum: gradients of repeated letters within one operand (diagonals, traces) "
             f"are not supported, got {subscripts!r}."
         )
 
     def grad_for(index, g):
-        target = input_subs[index]
-        others = [s for i, s in enumerate(input_subs) if i != index]
+        target, shape = input_subs[index], values[index].shape
+        others = [sub for i, sub in enumerate(input_subs) if i != index]
         available = set(output).union(*others)
         # Letters found only in this operand were summed away: the gradient is
         # the same all along them, so compute it without them and broadcast.
         kept = "".join(ch for ch in target if ch in available)
         spec = ",".join([output] + others) + "->" + kept
         partial = np.einsum(spec, g, *[v for i, v in enumerate(values) if i != index])
-        shape = values[index].shape
-        view_shape = [n if ch in kept else 1 for ch, n in zip(target, shape)]
-        return np.broadcast_to(partial.reshape(view_shape), shape)
+        sizes = dict(zip(kept, partial.shape))
+        partial = partial.reshape([sizes.get(ch, 1) for ch in target])
+        # Axes this operand had as size 1 but were broadcast: sum them back.
+        broadcast = tuple(i for i, n in enumerate(shape) if n == 1 and partial.shape[i] != 1)
+        if broadcast:
+            partial = partial.sum(axis=broadcast, keepdims=True)
+        return np.broadcast_to(partial, shape)
 
     def backward(g):
         return tuple(grad_for(i, g) for i in range(len(operands)))

@@ -14,6 +14,7 @@ import numpy as np
 
 from mlkit.ops.autodiff import needs_grad, record
 from mlkit.ops.core import data_of
+from mlkit.ops.math import mean, multiply, var
 from mlkit.ops.tensor import Tensor
 
 
@@ -53,10 +54,29 @@ def sigmoid(x):
     return _unary(x, out, lambda g: (g * out * (1 - out),))
 
 
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), without overflow for large |x|."""
+    a = np.asarray(data_of(x))
+    out = -np.logaddexp(-a, 0).astype(a.dtype, copy=False)
+    return _unary(x, out, lambda g: (g * _stable_sigmoid(-a),))
+
+
 def hard_sigmoid(x):
+    """A piecewise-linear sigmoid: 0 below -3, 1 above 3, x/6 + 1/2 between."""
     a = data_of(x)
     out = np.clip(a / 6 + 0.5, 0, 1)
     return _unary(x, out, lambda g: (g * ((a > -3) & (a < 3)) / 6,))
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x): a piecewise-polynomial silu."""
+    a = data_of(x)
+    gate = np.clip(a / 6 + 0.5, 0, 1)
+    slope = np.where(a <= -3, 0, np.where(a >= 3, 1, a / 3 + 0.5))
+    return _unary(x, a * gate, lambda g: (g * slope,))
+
+
+hard_swish = hard_silu
 
 
 def tanh(x):
@@ -147,8 +167,6 @@ def gelu(x, approximate=True):
 
 
 def mish(x):
-    from mlkit.ops.math import multiply
-
     return multiply(x, tanh(softplus(x)))
 
 
@@ -164,3 +182,8 @@ def log_softmax(x, axis=-1):
     shifted = a - a.max(axis=axis, keepdims=True)
     out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return _unary(x, out, lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
+
+
+def moments(x, axes, keepdims=False, synchronized=False):
+    """The mean and variance of `x` over `axes` (what batch normalization needs)."""
+    return mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)

@@ -16,7 +16,7 @@ import numpy as np
 
 
 class Tensor:
-    __slots__ = ("data", "parents", "backward", "requires_grad", "__weakref__")
+    __slots__ = ("data", "parents", "backward", "requires_grad", "grad", "__weakref__")
 
     # Make NumPy hand `array + tensor` over to `Tensor.__radd__` and friends
     # instead of treating the tensor as an object array.
@@ -27,6 +27,7 @@ class Tensor:
         self.parents = parents
         self.backward = backward
         self.requires_grad = backward is not None
+        self.grad = None  # used only while a backward pass runs
 
     # -- what a tensor looks like -------------------------------------------
     @property

@@ -12,12 +12,18 @@ from the global generator, which `mlkit.utils.set_random_seed` resets; a
 """
 
 from mlkit.random.random import (
-    SeedGenerator,
+    categorical,
     dropout,
-    generator_for,
     normal,
-    set_global_seed,
+    randint,
     shuffle,
     truncated_normal,
     uniform,
+)
+from mlkit.random.seed_generator import (
+    SeedGenerator,
+    generator_for,
+    global_generator,
+    make_default_seed,
+    set_global_seed,
 )

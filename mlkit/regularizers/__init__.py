@@ -2,7 +2,7 @@
 
     >>> from mlkit import regularizers, ops
     >>> penalty = regularizers.l2(0.01)
-    >>> float(penalty(ops.ones((2, 2))))   # 0.01 * (1 + 1 + 1 + 1)
+    >>> round(float(penalty(ops.ones((2, 2)))), 6)   # 0.01 * (1 + 1 + 1 + 1)
     0.04
 
 A layer given `kernel_regularizer=...` puts `regularizer(kernel)` in its
@@ -11,17 +11,21 @@ A layer given `kernel_regularizer=...` puts `regularizer(kernel)` in its
 
 from mlkit.regularizers.regularizers import L1, L1L2, L2, OrthogonalRegularizer, Regularizer
 from mlkit.utils.lookup import resolve as _resolve
-
-_CLASSES = {cls.__name__: cls for cls in (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)}
-_BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer, **_CLASSES}
+from mlkit.utils.naming import to_snake_case as _to_snake_case
 
 # Keras exposes the classes under these lowercase names too: regularizers.l2(0.01).
 l1, l2, l1_l2, orthogonal_regularizer = L1, L2, L1L2, OrthogonalRegularizer
 
+_CLASSES = [Regularizer, L1, L2, L1L2, OrthogonalRegularizer]
+_BY_NAME = {cls.__name__: cls for cls in _CLASSES}
+_BY_NAME.update({_to_snake_case(cls.__name__): cls for cls in _CLASSES})
+_BY_NAME["l1_l2"] = L1L2
+del _BY_NAME["regularizer"]  # the base class penalizes nothing
+
 
 def get(identifier):
-    """A regularizer from a name ('l2'), a config dict or an object."""
-    return _resolve(identifier, "regularizer", _BY_NAME, _CLASSES)
+    """A regularizer from a name ('l2'), a config dict, a class or an object."""
+    return _resolve(identifier, "regularizer", _BY_NAME)
 
 
 def serialize(regularizer):
@@ -33,4 +37,6 @@ def serialize(regularizer):
 def deserialize(config, custom_objects=None):
     from mlkit.saving import deserialize_keras_object
 
-    return deserialize_keras_object(config, module_objects=_CLASSES, custom_objects=custom_objects)
+    return deserialize_keras_object(
+        config, module_objects=_BY_NAME, custom_objects=custom_objects, printable_module_name="regularizer"
+    )

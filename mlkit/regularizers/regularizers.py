@@ -1,4 +1,21 @@
-"""The regularizer classes: each maps a weight to a scalar penalty."""
+"""The regularizer classes: each maps a weight to a scalar penalty.
+
+Any function `weight -> scalar tensor` works as a regularizer; subclass
+`Regularizer` (and give it `get_config`) when it must be saved with a model:
+
+    >>> from mlkit import ops, regularizers
+    >>> class Sum(regularizers.Regularizer):
+    ...     def __init__(self, factor=1.0):
+    ...         self.factor = factor
+    ...     def __call__(self, x):
+    ...         return self.factor * ops.sum(x)
+    ...     def get_config(self):
+    ...         return {"factor": self.factor}
+    >>> float(Sum(0.5)(ops.ones((2, 2))))
+    2.0
+"""
+
+import math
 
 from mlkit import ops
 
@@ -19,9 +36,13 @@ class Regularizer:
         return cls(**config)
 
 
-def _check_factor(owner, name, value):
-    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"{owner}: {name} must be a non-negative number, got {value!r}.")
+def _check_factor(owner, name, value, default):
+    """A penalty factor: a finite number >= 0 (None means the default)."""
+    if value is None:
+        value = default
+    valid = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not valid or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{owner}: {name} must be a non-negative float, got {name}={value!r}.")
     return float(value)
 
 
@@ -29,7 +50,7 @@ class L1(Regularizer):
     """l1 * sum(|x|): pushes weights to exactly zero (sparse weights)."""
 
     def __init__(self, l1=0.01):
-        self.l1 = _check_factor("L1", "l1", l1)
+        self.l1 = _check_factor("L1", "l1", l1, 0.01)
 
     def __call__(self, x):
         return self.l1 * ops.sum(ops.abs(x))
@@ -42,7 +63,7 @@ class L2(Regularizer):
     """l2 * sum(x^2): keeps weights small (weight decay)."""
 
     def __init__(self, l2=0.01):
-        self.l2 = _check_factor("L2", "l2", l2)
+        self.l2 = _check_factor("L2", "l2", l2, 0.01)
 
     def __call__(self, x):
         return self.l2 * ops.sum(ops.square(x))
@@ -52,36 +73,44 @@ class L2(Regularizer):
 
 
 class L1L2(Regularizer):
-    """l1 * sum(|x|) + l2 * sum(x^2)."""
+    """l1 * sum(|x|) + l2 * sum(x^2). Both factors default to 0."""
 
     def __init__(self, l1=0.0, l2=0.0):
-        self.l1 = _check_factor("L1L2", "l1", l1)
-        self.l2 = _check_factor("L1L2", "l2", l2)
+        self.l1 = _check_factor("L1L2", "l1", l1, 0.0)
+        self.l2 = _check_factor("L1L2", "l2", l2, 0.0)
 
     def __call__(self, x):
-        penalty = 0.0
+        x = ops.convert_to_tensor(x)
+        penalty = ops.zeros((), dtype=x.dtype)
         if self.l1:
             penalty = penalty + self.l1 * ops.sum(ops.abs(x))
         if self.l2:
             penalty = penalty + self.l2 * ops.sum(ops.square(x))
-        return penalty if not isinstance(penalty, float) else ops.convert_to_tensor(penalty)
+        return penalty
 
     def get_config(self):
         return {"l1": self.l1, "l2": self.l2}
 
 
 class OrthogonalRegularizer(Regularizer):
-    """Penalize non-orthogonal rows (mode='rows') or columns of a 2-d weight."""
+    """Penalize rows (mode='rows') or columns of a 2-d weight for not being orthogonal.
+
+    The penalty is `factor` times the mean |cosine| between distinct rows.
+    """
 
     def __init__(self, factor=0.01, mode="rows"):
         if mode not in ("rows", "columns"):
-            raise ValueError(f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got {mode!r}.")
-        self.factor = _check_factor("OrthogonalRegularizer", "factor", factor)
+            raise ValueError(
+                f"OrthogonalRegularizer: mode must be 'rows' or 'columns', got mode={mode!r}."
+            )
+        self.factor = _check_factor("OrthogonalRegularizer", "factor", factor, 0.01)
         self.mode = mode
 
     def __call__(self, x):
         if len(x.shape) != 2:
-            raise ValueError(f"OrthogonalRegularizer needs a 2-d weight, got shape {x.shape}.")
+            raise ValueError(
+                f"OrthogonalRegularizer needs a 2-d weight (rows, columns), got shape {tuple(x.shape)}."
+            )
         if self.mode == "columns":
             x = ops.transpose(x)
         normalized = x / ops.maximum(ops.norm(x, axis=1, keepdims=True), 1e-7)

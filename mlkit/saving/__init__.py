@@ -10,3 +10,5 @@ from mlkit.saving.serialization import (
     register_keras_serializable,
     serialize_keras_object,
 )
+from mlkit.saving.model_file import load_model, load_weights, save_model, save_weights
+from mlkit.saving.serialization import enable_unsafe_deserialization

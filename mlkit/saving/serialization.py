@@ -16,6 +16,11 @@ and the ones you registered or pass in `custom_objects`.
 """
 
 import json
+import types
+
+import numpy as np
+
+from mlkit.ops.tensor import Tensor
 
 _registry = {}
 _scopes = []
@@ -52,11 +57,11 @@ def in_safe_mode(explicit=None):
 
 
 def register_keras_serializable(package="Custom", name=None):
-    """Class decorator: make a custom class loadable by its name."""
+    """Decorator: make a custom class (or function) loadable by its name."""
 
     def decorator(cls):
         registered = f"{package}>{name or cls.__name__}"
-        if not hasattr(cls, "get_config"):
+        if isinstance(cls, type) and not hasattr(cls, "get_config"):
             raise ValueError(
                 f"Cannot register {cls.__name__}: it has no get_config() method, so it could "
                 "not be saved. Subclass a mlkit class or define get_config()."
@@ -69,8 +74,9 @@ def register_keras_serializable(package="Custom", name=None):
 
 
 def get_registered_name(obj):
-    cls = obj if isinstance(obj, type) else type(obj)
-    return cls.__dict__.get("_registered_name", cls.__name__)
+    """'package>Name' for a registered class or function, else its plain name."""
+    target = obj if isinstance(obj, (type, types.FunctionType)) else type(obj)
+    return target.__dict__.get("_registered_name", target.__name__)
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
@@ -116,18 +122,39 @@ def check_json(value, where):
 
 
 def serialize_keras_object(obj):
-    """`obj` as a JSON-able dict (None, plain values and strings pass through)."""
+    """`obj` as a JSON-able dict (None, plain values and strings pass through).
+
+    NumPy arrays and tensors become `{"class_name": "__numpy__" / "__tensor__",
+    "config": {"value": [...], "dtype": ...}}` and NumPy scalars plain
+    numbers, as in Keras; anything else needs a `get_config()`.
+    """
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
     if isinstance(obj, (list, tuple)):
-        return [serialize_keras_object(item) for item in obj]
+        items = [serialize_keras_object(item) for item in obj]
+        return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, dict):
         return {key: serialize_keras_object(value) for key, value in obj.items()}
-    if hasattr(obj, "get_config"):
-        config = obj.get_config()
-        name = getattr(obj, "name", type(obj).__name__)
-        check_json(config, f"The config of {type(obj).__name__} {name!r}")
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
+    if isinstance(obj, Tensor):
+        return {"class_name": "__tensor__", "config": {"value": obj.numpy().tolist(), "dtype": obj.dtype}}
+    if isinstance(obj, np.ndarray) and obj.ndim > 0:
+        return {"class_name": "__numpy__", "config": {"value": obj.tolist(), "dtype": obj.dtype.name}}
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return obj.item()
+    if hasattr(obj, "get_config") and not isinstance(obj, type):
         cls = type(obj)
+        where = f"The config of {cls.__name__} {getattr(obj, 'name', cls.__name__)!r}"
+        config = obj.get_config()
+        if not isinstance(config, dict):
+            raise TypeError(
+                f"{where} must be a dict, but {cls.__name__}.get_config() returned "
+                f"{type(config).__name__}: {config!r}. Return e.g. "
+                "`{**super().get_config(), 'units': self.units}`."
+            )
+        config = _serialize_config(config, where)
+        check_json(config, where)
         builtin = cls.__module__.startswith("mlkit.")
         return {
             "module": cls.__module__.rsplit(".", 1)[0] if builtin else cls.__module__,
@@ -144,10 +171,29 @@ def serialize_keras_object(obj):
     )
 
 
+def _serialize_config(config, where):
+    """Serialize each value of a config, naming the key whose value cannot be saved."""
+    serialized = {}
+    for key, value in config.items():
+        try:
+            serialized[key] = serialize_keras_object(value)
+        except TypeError as error:
+            raise TypeError(
+                f"{where} is not JSON-serializable: key {key!r} holds a {type(value).__name__}. "
+                f"{error} A config may only hold numbers, strings, "
+                "booleans, None, lists and dicts of those (arrays are converted): store the "
+                "setting that created the object instead, or give its class get_config()."
+            ) from None
+    return serialized
+
+
 def deserialize_keras_object(config, module_objects=None, custom_objects=None, printable_module_name="object"):
     """The object a config from `serialize_keras_object` describes."""
     if config is None or not isinstance(config, dict):
         return config
+    special = _SPECIAL_VALUES.get(config.get("class_name"))
+    if special is not None:
+        return special(config["config"])
     if "class_name" not in config or "config" not in config:
         raise ValueError(
             f"Cannot deserialize {printable_module_name} from {config!r}: expected a dict with "
@@ -165,6 +211,18 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
             "@mlkit.saving.register_keras_serializable()."
         )
     inner = config["config"]
-    if hasattr(cls, "from_config"):
-        return cls.from_config(inner)
-    return cls(**inner)
+    if not hasattr(cls, "from_config"):
+        return cls(**inner)
+    import inspect
+
+    if "custom_objects" in inspect.signature(cls.from_config).parameters:
+        return cls.from_config(inner, custom_objects=custom_objects)
+    return cls.from_config(inner)
+
+
+# The plain values serialize_keras_object writes as {"class_name": "__...__"}.
+_SPECIAL_VALUES = {
+    "__numpy__": lambda config: np.array(config["value"], dtype=config["dtype"]),
+    "__tensor__": lambda config: Tensor(np.array(config["value"], dtype=config["dtype"])),
+    "__bytes__": lambda config: config["value"].encode("utf-8"),
+}

@@ -13,7 +13,7 @@ Dense applies to every time step of a sequence (batch, time, features).
 
 from mlkit import activations, constraints, initializers, ops, regularizers
 from mlkit.layers.input_spec import InputSpec
-from mlkit.layers.layer import Layer
+from mlkit.layers.layer import Layer, _get_setting
 
 
 class Dense(Layer):
@@ -34,18 +34,22 @@ class Dense(Layer):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(
-                f"Dense {self.name!r}: units must be a positive integer, got {units!r}. "
-                "It is the number of outputs, e.g. Dense(10)."
+                f"Dense {self.name!r}: received an invalid value for `units`, expected a positive "
+                f"integer. Received: units={units!r}. It is the number of outputs, e.g. Dense(10)."
             )
+
+        def setting(module, kind, argument, value):
+            return _get_setting(module, kind, value, f"`{argument}` of layer {self.name!r} (Dense)")
+
         self.units = units
-        self.activation = activations.get(activation)
+        self.activation = setting(activations, "activation", "activation", activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.kernel_initializer = setting(initializers, "initializer", "kernel_initializer", kernel_initializer)
+        self.bias_initializer = setting(initializers, "initializer", "bias_initializer", bias_initializer)
+        self.kernel_regularizer = setting(regularizers, "regularizer", "kernel_regularizer", kernel_regularizer)
+        self.bias_regularizer = setting(regularizers, "regularizer", "bias_regularizer", bias_regularizer)
+        self.kernel_constraint = setting(constraints, "constraint", "kernel_constraint", kernel_constraint)
+        self.bias_constraint = setting(constraints, "constraint", "bias_constraint", bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 

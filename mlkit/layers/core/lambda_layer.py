@@ -32,16 +32,26 @@ class Lambda(Layer):
         self.arguments = dict(arguments or {})
         self._output_shape = output_shape
         self.mask = mask
-        self._accepts_training = "training" in inspect.signature(function).parameters
+        self.supports_masking = mask is not None
+        parameters = inspect.signature(function).parameters
+        self._accepts_training = "training" in parameters
+        self._accepts_mask = "mask" in parameters
 
     def build(self, input_shape):
         pass
 
     def call(self, inputs, mask=None, training=None):
         kwargs = dict(self.arguments)
-        if self._accepts_training and training is not None:
+        if self._accepts_mask:
+            kwargs["mask"] = mask
+        if self._accepts_training:
             kwargs["training"] = training
         return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, mask=None):
+        if callable(self.mask):
+            return self.mask(inputs, mask)
+        return self.mask
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
@@ -51,27 +61,59 @@ class Lambda(Layer):
         return (input_shape[0],) + tuple(self._output_shape)
 
     def get_config(self):
+        """Base keys, 'function', 'output_shape' and 'mask' (only when set) and 'arguments'."""
         config = super().get_config()
-        serialization.check_json(self.arguments, f"The `arguments` of Lambda {self.name!r}")
-        config.update(
-            {
-                "function": _serialize_function(self.function, self.name),
-                "arguments": self.arguments,
-                "output_shape": None if callable(self._output_shape) else self._output_shape,
-            }
-        )
+        config["function"] = _serialize_function(self.function, self.name)
+        if self._output_shape is not None:
+            if callable(self._output_shape):
+                config["output_shape"] = _serialize_function(self._output_shape, self.name)
+            else:
+                config["output_shape"] = self._output_shape
+        if self.mask is not None:
+            if callable(self.mask):
+                config["mask"] = _serialize_function(self.mask, self.name)
+            else:
+                config["mask"] = serialization.serialize_keras_object(self.mask)
+        arguments = serialization.serialize_keras_object(self.arguments)
+        serialization.check_json(arguments, f"The `arguments` of Lambda {self.name!r}")
+        config["arguments"] = arguments
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=None):
+        """Rebuild a Lambda; a Python lambda is loaded only if safe mode is off.
+
+        Named functions are looked up (custom_objects, registered objects,
+        activations, ops); a lambda's stored bytecode could run arbitrary code,
+        so it is refused unless `safe_mode=False` (or unsafe deserialization
+        was enabled), as in Keras.
+        """
         config = dict(config)
         config["function"] = _deserialize_function(config["function"], custom_objects, safe_mode)
+        for key in ("output_shape", "mask"):
+            value = config.get(key)
+            if isinstance(value, dict) and value.get("class_name") in ("function", "__lambda__"):
+                config[key] = _deserialize_function(value, custom_objects, safe_mode)
+            elif key == "output_shape" and isinstance(value, list):
+                config[key] = tuple(value)
+            elif key == "mask" and isinstance(value, dict):
+                config[key] = serialization.deserialize_keras_object(value, custom_objects=custom_objects)
+        if isinstance(config.get("arguments"), dict):
+            config["arguments"] = {
+                key: serialization.deserialize_keras_object(value, custom_objects=custom_objects)
+                for key, value in config["arguments"].items()
+            }
         return super().from_config(config)
 
 
 def _serialize_function(function, layer_name):
     if function.__name__ != "<lambda>":
-        return {"class_name": "function", "config": function.__name__, "module": function.__module__}
+        return {
+            "module": function.__module__,
+            "class_name": "function",
+            "config": function.__name__,
+            "registered_name": serialization.get_registered_name(function),
+        }
     if function.__closure__:
         raise ValueError(
             f"Lambda {layer_name!r} uses a lambda that refers to variables of the code around it "
@@ -85,7 +127,9 @@ def _serialize_function(function, layer_name):
 def _deserialize_function(spec, custom_objects, safe_mode):
     if spec.get("class_name") == "function":
         name = spec["config"]
-        found = serialization.get_registered_object(name, custom_objects)
+        found = serialization.get_registered_object(spec.get("registered_name") or name, custom_objects)
+        if found is None:
+            found = serialization.get_registered_object(name, custom_objects)
         if found is None:
             from mlkit import activations, ops
 
@@ -100,12 +144,14 @@ def _deserialize_function(spec, custom_objects, safe_mode):
         raise ValueError(
             "Refusing to load a Lambda layer whose function is a Python lambda: it is stored as "
             "bytecode, and loading it could run arbitrary code. If you trust this file, load it "
-            "with safe_mode=False (or call mlkit.config.enable_unsafe_deserialization())."
+            "with safe_mode=False (or call mlkit.saving.enable_unsafe_deserialization())."
         )
+    import numpy as np
+
     import mlkit
     from mlkit import ops
 
     code = marshal.loads(base64.b64decode(spec["config"]["code"]))
-    namespace = {"ops": ops, "mlkit": mlkit, **(custom_objects or {})}
+    namespace = {"ops": ops, "mlkit": mlkit, "np": np, **(custom_objects or {})}
     defaults = spec["config"].get("defaults")
     return types.FunctionType(code, namespace, "<lambda>", tuple(defaults) if defaults else None)

@@ -1,0 +1,132 @@
+"""How much does mlkit's LSTM layer cost on top of the same LSTM written in NumPy?
+
+One forward + backward pass of LSTM(32) over sequences of 20 steps x 8
+features at batch 64 (float32), with the loss 0.5 * mean_batch ||h_T - target||^2,
+timed side by side in one run:
+
+- numpy : `numpy_lstm_loss_and_grads`, written by hand below — the floor. It
+          uses the same algorithm as mlkit's fused op (one matrix product
+          for the inputs of all steps, backpropagation through time with the
+          gate derivatives of all steps computed at once), so the ratio
+          measures what the framework adds: the layer call, recording the
+          graph, the loss ops and the gradient walk;
+- mlkit : `layers.LSTM(32)` called under a `GradientTape`, then
+          `tape.gradient` for its three weights.
+
+Prints the time per pass and the ratio mlkit / numpy.
+Run it with `python benchmarks/lstm_reference.py`.
+"""
+
+import sys
+import timeit
+
+import numpy as np
+
+import mlkit
+from mlkit import layers, ops
+
+BATCH, STEPS, FEATURES, UNITS = 64, 20, 8, 32
+
+
+def make_weights(rng):
+    """kernel (features, 4u), recurrent_kernel (u, 4u), bias (4u,) in Keras's gate order i, f, c, o."""
+    limit = np.sqrt(6 / (FEATURES + 4 * UNITS))
+    kernel = rng.uniform(-limit, limit, (FEATURES, 4 * UNITS))
+    recurrent_kernel = np.linalg.qr(rng.normal(size=(4 * UNITS, UNITS)))[0].T
+    bias = np.zeros(4 * UNITS)
+    bias[UNITS : 2 * UNITS] = 1.0  # the forget gate starts open
+    return [w.astype(np.float32) for w in (kernel, recurrent_kernel, bias)]
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def numpy_lstm_loss_and_grads(weights, x, target):
+    """Loss and [d_kernel, d_recurrent_kernel, d_bias], by hand."""
+    kernel, recurrent_kernel, bias = weights
+    batch, steps, features = x.shape
+    u = recurrent_kernel.shape[0]
+
+    # Forward: the input part of every gate for all steps in one product.
+    projected = (x.reshape(batch * steps, features) @ kernel + bias).reshape(batch, steps, 4 * u)
+    gates = np.empty((batch, steps, 4 * u), x.dtype)
+    hs = np.zeros((batch, steps + 1, u), x.dtype)  # hs[:, t + 1] = h_t, hs[:, 0] = h_{-1} = 0
+    cs = np.zeros((batch, steps + 1, u), x.dtype)
+    tanh_cs = np.empty((batch, steps, u), x.dtype)
+    for t in range(steps):
+        a = hs[:, t] @ recurrent_kernel + projected[:, t]
+        gates[:, t, : 2 * u] = sigmoid(a[:, : 2 * u])
+        gates[:, t, 2 * u : 3 * u] = np.tanh(a[:, 2 * u : 3 * u])
+        gates[:, t, 3 * u :] = sigmoid(a[:, 3 * u :])
+        i, f, g, o = np.split(gates[:, t], 4, axis=1)
+        cs[:, t + 1] = f * cs[:, t] + i * g
+        tanh_cs[:, t] = np.tanh(cs[:, t + 1])
+        hs[:, t + 1] = o * tanh_cs[:, t]
+    difference = hs[:, -1] - target
+    loss = 0.5 * np.mean(np.sum(difference * difference, axis=1))
+
+    # Backward through time.
+    i, f, g, o = (gates[..., k * u : (k + 1) * u] for k in range(4))
+    factors = np.stack(
+        [g * i * (1 - i), cs[:, :-1] * f * (1 - f), i * (1 - g * g), tanh_cs * o * (1 - o)], axis=2
+    )
+    carry_from_h = o * (1 - tanh_cs * tanh_cs)
+    d_pre = np.empty((batch, steps, 4, u), x.dtype)
+    d_h = difference / batch
+    d_c = np.zeros((batch, u), x.dtype)
+    for t in reversed(range(steps)):
+        d_c = d_c + d_h * carry_from_h[:, t]
+        d_pre[:, t, :3] = factors[:, t, :3] * d_c[:, None, :]
+        d_pre[:, t, 3] = factors[:, t, 3] * d_h
+        d_c = d_c * f[:, t]
+        d_h = d_pre[:, t].reshape(batch, 4 * u) @ recurrent_kernel.T
+    d_pre = d_pre.reshape(batch * steps, 4 * u)
+    d_kernel = x.reshape(batch * steps, features).T @ d_pre
+    d_recurrent = hs[:, :-1].reshape(batch * steps, u).T @ d_pre
+    return loss, [d_kernel, d_recurrent, d_pre.sum(axis=0)]
+
+
+def make_mlkit_lstm(weights):
+    lstm = layers.LSTM(UNITS)
+    lstm(ops.zeros((1, STEPS, FEATURES)))
+    lstm.set_weights(weights)
+    return lstm
+
+
+def mlkit_lstm_loss_and_grads(lstm, x, target):
+    with mlkit.GradientTape() as tape:
+        difference = lstm(x) - target
+        loss = 0.5 * ops.mean(ops.sum(difference * difference, axis=1))
+    return loss, tape.gradient(loss, lstm.trainable_weights)
+
+
+def best_time(function, repeat=7, number=50):
+    return min(timeit.repeat(function, repeat=repeat, number=number)) / number
+
+
+def main():
+    rng = np.random.default_rng(0)
+    weights = make_weights(rng)
+    lstm = make_mlkit_lstm(weights)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES)).astype(np.float32)
+    target = rng.uniform(-0.5, 0.5, size=(BATCH, UNITS)).astype(np.float32)
+
+    reference_loss, reference_grads = numpy_lstm_loss_and_grads(weights, x, target)
+    loss, grads = mlkit_lstm_loss_and_grads(lstm, x, target)
+    # The two must compute the same thing before their times mean anything.
+    assert np.allclose(float(loss), reference_loss, rtol=1e-5), (float(loss), reference_loss)
+    for got, expected in zip(grads, reference_grads):
+        assert np.allclose(got.numpy(), expected, rtol=1e-3, atol=1e-6)
+
+    x_tensor = ops.convert_to_tensor(x)
+    numpy_time = best_time(lambda: numpy_lstm_loss_and_grads(weights, x, target))
+    mlkit_time = best_time(lambda: mlkit_lstm_loss_and_grads(lstm, x_tensor, target))
+    print(f"LSTM({UNITS}) on {STEPS}x{FEATURES} sequences, batch {BATCH}, forward + backward, float32, best of 7")
+    print(f"{'numpy (ms)':>11} {'mlkit (ms)':>11} {'ratio':>7}")
+    print(f"{numpy_time * 1e3:>11.3f} {mlkit_time * 1e3:>11.3f} {mlkit_time / numpy_time:>6.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

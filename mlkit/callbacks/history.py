@@ -1,0 +1,25 @@
+"""`History`: the callback that `fit` always adds; `fit` returns it.
+
+`history.history` maps each log name to its list of per-epoch values:
+
+    history = model.fit(x, y, epochs=3, validation_split=0.2)
+    history.history["loss"]        # three training losses
+    history.history["val_loss"]    # three validation losses
+"""
+
+from mlkit.callbacks.callback import Callback
+
+
+class History(Callback):
+    def __init__(self):
+        super().__init__()
+        self.history = {}
+        self.epoch = []
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for name, value in (logs or {}).items():
+            self.history.setdefault(name, []).append(value)

@@ -1,0 +1,326 @@
+"""The training API every model has: compile, fit, evaluate, predict.
+
+`fit` is a plain loop you can read top to bottom: for each epoch, for each
+batch, `train_step(batch)` — forward pass under a `GradientTape`, loss,
+gradients, one optimizer step — with callbacks called around it. Override
+`train_step`, `test_step` or `predict_step` to change what happens inside.
+
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = model.fit(x_train, y_train, epochs=5, validation_split=0.1)
+    loss, accuracy = model.evaluate(x_test, y_test)
+"""
+
+import numpy as np
+
+from mlkit.callbacks.callback_list import CallbackList
+from mlkit.models.compile_utils import CompiledLoss, CompiledMetrics
+from mlkit.models.data_adapter import (
+    class_weights_to_sample_weights,
+    make_batches,
+    split_validation,
+    unpack_batch,
+)
+from mlkit.models.keras_tensor import flatten
+from mlkit.ops.autodiff import GradientTape, no_recording
+from mlkit.ops.math import add_n, sum as reduce_sum
+from mlkit.ops.core import zeros
+
+
+def _python_value(value):
+    value = np.asarray(getattr(value, "data", value))
+    return float(value) if value.size == 1 else value
+
+
+def pythonify_logs(logs):
+    """Logs as plain floats, with nested dicts (from compile_metrics) flattened."""
+    result = {}
+    for name, value in (logs or {}).items():
+        if isinstance(value, dict):
+            result.update(pythonify_logs(value))
+        else:
+            result[name] = _python_value(value)
+    return result
+
+
+class Trainer:
+    def _init_trainer(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._compiled_loss = None
+        self._compiled_metrics = None
+        self._loss_tracker = None
+
+    # -- compile --------------------------------------------------------------
+    def compile(
+        self,
+        optimizer="rmsprop",
+        loss=None,
+        loss_weights=None,
+        metrics=None,
+        weighted_metrics=None,
+        run_eagerly=False,
+        steps_per_execution=1,
+        jit_compile="auto",
+        auto_scale_loss=True,
+    ):
+        """Choose the optimizer, the loss and the metrics for training."""
+        from mlkit import metrics as metrics_module
+        from mlkit import optimizers
+
+        self.optimizer = optimizers.get(optimizer)
+        names = self._output_names()
+        self.loss = loss
+        self._compiled_loss = CompiledLoss(loss, loss_weights, names) if loss is not None else None
+        has_metrics = metrics is not None or weighted_metrics is not None
+        self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics, names) if has_metrics else None
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self.compiled = True
+
+    def _output_names(self):
+        return ["output"]
+
+    def _assert_compiled(self, what):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() before {what}(): e.g. "
+                "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')."
+            )
+
+    # -- metrics --------------------------------------------------------------
+    @property
+    def metrics(self):
+        """The loss tracker, the compiled metrics, and metrics kept as attributes."""
+        from mlkit.metrics import Metric
+
+        found = []
+        if self.compiled:
+            found.append(self._loss_tracker)
+            if self._compiled_metrics is not None:
+                found.append(self._compiled_metrics)
+        for layer in self._flatten_layers():
+            for value in vars(layer).values():
+                if isinstance(value, Metric) and not any(value is m for m in found):
+                    found.append(value)
+        return found
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def get_metrics_result(self):
+        """The current value of every metric, as a flat dict of floats."""
+        return pythonify_logs({m.name: m.result() for m in self.metrics})
+
+    # -- one step -------------------------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss plus every loss in `self.losses` (add_loss, regularizers)."""
+        total = None
+        if self._compiled_loss is not None and y is not None:
+            total = self._compiled_loss(y, y_pred, sample_weight)
+        extra = self.losses
+        if extra:
+            extra_total = add_n([reduce_sum(loss) for loss in extra])
+            total = extra_total if total is None else total + extra_total
+        if total is None:
+            if self._compiled_loss is None and not extra:
+                raise ValueError(
+                    "No loss to optimize: compile() was called without `loss`, and the model "
+                    "adds none with add_loss(). Pass loss=... to compile()."
+                )
+            total = zeros(())
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with a batch; return all metric values."""
+        if self._compiled_metrics is not None and y is not None:
+            with no_recording():
+                self._compiled_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _batch_size_of(self, x):
+        leaves = [leaf for leaf in flatten(x) if hasattr(leaf, "shape") and len(leaf.shape)]
+        return leaves[0].shape[0] if leaves else 1
+
+    def train_step(self, data):
+        """One optimizer step on one batch; returns the metric values."""
+        x, y, sample_weight = unpack_batch(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight)
+        self._loss_tracker.update_state(loss, sample_weight=self._batch_size_of(x))
+        variables = self.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(gradients, variables))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """Loss and metrics on one batch, without training."""
+        x, y, sample_weight = unpack_batch(data)
+        with no_recording():
+            y_pred = self(x, training=False)
+            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=self._batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's output on one batch."""
+        x, _, _ = unpack_batch(data)
+        with no_recording():
+            return self(x, training=False)
+
+    # -- loops ----------------------------------------------------------------
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
+        """Train for `epochs` passes over the data; returns a `History`."""
+        self._assert_compiled("fit")
+        verbose = 1 if verbose == "auto" else verbose
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
+        if class_weight is not None:
+            weights = class_weights_to_sample_weights(y, class_weight)
+            sample_weight = weights if sample_weight is None else weights * np.asarray(sample_weight)
+        data = make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self,
+            verbose=verbose, epochs=epochs, steps=data.steps,
+        )
+        self.stop_training = False
+        callback_list.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            for step, batch in enumerate(data.batches()):
+                callback_list.on_train_batch_begin(step)
+                logs = pythonify_logs(self.train_step(batch))
+                callback_list.on_train_batch_end(step, logs)
+                if self.stop_training:
+                    break
+            epoch_logs = self.get_metrics_result()
+            if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                val_x, val_y, val_weight = _unpack_validation(validation_data)
+                val_logs = self.evaluate(
+                    val_x, val_y, sample_weight=val_weight,
+                    batch_size=validation_batch_size or batch_size, steps=validation_steps,
+                    callbacks=callback_list, return_dict=True, verbose=0,
+                )
+                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(epoch_logs)
+        self.history = callback_list.history
+        return self.history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False):
+        """Loss and metrics over the data (a float, or a list in `metrics_names` order)."""
+        self._assert_compiled("evaluate")
+        verbose = 1 if verbose == "auto" else verbose
+        data = make_batches(x, y, sample_weight, batch_size, False, steps)
+        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps,
+        )
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        logs = {}
+        for step, batch in enumerate(data.batches()):
+            callback_list.on_test_batch_begin(step)
+            logs = pythonify_logs(self.test_step(batch))
+            callback_list.on_test_batch_end(step, logs)
+        logs = self.get_metrics_result()
+        callback_list.on_test_end(logs)
+        return logs if return_dict else _flatten_logs(logs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for every sample, as NumPy arrays."""
+        verbose = 1 if verbose == "auto" else verbose
+        data = make_batches(x, None, None, batch_size, False, steps)
+        callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps,
+        )
+        callback_list.on_predict_begin()
+        outputs = []
+        for step, batch in enumerate(data.batches()):
+            callback_list.on_predict_batch_begin(step)
+            batch_outputs = self.predict_step(batch)
+            outputs.append(_to_numpy(batch_outputs))
+            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() received no data: x is empty.")
+        return _concatenate(outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on exactly this batch."""
+        self._assert_compiled("train_on_batch")
+        if class_weight is not None:
+            weights = class_weights_to_sample_weights(y, class_weight)
+            sample_weight = weights if sample_weight is None else weights * np.asarray(sample_weight)
+        logs = pythonify_logs(self.train_step((x, y, sample_weight)))
+        return logs if return_dict else _flatten_logs(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss and metrics on exactly this batch (metrics reset first)."""
+        self._assert_compiled("test_on_batch")
+        self.reset_metrics()
+        logs = pythonify_logs(self.test_step((x, y, sample_weight)))
+        return logs if return_dict else _flatten_logs(logs)
+
+    def predict_on_batch(self, x):
+        return _to_numpy(self.predict_step((x,)))
+
+
+def _unpack_validation(validation_data):
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        return validation_data if len(validation_data) == 3 else (*validation_data, None)
+    raise ValueError(
+        "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
+        f"got {type(validation_data).__name__}."
+    )
+
+
+def _flatten_logs(logs):
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _to_numpy(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return [_to_numpy(o) for o in outputs]
+    if isinstance(outputs, dict):
+        return {key: _to_numpy(o) for key, o in outputs.items()}
+    return np.asarray(getattr(outputs, "data", outputs))
+
+
+def _concatenate(batches):
+    first = batches[0]
+    if isinstance(first, list):
+        return [np.concatenate([b[i] for b in batches]) for i in range(len(first))]
+    if isinstance(first, dict):
+        return {key: np.concatenate([b[key] for b in batches]) for key in first}
+    return np.concatenate(batches)
