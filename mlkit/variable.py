@@ -97,8 +97,10 @@ class Variable(Tensor):
         else:
             value = data_of(initializer)
             from_python = not isinstance(initializer, (np.ndarray, np.generic, Tensor))
-            if dtype is None and from_python and np.asarray(value).dtype.kind == "f":
-                dtype = standardize_dtype(None)  # Python floats become floatx, as in Keras
+            if dtype is None and from_python:
+                # Python numbers become floatx / int32 (as in convert_to_tensor and Keras).
+                kind = np.asarray(value).dtype.kind
+                dtype = standardize_dtype(None) if kind == "f" else "int32" if kind in "iu" else None
             if shape is not None and tuple(np.shape(value)) != tuple(shape):
                 raise ValueError(
                     f"Variable {name!r}: the initial value has shape {np.shape(value)} but "

@@ -23,7 +23,8 @@ def test_value_shape_dtype_name_path_and_trainable():
 def test_dtype_rules_follow_keras():
     assert Variable([1.0, 2.0]).dtype == "float32"  # Python floats -> floatx
     assert Variable(np.zeros(2, dtype="float64")).dtype == "float64"  # arrays keep theirs
-    assert Variable([1, 2]).dtype == "int64" or Variable([1, 2]).dtype == "int32"
+    assert Variable([1, 2]).dtype == "int32"  # Python ints -> int32
+    assert Variable(True).dtype == "bool"
     assert Variable("zeros", shape=(3,)).dtype == "float32"
     assert Variable("ones", shape=(2,), dtype="float64").dtype == "float64"
 

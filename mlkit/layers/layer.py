@@ -46,6 +46,7 @@ from mlkit.variable import Variable
 _UNTRACKED = frozenset({
     "_inbound_nodes", "_outbound_nodes", "_auto_config", "_input_spec_cache",
     "_trainable_variables", "_non_trainable_variables", "_losses", "_last_checked_shapes",
+    "_cached_trainable",
 })
 
 # Layers that hold losses from add_loss() right now; cleared on the next outer call.
@@ -542,18 +543,20 @@ class Layer:
                 self.add_loss(loss)
 
     def _convert_inputs(self, inputs):
-        """Inputs as tensors; float inputs cast to the compute dtype (autocast)."""
+        """Inputs as tensors (lists, tuples and dicts of them keep their structure);
+        float inputs are cast to the compute dtype (autocast)."""
         if isinstance(inputs, Tensor):
             return self._convert_input(inputs)
         if isinstance(inputs, (list, tuple)):
-            return type(inputs)(self._convert_input(x) for x in inputs)
+            return type(inputs)(self._convert_inputs(x) for x in inputs)
         if isinstance(inputs, dict):
-            return {key: self._convert_input(x) for key, x in inputs.items()}
-        if isinstance(inputs, (str, bytes)):
+            return {key: self._convert_inputs(x) for key, x in inputs.items()}
+        if isinstance(inputs, (str, bytes)) or (isinstance(inputs, (int, float)) and not isinstance(inputs, bool)):
             raise ValueError(
                 f"Layer {self.name!r} ({type(self).__name__}) expects tensor inputs, got the "
                 f"{type(inputs).__name__} {inputs!r}. Only input tensors may be passed as "
-                "positional arguments; pass other settings as keyword arguments."
+                "positional arguments: wrap numbers in an array, e.g. `np.array([[1.0, 2.0]])`, "
+                "and pass other settings as keyword arguments."
             )
         return self._convert_input(inputs)
 
@@ -563,7 +566,7 @@ class Layer:
             if self.autocast and dtype.kind == "f" and dtype.name != self._dtype_policy.compute_dtype:
                 return cast(x, self._dtype_policy.compute_dtype)
             return x
-        if x is None or isinstance(x, (str, bool)):
+        if x is None or isinstance(x, bool):
             return x
         try:
             tensor = convert_to_tensor(x)

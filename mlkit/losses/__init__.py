@@ -7,6 +7,10 @@
     >>> losses.get("SparseCategoricalCrossentropy").from_logits  # an instance
     False
 
+`resolve_loss(identifier, y_true, y_pred)` is what `compile(loss=...)` uses:
+it also understands 'crossentropy'/'ce', choosing the binary, sparse or
+categorical cross-entropy from the shapes of the data.
+
 Modules: `loss` (the `Loss` base class and `LossFunctionWrapper`),
 `reduction` (sample weights, masks, reductions), `regression` (MSE, MAE,
 Huber), `probabilistic` (the cross-entropies) and `crossentropy_ops` (their
@@ -134,7 +138,8 @@ def is_binary_or_sparse_categorical(y_true, y_pred):
     true_last = true_shape[-1] if true_shape else None
     pred_last = pred_shape[-1] if pred_shape else None
     is_binary = pred_last == 1
-    is_sparse_categorical = len(true_shape) < len(pred_shape) or (true_last == 1 and pred_last is not None and pred_last > 1)
+    several_outputs = pred_last is not None and pred_last > 1
+    is_sparse_categorical = len(true_shape) < len(pred_shape) or (true_last == 1 and several_outputs)
     return is_binary, is_sparse_categorical
 
 

@@ -114,31 +114,34 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 def sparse_crossentropy(labels, output, from_logits=False):
     """-log p[label] over the last axis; `labels` are integer class ids (a NumPy array)."""
     y = np.asarray(data_of(output))
-    picks = labels[..., None]
+    # Work on rows: (samples, classes), with plain integer indexing (fast).
+    rows = y.reshape(-1, y.shape[-1])
+    index = (np.arange(rows.shape[0]), labels.reshape(-1))
     if from_logits:
-        shifted = y - y.max(axis=-1, keepdims=True)
+        shifted = rows - rows.max(axis=-1, keepdims=True)
         exp = np.exp(shifted)
-        total = exp.sum(axis=-1, keepdims=True)
-        value = (np.log(total) - np.take_along_axis(shifted, picks, axis=-1))[..., 0]
+        total = exp.sum(axis=-1)
+        value = (np.log(total) - shifted[index]).reshape(labels.shape)
 
         def backward(g):
-            grad = exp / total  # softmax(y) - one_hot(label)
-            np.put_along_axis(grad, picks, np.take_along_axis(grad, picks, axis=-1) - 1, axis=-1)
-            return (g[..., None] * grad,)
+            grad = exp / total[:, None]  # softmax(y) - one_hot(label)
+            grad[index] -= 1
+            grad *= g.reshape(-1, 1)
+            return (grad.reshape(y.shape),)
 
         return _finish_sparse(value, output, backward)
     low, high = _clip_bounds()
-    total = y.sum(axis=-1, keepdims=True)
-    picked = np.take_along_axis(y, picks, axis=-1) / total  # p[label], shape (..., 1)
+    total = rows.sum(axis=-1)
+    picked = rows[index] / total  # p[label]
     clipped = np.clip(picked, low, high)
-    value = -np.log(clipped)[..., 0]
+    value = -np.log(clipped).reshape(labels.shape)
 
     def backward(g):
         inside = (picked >= low) & (picked <= high)
         # dL/dp[label] = -1/p; through p = y / sum(y): dL/dy_i = dL/dp (one_hot_i - p) / sum(y).
-        scale = -g[..., None] * inside / clipped / total
-        grad = np.broadcast_to(-scale * picked, y.shape).copy()
-        np.put_along_axis(grad, picks, np.take_along_axis(grad, picks, axis=-1) + scale, axis=-1)
-        return (grad,)
+        scale = -g.reshape(-1) * inside / clipped / total
+        grad = np.repeat((-scale * picked)[:, None], rows.shape[1], axis=1)
+        grad[index] += scale
+        return (grad.reshape(y.shape),)
 
     return _finish_sparse(value, output, backward)

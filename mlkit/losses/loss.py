@@ -15,8 +15,8 @@ reduction (see `mlkit.losses.reduction`), so `fit` gets a single number.
     8.5
 """
 
-from mlkit import ops
 from mlkit.losses.reduction import (
+    as_tensor,
     get_loss_mask,
     reduce_weighted_values,
     squeeze_or_expand_to_same_rank,
@@ -52,8 +52,8 @@ class Loss:
                 f"{type(self).__name__} was not initialized: call `super().__init__()` in its "
                 "`__init__()` before using the loss."
             )
-        y_pred = ops.convert_to_tensor(y_pred, dtype=self._dtype)
-        y_true = ops.convert_to_tensor(y_true, dtype=self._dtype)
+        y_pred = as_tensor(y_pred, self._dtype)
+        y_true = as_tensor(y_true, self._dtype)
         values = self.call(y_true, y_pred)
         mask = get_loss_mask(values)
         if mask is None:

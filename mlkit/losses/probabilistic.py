@@ -20,14 +20,14 @@ import numpy as np
 from mlkit import ops
 from mlkit.losses import crossentropy_ops
 from mlkit.losses.loss import Loss, LossFunctionWrapper
-from mlkit.losses.reduction import set_loss_mask, squeeze_or_expand_to_same_rank
+from mlkit.losses.reduction import as_tensor, set_loss_mask, squeeze_or_expand_to_same_rank
 
 
 def _as_float_pair(y_true, y_pred):
     y_pred = ops.convert_to_tensor(y_pred)
-    if not y_pred.dtype.startswith("float"):
+    if y_pred.data.dtype.kind != "f":
         y_pred = ops.cast(y_pred, None)
-    return ops.convert_to_tensor(y_true, dtype=y_pred.dtype), y_pred
+    return as_tensor(y_true, y_pred.data.dtype), y_pred
 
 
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -105,18 +105,13 @@ def _integer_labels(y_true, y_pred):
 
 
 def _check_class_ids(labels, num_classes):
-    ids = labels.astype(np.int64, copy=False)
+    ids = labels.astype(np.int64, copy=False)  # float labels are truncated, as in Keras
     if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
         bad = ids[(ids < 0) | (ids >= num_classes)].ravel()[0]
         raise ValueError(
             f"sparse_categorical_crossentropy: found class id {bad} but y_pred has "
             f"{num_classes} classes, so ids must be in [0, {num_classes - 1}]. Check the "
             "labels, or give the last layer one unit per class."
-        )
-    if labels.dtype.kind == "f" and np.any(ids != labels):
-        raise ValueError(
-            "sparse_categorical_crossentropy: y_true must hold whole-number class ids, got "
-            f"non-integer values such as {labels[ids != labels].ravel()[0]}."
         )
     return ids
 
@@ -128,7 +123,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     and do not count in the mean of the `SparseCategoricalCrossentropy` loss.
     """
     y_pred = ops.convert_to_tensor(y_pred)
-    if not y_pred.dtype.startswith("float"):
+    if y_pred.data.dtype.kind != "f":
         y_pred = ops.cast(y_pred, None)
     if not y_pred.shape:
         raise ValueError("sparse_categorical_crossentropy: y_pred must be at least 1-d.")

@@ -68,7 +68,23 @@ def get_loss_mask(values):
     return entry[1]
 
 
-# -- shapes -------------------------------------------------------------------
+# -- shapes and dtypes ----------------------------------------------------------
+def as_tensor(x, dtype):
+    """`x` as a tensor of `dtype` (a name); a tensor that already is one comes back as is.
+
+    Checking the NumPy dtype directly is much cheaper than comparing dtype
+    names, and this runs on every training step.
+    """
+    if isinstance(x, Tensor) and x.data.dtype == dtype:
+        return x
+    return ops.convert_to_tensor(x, dtype=dtype)
+
+
+def _shape(x):
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else np.shape(x)
+
+
 def _squeeze_last(x):
     return ops.squeeze(x, axis=-1) if isinstance(x, Tensor) else np.squeeze(x, axis=-1)
 
@@ -83,15 +99,16 @@ def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
     (batch, 1) and (batch,) become both (batch, 1) (if `expand_rank_1`) or both
     (batch,); anything else is returned unchanged. Works on tensors and arrays.
     """
-    rank1, rank2 = len(np.shape(x1)), len(np.shape(x2))
+    shape1, shape2 = _shape(x1), _shape(x2)
+    rank1, rank2 = len(shape1), len(shape2)
     if rank1 == rank2:
         return x1, x2
-    if rank1 == rank2 + 1 and np.shape(x1)[-1] == 1:
+    if rank1 == rank2 + 1 and shape1[-1] == 1:
         if rank2 == 1 and expand_rank_1:
             x2 = _expand_last(x2)
         else:
             x1 = _squeeze_last(x1)
-    if rank2 == rank1 + 1 and np.shape(x2)[-1] == 1:
+    if rank2 == rank1 + 1 and shape2[-1] == 1:
         if rank1 == 1 and expand_rank_1:
             x1 = _expand_last(x1)
         else:
@@ -141,16 +158,18 @@ def _match_weight_rank(sample_weight, values):
     return sample_weight
 
 
-def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum_over_batch_size", dtype=None):
+def reduce_weighted_values(
+    values, sample_weight=None, mask=None, reduction="sum_over_batch_size", dtype=None
+):
     """Weight the per-sample `values`, then reduce them; returns a tensor."""
     reduction = standardize_reduction(reduction)
-    values = ops.convert_to_tensor(values, dtype=dtype)
-    dtype = values.dtype
+    values = ops.convert_to_tensor(values) if dtype is None else as_tensor(values, dtype)
+    dtype = values.data.dtype
     if sample_weight is not None:
-        sample_weight = ops.convert_to_tensor(sample_weight, dtype=dtype)
+        sample_weight = as_tensor(sample_weight, dtype)
     sample_weight = apply_mask(sample_weight, mask, dtype, reduction)
     if sample_weight is not None:
-        sample_weight = ops.convert_to_tensor(sample_weight, dtype=dtype)
+        sample_weight = as_tensor(sample_weight, dtype)
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
         sample_weight = _match_weight_rank(sample_weight, values)
         try:

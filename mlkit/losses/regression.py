@@ -16,15 +16,15 @@ import numpy as np
 
 from mlkit import ops
 from mlkit.losses.loss import Loss, LossFunctionWrapper
-from mlkit.losses.reduction import squeeze_or_expand_to_same_rank
+from mlkit.losses.reduction import as_tensor, squeeze_or_expand_to_same_rank
 
 
 def prepare_pair(function_name, y_true, y_pred):
     """Tensors of y_pred's dtype, ranks matched, shapes checked to broadcast."""
     y_pred = ops.convert_to_tensor(y_pred)
-    if not y_pred.dtype.startswith("float"):
+    if y_pred.data.dtype.kind != "f":
         y_pred = ops.cast(y_pred, None)
-    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+    y_true = as_tensor(y_true, y_pred.data.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     try:
         np.broadcast_shapes(y_true.shape, y_pred.shape)

@@ -18,7 +18,11 @@ Mean, MeanMetricWrapper), `accuracy_metrics`, `confusion_metrics`
 import inspect
 
 from mlkit.losses import is_binary_or_sparse_categorical
-from mlkit.losses.probabilistic import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
+from mlkit.losses.probabilistic import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
 from mlkit.losses.regression import huber, mean_absolute_error, mean_squared_error
 from mlkit.metrics.accuracy_metrics import (
     Accuracy,
@@ -125,7 +129,8 @@ def deserialize(config, custom_objects=None):
 
             found = get_registered_object(config)
         if found is None:
-            raise ValueError(f"Unknown metric {config!r}. Known names: {', '.join(sorted(ALL_OBJECTS_DICT))}.")
+            known = ", ".join(sorted(ALL_OBJECTS_DICT))
+            raise ValueError(f"Unknown metric {config!r}. Known names: {known}.")
         return found
     from mlkit.saving import deserialize_keras_object
 
@@ -208,5 +213,7 @@ def resolve_metric(identifier, y_true, y_pred):
 
 
 __all__ = sorted(
-    [cls.__name__ for cls in ALL_OBJECTS] + list(FUNCTIONS) + ["get", "serialize", "deserialize", "resolve_metric"]
+    [cls.__name__ for cls in ALL_OBJECTS]
+    + list(FUNCTIONS)
+    + ["get", "serialize", "deserialize", "resolve_metric"]
 )

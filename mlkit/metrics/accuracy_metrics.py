@@ -102,7 +102,13 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _matches(matches.reshape(y_true.shape))
 
 
-class Accuracy(MeanMetricWrapper):
+class _AccuracyMetric(MeanMetricWrapper):
+    """Accuracies should go up: callbacks with mode="auto" read `_direction`."""
+
+    _direction = "up"
+
+
+class Accuracy(_AccuracyMetric):
     """How often predictions equal labels exactly."""
 
     def __init__(self, name="accuracy", dtype=None):
@@ -112,7 +118,7 @@ class Accuracy(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype}
 
 
-class BinaryAccuracy(MeanMetricWrapper):
+class BinaryAccuracy(_AccuracyMetric):
     """How often (y_pred > threshold) matches the 0/1 labels."""
 
     def __init__(self, name="binary_accuracy", dtype=None, threshold=0.5):
@@ -127,7 +133,7 @@ class BinaryAccuracy(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype, "threshold": self.threshold}
 
 
-class CategoricalAccuracy(MeanMetricWrapper):
+class CategoricalAccuracy(_AccuracyMetric):
     """How often argmax(y_pred) matches one-hot labels (logits work too)."""
 
     def __init__(self, name="categorical_accuracy", dtype=None):
@@ -137,7 +143,7 @@ class CategoricalAccuracy(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype}
 
 
-class SparseCategoricalAccuracy(MeanMetricWrapper):
+class SparseCategoricalAccuracy(_AccuracyMetric):
     """How often argmax(y_pred) matches integer labels (logits work too)."""
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
@@ -147,7 +153,7 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype}
 
 
-class TopKCategoricalAccuracy(MeanMetricWrapper):
+class TopKCategoricalAccuracy(_AccuracyMetric):
     """How often the one-hot label is among the `k` highest predictions."""
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
@@ -158,7 +164,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
         return {"name": self.name, "dtype": self.dtype, "k": self.k}
 
 
-class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+class SparseTopKCategoricalAccuracy(_AccuracyMetric):
     """How often the integer label is among the `k` highest predictions."""
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):

@@ -47,7 +47,9 @@ def _keep_top_k(y_pred, k):
     return np.where(keep, y_pred, NEG_INF)
 
 
-def confusion_counts(y_true, y_pred, thresholds, top_k=None, class_id=None, sample_weight=None, dtype="float32"):
+def confusion_counts(
+    y_true, y_pred, thresholds, top_k=None, class_id=None, sample_weight=None, dtype="float32"
+):
     """Weighted (true positives, false positives, true negatives, false negatives).
 
     Each is an array with one entry per threshold; every entry of y_true and
@@ -73,7 +75,10 @@ def confusion_counts(y_true, y_pred, thresholds, top_k=None, class_id=None, samp
             f"y_true has shape {y_true.shape} but y_pred has shape {y_pred.shape}; precision and "
             "recall need one 0/1 label per prediction."
         )
-    weights = np.ones(y_pred.size, dtype) if sample_weight is None else np.broadcast_to(sample_weight, y_pred.shape).ravel()
+    if sample_weight is None:
+        weights = np.ones(y_pred.size, dtype)
+    else:
+        weights = np.broadcast_to(sample_weight, y_pred.shape).ravel()
     is_positive = y_true.ravel().astype(bool)
     positive_weight = weights * is_positive
     negative_weight = weights * ~is_positive
@@ -100,7 +105,9 @@ class _ConfusionCount(Metric):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds = thresholds
         self.thresholds = parse_thresholds(type(self).__name__, thresholds)
-        self.accumulator = self.add_variable(shape=(len(self.thresholds),), initializer="zeros", name="accumulator")
+        self.accumulator = self.add_variable(
+            shape=(len(self.thresholds),), initializer="zeros", name="accumulator"
+        )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         counts = confusion_counts(
@@ -144,6 +151,7 @@ class _PrecisionRecall(Metric):
     """Shared by Precision and Recall: thresholds, top_k, class_id and two counts."""
 
     _second_count = None  # "false_positives" or "false_negatives"
+    _direction = "up"  # callbacks with mode="auto" read it
 
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)

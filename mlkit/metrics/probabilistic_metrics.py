@@ -9,7 +9,11 @@ divides by the sum of the sample weights.
     1.1769
 """
 
-from mlkit.losses.probabilistic import binary_crossentropy, categorical_crossentropy, sparse_categorical_crossentropy
+from mlkit.losses.probabilistic import (
+    binary_crossentropy,
+    categorical_crossentropy,
+    sparse_categorical_crossentropy,
+)
 from mlkit.metrics.reduction_metrics import MeanMetricWrapper
 
 
@@ -35,7 +39,9 @@ class BinaryCrossentropy(MeanMetricWrapper):
 class CategoricalCrossentropy(MeanMetricWrapper):
     """The mean categorical cross-entropy (one-hot labels)."""
 
-    def __init__(self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1):
+    def __init__(
+        self, name="categorical_crossentropy", dtype=None, from_logits=False, label_smoothing=0, axis=-1
+    ):
         super().__init__(
             categorical_crossentropy,
             name,
@@ -62,7 +68,9 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     """The mean sparse categorical cross-entropy (integer labels)."""
 
     def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
-        super().__init__(sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits, axis=axis)
+        super().__init__(
+            sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits, axis=axis
+        )
         self.from_logits = from_logits
         self.axis = axis
 

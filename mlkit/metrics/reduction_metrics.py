@@ -110,6 +110,11 @@ class MeanMetricWrapper(Mean):
         super().__init__(name=name, dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
+        # Callbacks with mode="auto" read the direction: a wrapped loss should go down.
+        from mlkit import losses
+
+        if fn in losses.ALL_OBJECTS or type(fn) in losses.ALL_OBJECTS:
+            self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         mask = get_loss_mask(y_pred)

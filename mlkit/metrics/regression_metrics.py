@@ -39,9 +39,12 @@ class RootMeanSquaredError(Mean):
 
     def __init__(self, name="root_mean_squared_error", dtype=None):
         super().__init__(name=name, dtype=dtype)
+        self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = squeeze_or_expand_to_same_rank(as_array(y_true, self.dtype), as_array(y_pred, self.dtype))
+        y_true = as_array(y_true, self.dtype)
+        y_pred = as_array(y_pred, self.dtype)
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return super().update_state(np.square(y_pred - y_true), sample_weight=sample_weight)
 
     def result(self):

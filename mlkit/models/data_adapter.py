@@ -7,7 +7,7 @@ with several inputs, or a Python generator / iterable that yields batches
 
     >>> import numpy as np
     >>> data = ArrayBatches(np.zeros((10, 3)), np.zeros(10), batch_size=4)
-    >>> [len(x) for x, y, w in data.batches()]
+    >>> [len(x) for x, y in data.batches()]
     [4, 4, 2]
 """
 
@@ -79,7 +79,7 @@ class ArrayBatches:
             x, y, w = self.x, self.y, self.sample_weight
         for start in range(0, count, self.batch_size):
             index = slice(start, start + self.batch_size)
-            yield _take(x, index), _take(y, index), _take(w, index)
+            yield pack_batch(_take(x, index), _take(y, index), _take(w, index))
 
 
 class IterableBatches:
@@ -94,9 +94,18 @@ class IterableBatches:
         if self._iterator is None or hasattr(self.source, "__len__") or not hasattr(self.source, "__next__"):
             self._iterator = iter(self.source)
         for step, batch in enumerate(self._iterator):
-            yield unpack_batch(batch)
+            yield pack_batch(*unpack_batch(batch))
             if self.steps is not None and step + 1 >= self.steps:
                 break
+
+
+def pack_batch(x, y=None, sample_weight=None):
+    """The batch as Keras hands it to train_step: (x,), (x, y) or (x, y, sample_weight)."""
+    if sample_weight is not None:
+        return x, y, sample_weight
+    if y is not None:
+        return x, y
+    return (x,)
 
 
 def unpack_batch(batch):

@@ -8,7 +8,7 @@ replay later on real data.
 """
 
 from mlkit.layers.symbolic import dry_run
-from mlkit.models.keras_tensor import KerasTensor, Node, map_structure
+from mlkit.models.keras_tensor import KerasTensor, Node, flatten, map_structure
 
 
 def _shape_structure(inputs):
@@ -38,7 +38,6 @@ def call_on_symbolic(layer, inputs, args, kwargs):
         layer._build_for(input_shapes)
     if layer.input_spec is not None:
         from mlkit.layers.input_spec import assert_input_compatibility
-        from mlkit.models.keras_tensor import flatten
 
         shapes = [t.shape for t in flatten(inputs) if isinstance(t, KerasTensor)]
         assert_input_compatibility(layer.input_spec, shapes, layer.name)
@@ -57,10 +56,13 @@ def call_on_symbolic(layer, inputs, args, kwargs):
     node_index = len(layer._inbound_nodes)
     counter = iter(range(10**9))
 
+    symbolic_inputs = [t for t in flatten(inputs) if isinstance(t, KerasTensor)]
+    dtype = layer.compute_dtype if layer.autocast or not symbolic_inputs else symbolic_inputs[0].dtype
+
     def make(shape):
         index = next(counter)
         name = layer.name if index == 0 else f"{layer.name}_{index}"
-        return KerasTensor(shape, dtype=layer.compute_dtype, name=name, history=(layer, node_index, index))
+        return KerasTensor(shape, dtype=dtype, name=name, history=(layer, node_index, index))
 
     outputs = map_structure_shapes(make, output_shapes)
     layer._inbound_nodes.append(Node(layer, (inputs,) + tuple(args), dict(kwargs), outputs))

@@ -18,6 +18,7 @@ from mlkit.layers.layer import Layer
 
 class OperationLayer(Layer):
     def __init__(self, operation, constant=None, constant_first=False, arguments=None, **kwargs):
+        kwargs.setdefault("autocast", False)  # keep the dtype of whatever flows in
         super().__init__(**kwargs)
         if not hasattr(ops, operation):
             raise ValueError(f"OperationLayer: mlkit.ops has no operation named {operation!r}.")

@@ -18,6 +18,7 @@ from mlkit.models.compile_utils import CompiledLoss, CompiledMetrics
 from mlkit.models.data_adapter import (
     class_weights_to_sample_weights,
     make_batches,
+    pack_batch,
     split_validation,
     unpack_batch,
 )
@@ -281,14 +282,14 @@ class Trainer:
         if class_weight is not None:
             weights = class_weights_to_sample_weights(y, class_weight)
             sample_weight = weights if sample_weight is None else weights * np.asarray(sample_weight)
-        logs = pythonify_logs(self.train_step((x, y, sample_weight)))
+        logs = pythonify_logs(self.train_step(pack_batch(x, y, sample_weight)))
         return logs if return_dict else _flatten_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss and metrics on exactly this batch (metrics reset first)."""
         self._assert_compiled("test_on_batch")
         self.reset_metrics()
-        logs = pythonify_logs(self.test_step((x, y, sample_weight)))
+        logs = pythonify_logs(self.test_step(pack_batch(x, y, sample_weight)))
         return logs if return_dict else _flatten_logs(logs)
 
     def predict_on_batch(self, x):

@@ -212,16 +212,24 @@ gather = take
 
 
 def take_along_axis(x, indices, axis=None):
+    """Pick entries of `x` along `axis` at matching `indices` (e.g. the logit of each label)."""
     a = np.asarray(data_of(x))
     idx = np.asarray(data_of(indices)).astype(np.int64)
+    if axis is None:
+        return take_along_axis(reshape(x, (-1,)), idx.reshape(-1), axis=0)
     out = np.take_along_axis(a, idx, axis=axis)
+    ax = axis % a.ndim
+    idx = np.broadcast_to(idx, out.shape)  # indices may broadcast over the other axes
 
     def backward(g):
         grad = np.zeros(a.shape, dtype=g.dtype)
-        ax = axis % a.ndim
-        grid = list(np.indices(idx.shape, sparse=True))
-        grid[ax] = idx
-        np.add.at(grad, tuple(grid), g)
+        if idx.shape[ax] == 1:
+            # One pick per row along `axis`: no index repeats, a plain scatter will do.
+            np.put_along_axis(grad, idx, g, axis=ax)
+        else:
+            grid = list(np.indices(idx.shape, sparse=True))
+            grid[ax] = idx
+            np.add.at(grad, tuple(grid), g)
         return (grad,)
 
     return _unary(x, out, backward)

@@ -39,6 +39,7 @@ are viewed that way without a copy. The helpers for windows and padding are
 shared with `mlkit.ops.pooling`.
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -53,6 +54,8 @@ DATA_FORMATS = ("channels_last", "channels_first")
 # -- arguments ----------------------------------------------------------------
 def standardize_tuple(value, rank, name, allow_zero=False):
     """`value` (an int, or `rank` ints) as a tuple of `rank` positive ints."""
+    if type(value) is tuple and len(value) == rank and all(type(v) is int and v >= 1 for v in value):
+        return value  # already standard (the common case inside a layer)
     values = (value,) * rank if isinstance(value, (int, np.integer)) else value
     try:
         values = tuple(values)
@@ -179,7 +182,7 @@ def window_positions(offset, strides, dilation, out_sizes):
     reads a strided slice `start : stop : stride` of each spatial axis.
     """
     return (slice(None),) + tuple(
-        slice(o * d, o * d + s * (n - 1) + 1, s) for o, d, s, n in zip(offset, dilation, strides, out_sizes)
+        [slice(o * d, o * d + s * (n - 1) + 1, s) for o, d, s, n in zip(offset, dilation, strides, out_sizes)]
     )
 
 
@@ -195,19 +198,28 @@ def add_windows_back(values_by_offset, padded_shape, strides, dilation):
     window = values_by_offset.shape[:rank]
     out_sizes = values_by_offset.shape[rank + 1:2 * rank + 1]
     total = np.zeros(padded_shape, dtype=values_by_offset.dtype)
-    for offset in np.ndindex(*window):
+    for offset in itertools.product(*[range(k) for k in window]):
         total[window_positions(offset, strides, dilation, out_sizes)] += values_by_offset[offset]
     return total
 
 
-# -- shared checks --------------------------------------------------------------
+# -- small helpers ---------------------------------------------------------------
+def move_axis(a, source, destination):
+    """`np.moveaxis` (a view) without its argument checks, which cost more than
+    the move itself on the small arrays of a training step."""
+    source, destination = source % a.ndim, destination % a.ndim
+    order = [axis for axis in range(a.ndim) if axis != source]
+    order.insert(destination, source)
+    return a.transpose(order)
+
+
 def _channels_last(x, data_format):
     """`x` viewed as channels_last (a view, no copy)."""
-    return x if data_format == "channels_last" else np.moveaxis(x, 1, -1)
+    return x if data_format == "channels_last" else move_axis(x, 1, -1)
 
 
 def _restore_format(x, data_format):
-    return x if data_format == "channels_last" else np.moveaxis(x, -1, 1)
+    return x if data_format == "channels_last" else move_axis(x, -1, 1)
 
 
 def _check_ranks(op_name, x, kernel):
@@ -265,14 +277,13 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     padded = pad_spatial(x, pads)
     windows = sliding_windows(padded, window, strides, dilation, out_sizes)
     windows = windows.reshape(windows.shape[:-1] + (groups, group_channels))
-    patches = np.moveaxis(windows, -2, 0).reshape(groups, positions, window_size * group_channels)
+    patches = move_axis(windows, -2, 0).reshape(groups, positions, window_size * group_channels)
     # The kernel as one matrix per group: (groups, window values, filters per group).
-    matrices = np.moveaxis(w.reshape(window_size, group_channels, groups, filters // groups), 2, 0)
+    matrices = move_axis(w.reshape(window_size, group_channels, groups, filters // groups), 2, 0)
     matrices = matrices.reshape(groups, window_size * group_channels, filters // groups)
-    tap_matrices = matrices.reshape(groups, window_size, group_channels, filters // groups)
 
     products = np.matmul(patches, matrices)  # the one BLAS call
-    out = np.moveaxis(products, 0, 1).reshape((batch,) + out_sizes + (filters,))
+    out = move_axis(products, 0, 1).reshape((batch,) + out_sizes + (filters,))
     out = _restore_format(out, data_format)
 
     input_needs_grad, kernel_needs_grad = needs_grad(inputs), needs_grad(kernel)
@@ -281,19 +292,21 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
 
     def backward(grad):
         grad = _channels_last(grad, data_format)
-        grad = np.moveaxis(grad.reshape(positions, groups, filters // groups), 1, 0)
+        grad = move_axis(grad.reshape(positions, groups, filters // groups), 1, 0)
         grad_inputs = grad_kernel = None
         if kernel_needs_grad:
             grad_matrices = np.matmul(np.swapaxes(patches, 1, 2), grad)
-            grad_kernel = np.moveaxis(
+            grad_kernel = move_axis(
                 grad_matrices.reshape(groups, window_size, group_channels, filters // groups), 0, 2
             ).reshape(w.shape)
         if input_needs_grad:
             # One (positions, channels) gradient per kernel tap, then each tap's
             # gradient goes back where that tap read from.
-            by_offset = np.matmul(grad[:, None], np.swapaxes(tap_matrices, -1, -2))  # (groups, taps, positions, group_channels)
+            taps = matrices.reshape(groups, window_size, group_channels, filters // groups)
+            taps = np.ascontiguousarray(np.swapaxes(taps, -1, -2))  # small; contiguous is faster
+            by_offset = np.matmul(grad[:, None], taps)  # (groups, taps, positions, group_channels)
             by_offset = by_offset.reshape((groups,) + window + (batch,) + out_sizes + (group_channels,))
-            by_offset = np.moveaxis(by_offset, 0, -2)  # (*window, batch, *out_sizes, groups, group_channels)
+            by_offset = move_axis(by_offset, 0, -2)  # (*window, batch, *out_sizes, groups, group_channels)
             padded_shape = padded.shape[:-1] + (groups, group_channels)
             grad_padded = add_windows_back(by_offset, padded_shape, strides, dilation)
             grad_inputs = grad_padded[inside(x.shape, pads)].reshape(x.shape)

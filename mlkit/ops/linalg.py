@@ -21,10 +21,12 @@ def _matmul_backward(a, b):
     def backward(g):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
+        # Put back the axes NumPy dropped for 1-d operands (b's first: for
+        # vector @ vector, g is a scalar).
         if b.ndim == 1:
             g = np.expand_dims(g, -1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
         grad_a = np.matmul(g, np.swapaxes(b2, -1, -2))
         if b2.ndim == 2 and a2.ndim > 2:
             # A dense layer on a sequence: fold the batch axes into one matmul.

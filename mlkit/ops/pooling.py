@@ -29,6 +29,7 @@ average pooling, so a border window averages only real inputs.
            [13., 15.]], dtype=float32)
 """
 
+import itertools
 import math
 
 import numpy as np
@@ -64,8 +65,13 @@ def _prepare(op_name, inputs, pool_size, strides, padding, data_format, fill):
     x = _channels_last(x, data_format)
     out_sizes, pads = _sizes_and_pads(x.shape[1:-1], pool_size, strides, (1,) * rank, padding, op_name)
     padded = pad_spatial(x, pads, fill)
-    offsets = [window_positions(o, strides, (1,) * rank, out_sizes) for o in np.ndindex(*pool_size)]
+    offsets = [window_positions(o, strides, (1,) * rank, out_sizes) for o in itertools.product(*[range(p) for p in pool_size])]
     return x, padded, offsets, pool_size, strides, pads, out_sizes, data_format
+
+
+def _overlapping(pool_size, strides):
+    """Do neighbouring windows share inputs (a stride smaller than the window)?"""
+    return any(s < p for s, p in zip(strides, pool_size))
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
@@ -76,6 +82,7 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     out = padded[offsets[0]].copy()
     for where in offsets[1:]:
         np.maximum(out, padded[where], out=out)
+    overlapping = _overlapping(pool_size, strides)
     result = _restore_format(out, data_format)
     if not needs_grad(inputs):
         return Tensor(result)
@@ -87,7 +94,10 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
         for where in offsets:  # in row-major order, so the first maximum wins
             wins = (padded[where] == out) & unclaimed
             unclaimed &= ~wins
-            grad_padded[where] += np.where(wins, grad, 0)
+            if overlapping:
+                grad_padded[where] += grad * wins
+            else:  # every input lies in one window at most: write, no need to add
+                np.multiply(grad, wins, out=grad_padded[where])
         return (_restore_format(grad_padded[inside(x.shape, pads)], data_format),)
 
     return record(result, (inputs,), backward)
@@ -101,6 +111,7 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
     total = padded[offsets[0]].copy()
     for where in offsets[1:]:
         total += padded[where]
+    overlapping = _overlapping(pool_size, strides)
     counts = _window_counts(x.shape[1:-1], pool_size, strides, pads, out_sizes).astype(x.dtype)
     result = _restore_format(total / counts, data_format)
     if not needs_grad(inputs):
@@ -110,7 +121,10 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
         share = _channels_last(grad, data_format) / counts
         grad_padded = np.zeros(padded.shape, dtype=share.dtype)
         for where in offsets:
-            grad_padded[where] += share
+            if overlapping:
+                grad_padded[where] += share
+            else:  # every input lies in one window at most: write, no need to add
+                np.copyto(grad_padded[where], share)
         return (_restore_format(grad_padded[inside(x.shape, pads)], data_format),)
 
     return record(result, (inputs,), backward)

@@ -49,7 +49,10 @@ def deserialize(config, custom_objects=None):
         if config.get("registered_name") == class_name:
             config["registered_name"] = None
     return deserialize_keras_object(
-        config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, printable_module_name="optimizer"
+        config,
+        module_objects=ALL_OBJECTS_DICT,
+        custom_objects=custom_objects,
+        printable_module_name="optimizer",
     )
 
 
@@ -59,7 +62,7 @@ def get(identifier):
         return None
     if isinstance(identifier, str):
         if identifier.lower() not in ALL_OBJECTS_DICT or identifier.lower() == "optimizer":
-            known = ", ".join(name for name in ALL_OBJECTS_DICT if name != "optimizer")
+            known = ", ".join(sorted(name for name in ALL_OBJECTS_DICT if name != "optimizer"))
             raise ValueError(
                 f"Unknown optimizer {identifier!r}. Use one of: {known} (any case), or pass an "
                 "optimizer object such as mlkit.optimizers.Adam(learning_rate=1e-3)."

@@ -56,9 +56,6 @@ from mlkit.optimizers.schedules.learning_rate_schedule import LearningRateSchedu
 from mlkit.utils.naming import to_snake_case, unique_name
 from mlkit.variable import Variable
 
-_CLIP_ARGUMENTS = ("clipnorm", "clipvalue", "global_clipnorm")
-
-
 def _is_number(value):
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
@@ -80,47 +77,17 @@ class Optimizer:
         **kwargs,
     ):
         self._initialized = True
-        cls_name = type(self).__name__
         if kwargs.pop("decay", None) is not None:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.", stacklevel=2)
         if kwargs:
             hint = " Use `learning_rate=` (Keras 3 has no `lr`)." if "lr" in kwargs else ""
-            raise ValueError(f"{cls_name}: argument(s) not recognized: {kwargs}.{hint}")
-        self.name = unique_name(to_snake_case(cls_name)) if name is None else name
+            raise ValueError(f"{type(self).__name__}: argument(s) not recognized: {kwargs}.{hint}")
+        self.name = unique_name(to_snake_case(type(self).__name__)) if name is None else name
 
-        given_clips = {key: value for key, value in zip(_CLIP_ARGUMENTS, (clipnorm, clipvalue, global_clipnorm)) if value is not None}
-        if len(given_clips) > 1:
-            raise ValueError(
-                f"{cls_name} {self.name!r}: only one of `clipnorm`, `clipvalue` and `global_clipnorm` can "
-                f"be set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
-            )
-        for key, value in given_clips.items():
-            if not _is_number(value) or not value > 0:
-                raise ValueError(f"{cls_name} {self.name!r}: `{key}` must be a positive number, got {key}={value!r}.")
-        if weight_decay is not None and (not _is_number(weight_decay) or not weight_decay >= 0):
-            raise ValueError(
-                f"{cls_name} {self.name!r}: `weight_decay` must be a number >= 0 or None, got {weight_decay!r}."
-            )
-        if loss_scale_factor is not None and (not _is_number(loss_scale_factor) or not loss_scale_factor > 0):
-            raise ValueError(
-                f"{cls_name} {self.name!r}: `loss_scale_factor` must be a positive number or None, "
-                f"got {loss_scale_factor!r}."
-            )
-        if gradient_accumulation_steps and not (
-            isinstance(gradient_accumulation_steps, int) and gradient_accumulation_steps >= 2
-        ):
-            raise ValueError(
-                "`gradient_accumulation_steps` must be an integer >= 2. "
-                f"Received: gradient_accumulation_steps={gradient_accumulation_steps}"
-            )
-        if use_ema:
-            if not _is_number(ema_momentum) or not 0 <= ema_momentum <= 1:
-                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
-            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
-                raise ValueError(
-                    "`ema_overwrite_frequency` must be an integer >= 1 or None. "
-                    f"Received: ema_overwrite_frequency={ema_overwrite_frequency}"
-                )
+        self._check_base_arguments(
+            clipnorm, clipvalue, global_clipnorm, weight_decay, loss_scale_factor,
+            gradient_accumulation_steps, use_ema, ema_momentum, ema_overwrite_frequency,
+        )
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
@@ -149,6 +116,47 @@ class Optimizer:
                 self._checked_learning_rate(learning_rate, strict=True), "learning_rate", backend.floatx()
             )
 
+    def _check_base_arguments(
+        self, clipnorm, clipvalue, global_clipnorm, weight_decay, loss_scale_factor,
+        gradient_accumulation_steps, use_ema, ema_momentum, ema_overwrite_frequency,
+    ):
+        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        given = {key: value for key, value in clips.items() if value is not None}
+        if len(given) > 1:
+            raise ValueError(
+                f"{self._describe()}: only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+            )
+        for key, value in given.items():
+            if not _is_number(value) or not value > 0:
+                raise ValueError(f"{self._describe()}: `{key}` must be a positive number, got {key}={value!r}.")
+        if weight_decay is not None and (not _is_number(weight_decay) or not weight_decay >= 0):
+            raise ValueError(
+                f"{self._describe()}: `weight_decay` must be a number >= 0 or None, got {weight_decay!r}."
+            )
+        if loss_scale_factor is not None and (not _is_number(loss_scale_factor) or not loss_scale_factor > 0):
+            raise ValueError(
+                f"{self._describe()}: `loss_scale_factor` must be a positive number or None, "
+                f"got {loss_scale_factor!r}."
+            )
+        steps = gradient_accumulation_steps
+        if steps and not (isinstance(steps, int) and steps >= 2):
+            raise ValueError(
+                "`gradient_accumulation_steps` must be an integer >= 2. "
+                f"Received: gradient_accumulation_steps={steps}"
+            )
+        if use_ema:
+            if not _is_number(ema_momentum) or not 0 <= ema_momentum <= 1:
+                raise ValueError(
+                    f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}"
+                )
+            frequency = ema_overwrite_frequency
+            if frequency and (not isinstance(frequency, int) or frequency < 1):
+                raise ValueError(
+                    f"`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                    f"ema_overwrite_frequency={frequency}"
+                )
+
     def __getattr__(self, name):
         # Only reached for missing attributes: explain the usual cause.
         if "_initialized" not in self.__dict__ and not name.startswith("__"):
@@ -166,7 +174,9 @@ class Optimizer:
 
     # -- variables ---------------------------------------------------------
     def _make_variable(self, initializer, name, dtype, shape=None, aggregation="none"):
-        variable = Variable(initializer, shape=shape, dtype=dtype, trainable=False, aggregation=aggregation, name=name)
+        variable = Variable(
+            initializer, shape=shape, dtype=dtype, trainable=False, aggregation=aggregation, name=name
+        )
         variable.path = f"{self.name}/{name}"
         self._variables.append(variable)
         return variable
@@ -462,7 +472,8 @@ class Optimizer:
         self._apply_weight_decay(variables, learning_rate, packed)
         if packed:
             constants = self._prepare_step(learning_rate)
-            self._update_arrays(packed.gradient, packed.values.flat, packed.slot_arrays, packed.scratch, constants)
+            values = packed.values.flat
+            self._update_arrays(packed.gradient, values, packed.slot_arrays, packed.scratch, constants)
         else:
             current = self.learning_rate  # what Keras passes to update_step
             for gradient, variable in zip(gradients, variables):
@@ -629,7 +640,8 @@ class Optimizer:
         if len(store.keys()) != len(self._variables):
             message = (
                 f"Skipping variable loading for optimizer '{self.name}', because it has "
-                f"{len(self._variables)} variables whereas the saved optimizer has {len(store.keys())} variables. "
+                f"{len(self._variables)} variables whereas the saved optimizer has {len(store.keys())} "
+                "variables. "
             )
             if not self.built:
                 message += "This is likely because the optimizer has not been called/built yet."

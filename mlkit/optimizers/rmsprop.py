@@ -61,7 +61,9 @@ class RMSprop(Optimizer):
         if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not 0 <= rho <= 1:
             raise ValueError(f"{self._describe()}: `rho` must be a float in [0, 1], got rho={rho!r}.")
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
-            raise ValueError(f"{self._describe()}: `momentum` must be a float in [0, 1], got momentum={momentum!r}.")
+            raise ValueError(
+                f"{self._describe()}: `momentum` must be a float in [0, 1], got momentum={momentum!r}."
+            )
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon
@@ -115,5 +117,7 @@ class RMSprop(Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update({"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered})
+        config.update(
+            {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
+        )
         return config

@@ -182,8 +182,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             weighted_metrics=compile_config.get("weighted_metrics"),
         )
         state = arrays[weight_count:]
-        if state:
+        if state and len(state) != len(optimizer.variables):
+            # The optimizer had taken steps (its slots exist): create them first.
             optimizer.build(model.trainable_variables)
+        if state:
             _assign_all(optimizer.variables, state, path, None, what="optimizer state")
     return model
 

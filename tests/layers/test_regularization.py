@@ -244,12 +244,11 @@ def test_activity_regularization_adds_the_penalty_and_passes_inputs_through(l1, 
     layer(x)
     assert len(layer.losses) == 1  # replaced on each call, not accumulated
 
-    def penalty(t):
-        layer(t)
-        return layer.losses[0]
+    def output_and_penalty(t):
+        return [layer(t), layer.losses[0]]
 
     if l1 or l2:
-        check_gradients(penalty, [x])
+        check_gradients(output_and_penalty, [x])
 
 
 def test_activity_regularization_defaults_and_config():
@@ -261,3 +260,25 @@ def test_activity_regularization_defaults_and_config():
     clone = assert_config_round_trip(layers.ActivityRegularization(l1=0.1, l2=0.2))
     clone(np.ones((2, 3)))
     np.testing.assert_allclose(float(clone.losses[0]), (0.1 * 6 + 0.2 * 6) / 2, rtol=1e-6)
+
+
+# -- every regularization layer ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "layer, shape",
+    [
+        (layers.Dropout(0.3), (4, 3, 2)),
+        (layers.SpatialDropout1D(0.3), (4, 3, 2)),
+        (layers.SpatialDropout2D(0.3), (4, 3, 2, 5)),
+        (layers.SpatialDropout3D(0.3, data_format="channels_first"), (4, 3, 2, 5, 2)),
+        (layers.GaussianNoise(0.1), (4, 7)),
+        (layers.GaussianDropout(0.1), (4, 7)),
+        (layers.ActivityRegularization(l1=0.1), (4, 7)),
+    ],
+    ids=lambda item: type(item).__name__ if isinstance(item, layers.Layer) else "",
+)
+def test_output_shape_is_the_input_shape_in_both_modes(layer, shape):
+    assert layer.compute_output_shape((None,) + shape[1:]) == (None,) + shape[1:]
+    x = np.ones(shape, "float32")
+    assert layer(x, training=True).shape == shape
+    assert layer(x, training=False).shape == shape
+    assert layer.weights == []

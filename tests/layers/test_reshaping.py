@@ -91,6 +91,8 @@ def test_reshape_errors_name_the_layer():
         layer(np.ones((2, 12), "float32"))
     with pytest.raises(ValueError, match="Reshape 'to_five'"):
         layer.compute_output_shape((None, 3, 4))
+    with pytest.raises(ValueError, match="layer .no_batch..*expected min_ndim=1"):
+        layers.Reshape((1,), name="no_batch")(np.float32(2.0))
     with pytest.raises(ValueError, match="Reshape 'odd'"):
         layers.Reshape((-1, 5), name="odd")(np.ones((2, 12), "float32"))
 

@@ -46,7 +46,10 @@ def test_binary_from_logits_matches_sigmoid_formula(rng):
 def test_binary_gradients_match_finite_differences(rng, from_logits):
     t = rng.uniform(0.1, 0.9, size=(3, 4))
     y = rng.normal(size=(3, 4)) if from_logits else rng.uniform(0.05, 0.95, size=(3, 4))
-    check_gradients(lambda target, pred: crossentropy_ops.binary_crossentropy_elementwise(target, pred, from_logits), [t, y])
+    def loss(target, pred):
+        return crossentropy_ops.binary_crossentropy_elementwise(target, pred, from_logits)
+
+    check_gradients(loss, [t, y])
 
 
 def test_binary_extreme_logits_are_finite_with_exact_gradients():
@@ -83,7 +86,10 @@ def test_categorical_values_and_gradients(rng, from_logits, axis):
     y = rng.normal(size=(3, 4, 2)) if from_logits else rng.uniform(0.2, 1.0, size=(3, 4, 2))
     got = crossentropy_ops.categorical_crossentropy(t, y, from_logits, axis=axis).numpy()
     np.testing.assert_allclose(got, numpy_categorical(t, y, from_logits, axis), rtol=1e-12)
-    check_gradients(lambda target, pred: crossentropy_ops.categorical_crossentropy(target, pred, from_logits, axis), [t, y])
+    def loss(target, pred):
+        return crossentropy_ops.categorical_crossentropy(target, pred, from_logits, axis)
+
+    check_gradients(loss, [t, y])
 
 
 def test_categorical_probabilities_are_normalized_by_their_sum():

@@ -42,7 +42,7 @@ def test_functions_give_one_value_per_sample():
     np.testing.assert_array_equal(categorical_accuracy([[0, 0, 1], [0, 1, 0]], PROBS).numpy(), [0.0, 1.0])
     np.testing.assert_array_equal(sparse_categorical_accuracy([2, 1], PROBS).numpy(), [0.0, 1.0])
     np.testing.assert_array_equal(sparse_categorical_accuracy([[2.0], [1.0]], PROBS).numpy(), [0.0, 1.0])
-    np.testing.assert_array_equal(top_k_categorical_accuracy([[0, 0, 1], [1, 0, 0]], PROBS, k=2).numpy(), [1.0, 0.0])
+    np.testing.assert_array_equal(top_k_categorical_accuracy([[0, 0, 1], [0, 0, 1]], PROBS, k=2).numpy(), [1.0, 0.0])
     np.testing.assert_array_equal(sparse_top_k_categorical_accuracy([0, 0], PROBS, k=3).numpy(), [1.0, 1.0])
     assert sparse_categorical_accuracy([2, 1], PROBS).dtype == "float32"
 
@@ -88,7 +88,10 @@ def test_wrong_label_formats_are_explained():
         (CategoricalAccuracy(dtype="float64"), {"name": "categorical_accuracy", "dtype": "float64"}),
         (SparseCategoricalAccuracy(), {"name": "sparse_categorical_accuracy", "dtype": "float32"}),
         (TopKCategoricalAccuracy(k=3), {"name": "top_k_categorical_accuracy", "dtype": "float32", "k": 3}),
-        (SparseTopKCategoricalAccuracy(k=2), {"name": "sparse_top_k_categorical_accuracy", "dtype": "float32", "k": 2}),
+        (
+            SparseTopKCategoricalAccuracy(k=2),
+            {"name": "sparse_top_k_categorical_accuracy", "dtype": "float32", "k": 2},
+        ),
     ],
 )
 def test_config_round_trip(metric, expected):

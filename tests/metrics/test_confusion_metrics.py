@@ -114,8 +114,14 @@ def test_invalid_thresholds_are_rejected():
     "metric, expected",
     [
         (Precision(), {"name": None, "dtype": "float32", "thresholds": None, "top_k": None, "class_id": None}),
-        (Recall(thresholds=[0.3, 0.6], class_id=2, name="r"), {"name": "r", "dtype": "float32", "thresholds": [0.3, 0.6], "top_k": None, "class_id": 2}),
-        (Precision(top_k=3, name="p3"), {"name": "p3", "dtype": "float32", "thresholds": None, "top_k": 3, "class_id": None}),
+        (
+            Recall(thresholds=[0.3, 0.6], class_id=2, name="r"),
+            {"name": "r", "dtype": "float32", "thresholds": [0.3, 0.6], "top_k": None, "class_id": 2},
+        ),
+        (
+            Precision(top_k=3, name="p3"),
+            {"name": "p3", "dtype": "float32", "thresholds": None, "top_k": 3, "class_id": None},
+        ),
         (TruePositives(thresholds=0.7, name="tp"), {"name": "tp", "dtype": "float32", "thresholds": 0.7}),
     ],
 )

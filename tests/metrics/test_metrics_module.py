@@ -122,3 +122,17 @@ def test_loss_functions_are_reexported_like_keras():
 def test_doctests():
     result = doctest.testmod(metrics)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_directions_for_callbacks_in_auto_mode():
+    for up in (metrics.Accuracy(), metrics.SparseCategoricalAccuracy(), metrics.Precision(), metrics.Recall()):
+        assert up._direction == "up"
+    down = [
+        metrics.MeanSquaredError(),
+        metrics.SparseCategoricalCrossentropy(),
+        metrics.RootMeanSquaredError(),
+        metrics.MeanMetricWrapper(losses.huber),
+    ]
+    for metric in down:
+        assert metric._direction == "down"
+    assert not hasattr(metrics.MeanMetricWrapper(lambda y_true, y_pred: y_pred), "_direction")

@@ -283,15 +283,15 @@ def test_clipping_does_not_change_the_callers_gradients():
 def test_clipping_then_adam_matches_the_formula():
     g = np.array([3.0, 4.0])
     w = variable([0.0, 0.0])
-    optimizers.Adam(learning_rate=0.1, clipnorm=1.0).apply_gradients([(g, w)])
+    optimizers.Adam(learning_rate=0.125, clipnorm=1.0).apply_gradients([(g, w)])
     clipped = g / 5.0
     m, v = 0.1 * clipped, 0.001 * clipped**2
-    alpha = 0.1 * np.sqrt(1 - 0.999) / (1 - 0.9)
+    alpha = 0.125 * np.sqrt(1 - 0.999) / (1 - 0.9)
     np.testing.assert_allclose(w.numpy(), -alpha * m / (np.sqrt(v) + 1e-7), rtol=1e-12)
 
 
 def test_only_one_clipping_argument():
-    with pytest.raises(ValueError, match="Only one of `clipnorm`, `clipvalue` and `global_clipnorm`"):
+    with pytest.raises(ValueError, match="(?i)only one of `clipnorm`, `clipvalue` and `global_clipnorm`"):
         optimizers.SGD(clipnorm=1.0, clipvalue=1.0)
     with pytest.raises(ValueError, match="`clipnorm` must be a positive number"):
         optimizers.Adam(clipnorm=-1.0)
@@ -491,7 +491,7 @@ def test_get_with_configs_objects_and_none():
 
 
 def test_get_errors_are_clear():
-    with pytest.raises(ValueError, match=r"Unknown optimizer 'adamm'\. Use one of: .*adam.*rmsprop.*sgd"):
+    with pytest.raises(ValueError, match=r"Unknown optimizer 'adamm'\. Use one of: adagrad, adam, adamw, rmsprop, sgd"):
         optimizers.get("adamm")
     with pytest.raises(ValueError, match=r"Pass an instance, e\.g\. Adam\(\)"):
         optimizers.get(optimizers.Adam)

@@ -5,9 +5,9 @@
 The outputs are positive and sum to 1 along `axis` (an int, or a list of
 ints to normalize over several axes at once).
 
-An optional `mask` (booleans or 0/1, same shape as the input) leaves the
-positions where it is False (0) out: they get probability 0 and the others share all of it, which is how
-attention ignores padding.
+An optional `mask` (booleans or 0/1, same shape as the input) leaves out
+the positions where it is False: they get probability 0 and the others
+share all of it, which is how attention ignores padding.
 
     >>> import numpy as np
     >>> from mlkit import layers, ops

@@ -13,6 +13,7 @@ worked out from the others.
 import math
 
 from mlkit import ops
+from mlkit.layers.input_spec import InputSpec
 from mlkit.layers.layer import Layer
 
 
@@ -32,6 +33,7 @@ class Reshape(Layer):
                 f"-1 (the size to infer), got target_shape={target_shape}."
             )
         self.target_shape = target_shape
+        self.input_spec = InputSpec(min_ndim=1)  # at least the batch axis
         self.built = True
 
     def _sample_shape(self, input_shape):

@@ -8,7 +8,7 @@ The backward sequence is flipped back into time order before merging.
 
     >>> import numpy as np
     >>> from mlkit import layers
-    >>> both_ways = layers.Bidirectional(layers.LSTM(4, return_sequences=True, name="lstm"))
+    >>> both_ways = layers.Bidirectional(layers.LSTM(4, return_sequences=True, name="lstm"), name="bidirectional")
     >>> both_ways(np.ones((2, 5, 3))).shape        # 4 forward + 4 backward features
     (2, 5, 8)
     >>> [w.path for w in both_ways.weights][:2]
@@ -122,6 +122,8 @@ class Bidirectional(Layer):
         if self.return_state:
             states = tuple(y[1:]) + tuple(y_reversed[1:])
             y, y_reversed = y[0], y_reversed[0]
+        if y.dtype != self.compute_dtype:
+            y, y_reversed = ops.cast(y, self.compute_dtype), ops.cast(y_reversed, self.compute_dtype)
         if self.return_sequences:
             y_reversed = y_reversed[:, ::-1]  # back into time order
 

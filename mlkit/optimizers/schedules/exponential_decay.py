@@ -23,7 +23,9 @@ from mlkit.optimizers.schedules.learning_rate_schedule import (
 
 
 class ExponentialDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+    def __init__(
+        self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"
+    ):
         super().__init__()
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps

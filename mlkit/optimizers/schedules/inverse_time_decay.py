@@ -21,7 +21,9 @@ from mlkit.optimizers.schedules.learning_rate_schedule import (
 
 
 class InverseTimeDecay(LearningRateSchedule):
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
+    def __init__(
+        self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"
+    ):
         super().__init__()
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
