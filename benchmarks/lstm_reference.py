@@ -130,9 +130,13 @@ def main():
 
     x_tensor = ops.convert_to_tensor(x)
     numpy_time, mlkit_time = best_times(
-        [lambda: numpy_lstm_loss_and_grads(weights, x, target), lambda: mlkit_lstm_loss_and_grads(lstm, x_tensor, target)]
+        [
+            lambda: numpy_lstm_loss_and_grads(weights, x, target),
+            lambda: mlkit_lstm_loss_and_grads(lstm, x_tensor, target),
+        ]
     )
-    print(f"LSTM({UNITS}) on {STEPS}x{FEATURES} sequences, batch {BATCH}, forward + backward, float32, best of 15 rounds")
+    print(f"LSTM({UNITS}) on {STEPS}x{FEATURES} sequences, batch {BATCH}, forward + backward, float32")
+    print("best of 15 alternating rounds")
     print(f"{'numpy (ms)':>11} {'mlkit (ms)':>11} {'ratio':>7}")
     print(f"{numpy_time * 1e3:>11.3f} {mlkit_time * 1e3:>11.3f} {mlkit_time / numpy_time:>6.2f}x")
     return 0

@@ -372,6 +372,8 @@ class Layer:
         policy = dtype_policies.get(value)
         self._dtype_policy = policy
         self._mixed_precision = policy.compute_dtype != policy.variable_dtype
+        # Compared by identity in every call (a dtype's .name is slow to build).
+        self._compute_np_dtype = np.dtype(policy.compute_dtype)
 
     @property
     def dtype(self):
@@ -563,9 +565,11 @@ class Layer:
     def _convert_input(self, x):
         if isinstance(x, Tensor):
             dtype = x.data.dtype
-            if self.autocast and dtype.kind == "f" and dtype.name != self._dtype_policy.compute_dtype:
-                return cast(x, self._dtype_policy.compute_dtype)
-            return x
+            if dtype is self._compute_np_dtype or not self.autocast or dtype.kind != "f":
+                return x
+            if dtype == self._compute_np_dtype:
+                return x
+            return cast(x, self._dtype_policy.compute_dtype)
         if x is None or isinstance(x, bool):
             return x
         try:
@@ -579,8 +583,8 @@ class Layer:
                 f"integers), got an array of dtype {tensor.data.dtype}. Convert the data to "
                 "numbers first, e.g. `np.asarray(x, dtype='float32')`."
             )
-        if self.autocast and kind == "f" and tensor.dtype != self._dtype_policy.compute_dtype:
-            tensor = Tensor(tensor.data.astype(self._dtype_policy.compute_dtype))
+        if self.autocast and kind == "f" and tensor.data.dtype != self._compute_np_dtype:
+            tensor = Tensor(tensor.data.astype(self._compute_np_dtype))
         return tensor
 
     def _build_for(self, shapes):

@@ -36,7 +36,8 @@ class CompiledLoss:
         from mlkit import losses
 
         self.output_names = list(output_names)
-        self.losses = [_as_loss_object(l) for l in _per_output(loss, self.output_names, "loss")]
+        self._identifiers = _per_output(loss, self.output_names, "loss")
+        self.losses = None  # resolved on the first batch: 'crossentropy' depends on the shapes
         weights = _per_output(loss_weights, self.output_names, "loss_weights") if loss_weights is not None else [1.0] * len(self.output_names)
         self.loss_weights = [1.0 if w is None else float(w) for w in weights]
         self.last_values = {}
@@ -45,6 +46,13 @@ class CompiledLoss:
         true_list = _as_list(y_true, self.output_names)
         pred_list = _as_list(y_pred, self.output_names)
         weight_list = _as_list(sample_weight, self.output_names) if sample_weight is not None else [None] * len(pred_list)
+        if self.losses is None:
+            from mlkit import losses
+
+            self.losses = [
+                losses.resolve_loss(identifier, true, pred)
+                for identifier, true, pred in zip(self._identifiers, true_list, pred_list)
+            ]
         total = None
         self.last_values = {}
         for name, loss, weight, true, pred, sw in zip(
@@ -63,20 +71,6 @@ class CompiledLoss:
             term = value if weight == 1.0 else value * weight
             total = term if total is None else total + term
         return total
-
-
-def _as_loss_object(identifier):
-    """A `Loss` instance (functions are wrapped so they accept sample weights)."""
-    from mlkit import losses
-
-    if identifier is None:
-        return None
-    loss = losses.get(identifier)
-    if not isinstance(loss, losses.Loss):
-        if not callable(loss):
-            raise TypeError(f"compile(): loss must be a Loss, a function or a name, got {loss!r}.")
-        loss = losses.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None))
-    return loss
 
 
 def _as_list(values, output_names):

@@ -159,7 +159,7 @@ class Trainer:
         self._loss_tracker.update_state(loss, sample_weight=self._batch_size_of(x))
         variables = self.trainable_variables
         gradients = tape.gradient(loss, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
+        self.optimizer.apply(gradients, variables)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def test_step(self, data):
@@ -234,6 +234,9 @@ class Trainer:
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
+        if hasattr(self.optimizer, "finalize_variable_values"):
+            # With use_ema=True the weights become their moving averages now.
+            self.optimizer.finalize_variable_values(self.trainable_variables)
         callback_list.on_train_end(epoch_logs)
         self.history = callback_list.history
         return self.history

@@ -13,6 +13,8 @@ Where a function has a kink, the gradient picks a side and says so:
 evenly between tied entries; `clip` passes the gradient at the bounds.
 """
 
+import math
+
 import numpy as np
 
 from mlkit.ops.autodiff import needs_grad, record, unbroadcast
@@ -281,7 +283,7 @@ def _expand_to(g, shape, axes, keepdims):
 def sum(x, axis=None, keepdims=False):  # noqa: A001
     a = np.asarray(data_of(x))
     axes = _axes(axis, a.ndim)
-    out = np.sum(a, axis=axes, keepdims=keepdims)
+    out = a.sum(axis=axes, keepdims=keepdims)
     if a.dtype.kind in "biu" and out.dtype != a.dtype:
         # NumPy sums small ints into int64; keep the input's type (bool -> int32).
         out = out.astype(a.dtype if a.dtype.itemsize >= 4 else "int32")
@@ -291,10 +293,13 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
 def mean(x, axis=None, keepdims=False):
     a = np.asarray(data_of(x))
     axes = _axes(axis, a.ndim)
-    out = np.mean(a, axis=axes, keepdims=keepdims)
-    if a.dtype.kind in "iub":
-        out = out.astype("float32")
-    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+    count = math.prod(a.shape[i] for i in axes)
+    if a.dtype == np.float32 or a.dtype == np.float64:
+        out = a.sum(axis=axes, keepdims=keepdims) / count  # what np.mean does, with less overhead
+    else:
+        out = np.mean(a, axis=axes, keepdims=keepdims)
+        if a.dtype.kind in "iub":
+            out = out.astype("float32")
     return _unary(x, out, lambda g: (_expand_to(g / count, a.shape, axes, keepdims),))
 
 
@@ -379,7 +384,7 @@ def std(x, axis=None, keepdims=False):
     axes = _axes(axis, a.ndim)
     centered = a - np.mean(a, axis=axes, keepdims=True)
     spread = np.sqrt(np.mean(np.square(centered), axis=axes, keepdims=True))
-    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+    count = math.prod(a.shape[i] for i in axes)
 
     def backward(g):
         g = g if keepdims else (np.expand_dims(g, axes) if axes else g)

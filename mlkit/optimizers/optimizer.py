@@ -696,8 +696,8 @@ class _Packing:
         self.gradients = self.values.split(self.gradient)  # per-variable views, for clipping
         self.scratch = np.empty_like(self.values.flat)
         self.decay_all = all(decays)
+        self._all = [self.values, *self.slots]
 
     def reclaim(self):
-        self.values.reclaim()
-        for slot in self.slots:
-            slot.reclaim()
+        for packed in self._all:
+            packed.reclaim()

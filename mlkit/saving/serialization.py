@@ -204,6 +204,8 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
     cls = get_registered_object(registered, custom_objects, module_objects) or get_registered_object(
         class_name, custom_objects, module_objects
     )
+    if cls is None and config.get("registered_name") is None:
+        cls = _builtin_class(config.get("module"), class_name)
     if cls is None:
         raise ValueError(
             f"Unknown {printable_module_name}: {registered!r}. If it is a custom class, pass it "
@@ -218,6 +220,29 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
     if "custom_objects" in inspect.signature(cls.from_config).parameters:
         return cls.from_config(inner, custom_objects=custom_objects)
     return cls.from_config(inner)
+
+
+def _builtin_class(module, class_name):
+    """One of mlkit's own classes, found from the module a config names.
+
+    Only modules inside the mlkit package are imported (never a module
+    named by the file otherwise), so loading runs no foreign code. The
+    module and its parent packages are searched: 'mlkit.layers.core' finds
+    Dense through 'mlkit.layers'.
+    """
+    if not isinstance(module, str) or not (module == "mlkit" or module.startswith("mlkit.")):
+        return None
+    import importlib
+
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        try:
+            found = getattr(importlib.import_module(".".join(parts[:end])), class_name, None)
+        except ImportError:
+            continue
+        if isinstance(found, type):
+            return found
+    return None
 
 
 # The plain values serialize_keras_object writes as {"class_name": "__...__"}.

@@ -101,7 +101,8 @@ def test_return_state_gives_forward_then_backward_states_and_initial_state_split
     backward.set_weights(wrapped.get_weights()[3:])
     expected_forward = forward(x, initial_state=states[:2])
     expected_backward = backward(x, initial_state=states[2:])
-    for got, expected in zip([forward_h, forward_c, backward_h, backward_c], expected_forward[1:] + expected_backward[1:]):
+    expected_states = expected_forward[1:] + expected_backward[1:]
+    for got, expected in zip([forward_h, forward_c, backward_h, backward_c], expected_states):
         np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
     np.testing.assert_allclose(output.numpy(), np.concatenate([forward_h.numpy(), backward_h.numpy()], axis=-1))
     assert wrapped.compute_output_shape((None, 4, 3)) == ((None, 4), (None, 2), (None, 2), (None, 2), (None, 2))
@@ -167,7 +168,8 @@ def test_errors_are_clear():
     with pytest.raises(ValueError, match='"return_sequences"'):
         layers.Bidirectional(layers.LSTM(2), backward_layer=layers.LSTM(2, go_backwards=True, return_sequences=True))
     wrapped = layers.Bidirectional(layers.LSTM(2), name="both_ways")
-    with pytest.raises(ValueError, match=r"Bidirectional layer 'both_ways' expects inputs of shape \(batch, timesteps, features\)"):
+    expected = r"Bidirectional layer 'both_ways' expects inputs of shape \(batch, timesteps, features\)"
+    with pytest.raises(ValueError, match=expected):
         wrapped(np.ones((2, 3), np.float32))
     with pytest.raises(ValueError, match="even number"):
         wrapped(np.ones((2, 3, 1), np.float32), initial_state=[np.zeros((2, 2), np.float32)] * 3)

@@ -32,7 +32,8 @@ def keras_gru_reference(x, kernel, recurrent_kernel, bias, reset_after, h=None, 
         z = sigmoid(from_input[:, :u] + h @ recurrent_kernel[:, :u] + recurrent_bias[:u])
         r = sigmoid(from_input[:, u : 2 * u] + h @ recurrent_kernel[:, u : 2 * u] + recurrent_bias[u : 2 * u])
         if reset_after:
-            candidate = np.tanh(from_input[:, 2 * u :] + r * (h @ recurrent_kernel[:, 2 * u :] + recurrent_bias[2 * u :]))
+            from_state = h @ recurrent_kernel[:, 2 * u :] + recurrent_bias[2 * u :]
+            candidate = np.tanh(from_input[:, 2 * u :] + r * from_state)
         else:
             candidate = np.tanh(from_input[:, 2 * u :] + (r * h) @ recurrent_kernel[:, 2 * u :])
         h = z * h + (1 - z) * candidate
@@ -87,7 +88,8 @@ def test_the_step_by_step_cell_loop_gives_the_same_numbers(reset_after):
     rng = np.random.default_rng(1)
     weights = random_weights(rng, 3, 4, reset_after)
     x = rng.normal(size=(2, 5, 3))
-    rnn = layers.RNN(layers.GRUCell(4, reset_after=reset_after, dtype="float64"), return_sequences=True, dtype="float64")
+    cell = layers.GRUCell(4, reset_after=reset_after, dtype="float64")
+    rnn = layers.RNN(cell, return_sequences=True, dtype="float64")
     rnn.build((None, 5, 3))
     rnn.set_weights(weights)
     np.testing.assert_allclose(rnn(x).numpy(), keras_gru_reference(x, *weights, reset_after), rtol=1e-12, atol=1e-14)
@@ -109,7 +111,8 @@ def test_gradients_match_finite_differences(reset_after, return_sequences, go_ba
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_gradients_without_bias(reset_after):
     rng = np.random.default_rng(3)
-    gru = built_gru(2, 3, random_weights(rng, 3, 2, reset_after)[:2], dtype="float64", reset_after=reset_after, use_bias=False)
+    weights = random_weights(rng, 3, 2, reset_after)[:2]
+    gru = built_gru(2, 3, weights, dtype="float64", reset_after=reset_after, use_bias=False)
     check_gradients(lambda x: gru(x), [rng.normal(size=(2, 4, 3)), *gru.weights])
 
 
@@ -144,10 +147,14 @@ def test_dropout_in_training_matches_the_cell_loop(reset_after):
 
 
 def test_keras_config_keys_and_round_trip():
-    gru = layers.GRU(4, reset_after=False, recurrent_activation="hard_sigmoid", dropout=0.1, seed=1, return_sequences=True)
+    gru = layers.GRU(
+        4, reset_after=False, recurrent_activation="hard_sigmoid", dropout=0.1, seed=1, return_sequences=True
+    )
     config = gru.get_config()
-    assert {"units", "activation", "recurrent_activation", "reset_after", "dropout", "recurrent_dropout", "seed",
-            "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"} <= set(config)
+    assert {
+        "units", "activation", "recurrent_activation", "reset_after", "dropout", "recurrent_dropout", "seed",
+        "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask",
+    } <= set(config)
     assert "cell" not in config and "unit_forget_bias" not in config
     assert (config["reset_after"], config["recurrent_activation"]) == (False, "hard_sigmoid")
     clone = layers.GRU.from_config(config)
@@ -157,7 +164,8 @@ def test_keras_config_keys_and_round_trip():
 def test_shapes_and_errors():
     gru = layers.GRU(3, return_state=True, name="gru_encoder")
     assert gru.compute_output_shape((None, 6, 2)) == ((None, 3), (None, 3))
-    with pytest.raises(ValueError, match=r"GRU layer 'gru_encoder' expects inputs of shape \(batch, timesteps, features\)"):
+    expected = r"GRU layer 'gru_encoder' expects inputs of shape \(batch, timesteps, features\)"
+    with pytest.raises(ValueError, match=expected):
         gru(np.ones((4,), np.float32))
     with pytest.raises(NotImplementedError, match="stateful"):
         layers.GRU(3, stateful=True)

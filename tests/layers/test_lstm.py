@@ -62,7 +62,9 @@ def built_lstm(units, features, weights=None, **kwargs):
 
 def test_weights_follow_keras_names_paths_shapes_and_order():
     lstm = built_lstm(3, 5, name="lstm")
-    assert [w.path for w in lstm.weights] == ["lstm/lstm_cell/kernel", "lstm/lstm_cell/recurrent_kernel", "lstm/lstm_cell/bias"]
+    assert [w.path for w in lstm.weights] == [
+        "lstm/lstm_cell/kernel", "lstm/lstm_cell/recurrent_kernel", "lstm/lstm_cell/bias"
+    ]
     assert [w.name for w in lstm.weights] == ["kernel", "recurrent_kernel", "bias"]
     assert [w.shape for w in lstm.weights] == [(5, 12), (3, 12), (12,)]
     assert lstm.cell.name == "lstm_cell" and lstm.count_params() == 5 * 12 + 3 * 12 + 12
@@ -89,7 +91,9 @@ def test_outputs_equal_the_keras_equations(go_backwards):
     weights = random_weights(rng, features=3, units=4)
     x = rng.normal(size=(2, 6, 3))
     h0, c0 = rng.normal(size=(2, 4)), rng.normal(size=(2, 4))
-    lstm = built_lstm(4, 3, weights, return_sequences=True, return_state=True, go_backwards=go_backwards, dtype="float64")
+    lstm = built_lstm(
+        4, 3, weights, return_sequences=True, return_state=True, go_backwards=go_backwards, dtype="float64"
+    )
     sequence, h, c = lstm(x, initial_state=[h0, c0])
     expected_sequence, expected_h, expected_c = keras_lstm_reference(x, *weights, h0, c0, go_backwards)
     np.testing.assert_allclose(sequence.numpy(), expected_sequence, rtol=1e-12, atol=1e-14)
@@ -179,7 +183,8 @@ def test_gradients_with_a_recurrent_dropout_mask_match_finite_differences():
         return fused_lstm.lstm_sequence(x, h, c, kernel, recurrent, bias, activation=tanh,
                                         recurrent_activation=sigmoid_twin, recurrent_mask=mask)
 
-    check_gradients(run, [rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 2)), rng.normal(size=(2, 2)), kernel, recurrent, bias])
+    x, h0, c0 = rng.normal(size=(2, 4, 3)), rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
+    check_gradients(run, [x, h0, c0, kernel, recurrent, bias])
 
 
 def test_weights_trained_as_part_of_a_model_get_gradients_only_through_the_output():
@@ -235,7 +240,8 @@ def test_config_has_keras_keys_and_round_trips():
     config = lstm.get_config()
     assert set(config) == KERAS_LSTM_CONFIG_KEYS
     assert (config["units"], config["activation"], config["recurrent_activation"]) == (5, "relu", "hard_sigmoid")
-    assert (config["unit_forget_bias"], config["dropout"], config["go_backwards"], config["seed"]) == (False, 0.25, True, 3)
+    assert (config["unit_forget_bias"], config["dropout"], config["go_backwards"]) == (False, 0.25, True)
+    assert config["seed"] == 3
     clone = layers.LSTM.from_config(config)
     assert clone.get_config() == config
 
@@ -272,7 +278,8 @@ def test_regularizer_losses_come_from_the_cell_weights():
 
 def test_wrong_input_rank_names_the_layer_and_the_expected_shape():
     lstm = layers.LSTM(3, name="encoder")
-    with pytest.raises(ValueError, match=r"LSTM layer 'encoder' expects inputs of shape \(batch, timesteps, features\)"):
+    expected = r"LSTM layer 'encoder' expects inputs of shape \(batch, timesteps, features\)"
+    with pytest.raises(ValueError, match=expected):
         lstm(np.ones((4, 8), np.float32))
     with pytest.raises(ValueError, match=r"x\[None\]"):
         lstm(np.ones((4, 8), np.float32))

@@ -27,7 +27,7 @@ def keras_simple_rnn_reference(x, kernel, recurrent_kernel, bias, h=None, go_bac
 
 
 def random_weights(rng, features, units, scale=0.6):
-    return [rng.normal(0, scale, (features, units)), rng.normal(0, scale, (units, units)), rng.normal(0, scale, (units,))]
+    return [rng.normal(0, scale, shape) for shape in [(features, units), (units, units), (units,)]]
 
 
 def built_rnn(units, features, weights=None, **kwargs):
@@ -69,7 +69,8 @@ def test_gradients_match_finite_differences(return_sequences, return_state, go_b
     rng = np.random.default_rng(1)
     rnn = built_rnn(3, 2, random_weights(rng, 2, 3), dtype="float64", return_sequences=return_sequences,
                     return_state=return_state, go_backwards=go_backwards)
-    check_gradients(lambda x, h: rnn(x, initial_state=[h]), [rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3)), *rnn.weights])
+    x, h0 = rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3))
+    check_gradients(lambda x, h: rnn(x, initial_state=[h]), [x, h0, *rnn.weights])
 
 
 def test_gradients_without_bias_and_with_linear_activation():
@@ -82,10 +83,12 @@ def test_fused_op_gradients_with_a_recurrent_dropout_mask():
     rng = np.random.default_rng(3)
     tanh = mlkit.layers.rnn.fused_common.fused_activation(mlkit.activations.tanh)
     mask = (rng.random((2, 3)) > 0.5) * 2.0
-    check_gradients(
-        lambda x, h, w, r, b: fused_simple_rnn.simple_rnn_sequence(x, h, w, r, b, activation=tanh, recurrent_mask=mask, go_backwards=True),
-        [rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3)), *random_weights(rng, 2, 3)],
-    )
+    def run(x, h, kernel, recurrent, bias):
+        return fused_simple_rnn.simple_rnn_sequence(
+            x, h, kernel, recurrent, bias, activation=tanh, recurrent_mask=mask, go_backwards=True
+        )
+
+    check_gradients(run, [rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3)), *random_weights(rng, 2, 3)])
 
 
 def test_generic_rnn_runs_any_cell_step_by_step():
@@ -106,7 +109,8 @@ def test_generic_rnn_runs_any_cell_step_by_step():
             return output, [output]
 
     rng = np.random.default_rng(4)
-    rnn = layers.RNN(MinimalCell(3, dtype="float64", name="minimal"), return_sequences=True, dtype="float64", name="rnn")
+    cell = MinimalCell(3, dtype="float64", name="minimal")
+    rnn = layers.RNN(cell, return_sequences=True, dtype="float64", name="rnn")
     x = rng.normal(size=(2, 4, 2))
     outputs = rnn(x)
     assert [w.path for w in rnn.weights] == ["rnn/minimal/kernel", "rnn/minimal/recurrent_kernel"]
@@ -114,6 +118,19 @@ def test_generic_rnn_runs_any_cell_step_by_step():
     expected = keras_simple_rnn_reference(x, kernel, recurrent, 0.0, activation=lambda a: a)
     np.testing.assert_allclose(outputs.numpy(), expected, rtol=1e-12)
     check_gradients(lambda x: rnn(x), [x, *rnn.weights])
+
+
+def test_a_cell_may_be_any_object_with_state_size_and_call():
+    class Accumulator:  # not a Layer: no weights, no training argument
+        state_size = 2
+
+        def call(self, inputs, states):
+            total = states[0] + inputs
+            return total, [total]
+
+    rnn = layers.RNN(Accumulator(), return_sequences=True, go_backwards=True)
+    x = np.arange(12, dtype=np.float32).reshape(1, 6, 2)
+    np.testing.assert_array_equal(rnn(x).numpy()[0], np.cumsum(x[0, ::-1], axis=0))
 
 
 def test_rnn_rejects_objects_that_are_not_cells():

@@ -74,8 +74,12 @@ class Lambda(Layer):
                 config["mask"] = _serialize_function(self.mask, self.name)
             else:
                 config["mask"] = serialization.serialize_keras_object(self.mask)
-        arguments = serialization.serialize_keras_object(self.arguments)
-        serialization.check_json(arguments, f"The `arguments` of Lambda {self.name!r}")
+        where = f"The `arguments` of Lambda {self.name!r}"
+        try:
+            arguments = serialization.serialize_keras_object(self.arguments)
+        except TypeError as error:
+            raise TypeError(f"{where} cannot be saved: {error}") from None
+        serialization.check_json(arguments, where)
         config["arguments"] = arguments
         return config
 

@@ -37,7 +37,9 @@ class Bidirectional(Layer):
                 f"such as LSTM(8). Received: {layer!r}"
             )
         if backward_layer is not None and not isinstance(backward_layer, Layer):
-            raise ValueError(f"`backward_layer` needs to be a `mlkit.layers.Layer` instance. Received: {backward_layer!r}")
+            raise ValueError(
+                f"`backward_layer` needs to be a `mlkit.layers.Layer` instance. Received: {backward_layer!r}"
+            )
         missing = [a for a in ("go_backwards", "return_sequences", "return_state") if not hasattr(layer, a)]
         if missing:
             raise ValueError(

@@ -91,7 +91,8 @@ def _run_reset_after(x, h0, w, r, b, mask, act, rec):
     batch, steps, _ = x.shape
     units = r.shape[0]
     input_bias, recurrent_bias = (None, None) if b is None else (b[0], b[1])
-    zr, z_, r_, n_ = slice(0, 2 * units), slice(0, units), slice(units, 2 * units), slice(2 * units, None)
+    z_slice, r_slice, n_slice = slice(0, units), slice(units, 2 * units), slice(2 * units, None)
+    zr_slice = slice(0, 2 * units)  # z and r side by side: one activation call for both
 
     projected = project_inputs(x, w, input_bias)
     gates = np.empty((batch, steps, 3 * units), x.dtype)  # z, r, n after their activations
@@ -102,13 +103,13 @@ def _run_reset_after(x, h0, w, r, b, mask, act, rec):
         inner = (h if mask is None else h * mask) @ r
         if recurrent_bias is not None:
             inner += recurrent_bias
-        rec.forward(projected[:, t, zr] + inner[:, zr], gates[:, t, zr])
-        recurrent_candidate[:, t] = inner[:, n_]
-        act.forward(projected[:, t, n_] + gates[:, t, r_] * inner[:, n_], gates[:, t, n_])
-        h = _update_state(h, gates[:, t, z_], gates[:, t, n_], outputs[:, t])
+        rec.forward(projected[:, t, zr_slice] + inner[:, zr_slice], gates[:, t, zr_slice])
+        recurrent_candidate[:, t] = inner[:, n_slice]
+        act.forward(projected[:, t, n_slice] + gates[:, t, r_slice] * inner[:, n_slice], gates[:, t, n_slice])
+        h = _update_state(h, gates[:, t, z_slice], gates[:, t, n_slice], outputs[:, t])
 
     def backward(grad_outputs):
-        z, reset, n = gates[..., z_], gates[..., r_], gates[..., n_]
+        z, reset, n = gates[..., z_slice], gates[..., r_slice], gates[..., n_slice]
         previous_h = previous_states(h0, outputs)
         z_factor = (previous_h - n) * rec.derivative(z)
         n_factor = (1 - z) * act.derivative(n)
@@ -121,15 +122,15 @@ def _run_reset_after(x, h0, w, r, b, mask, act, rec):
         for t in reversed(range(steps)):
             grad_h = grad_h + grad_outputs[:, t]
             np.multiply(grad_h, n_factor[:, t], out=grad_candidate[:, t])
-            np.multiply(grad_h, z_factor[:, t], out=grad_inner[:, t, z_])
-            np.multiply(grad_candidate[:, t], r_factor[:, t], out=grad_inner[:, t, r_])
-            np.multiply(grad_candidate[:, t], reset[:, t], out=grad_inner[:, t, n_])
+            np.multiply(grad_h, z_factor[:, t], out=grad_inner[:, t, z_slice])
+            np.multiply(grad_candidate[:, t], r_factor[:, t], out=grad_inner[:, t, r_slice])
+            np.multiply(grad_candidate[:, t], reset[:, t], out=grad_inner[:, t, n_slice])
             through_kernel = grad_inner[:, t] @ r_transposed
             if mask is not None:
                 through_kernel *= mask
             grad_h = grad_h * z[:, t] + through_kernel
 
-        grad_projected = np.concatenate([grad_inner[..., zr], grad_candidate], axis=-1)
+        grad_projected = np.concatenate([grad_inner[..., zr_slice], grad_candidate], axis=-1)
         if mask is not None:
             previous_h = previous_h * mask[:, None, :]
         grad_bias = None
@@ -144,9 +145,10 @@ def _run_reset_after(x, h0, w, r, b, mask, act, rec):
 def _run_reset_before(x, h0, w, r, b, mask, act, rec):
     batch, steps, _ = x.shape
     units = r.shape[0]
-    zr, z_, r_, n_ = slice(0, 2 * units), slice(0, units), slice(units, 2 * units), slice(2 * units, None)
+    z_slice, r_slice, n_slice = slice(0, units), slice(units, 2 * units), slice(2 * units, None)
+    zr_slice = slice(0, 2 * units)  # z and r side by side: one activation call for both
     # Contiguous copies: each is multiplied once per step.
-    r_gates, r_candidate = np.ascontiguousarray(r[:, zr]), np.ascontiguousarray(r[:, n_])
+    r_gates, r_candidate = np.ascontiguousarray(r[:, zr_slice]), np.ascontiguousarray(r[:, n_slice])
 
     projected = project_inputs(x, w, b)
     gates = np.empty((batch, steps, 3 * units), x.dtype)  # z, r, n after their activations
@@ -156,16 +158,16 @@ def _run_reset_before(x, h0, w, r, b, mask, act, rec):
     for t in range(steps):
         masked_h = h if mask is None else h * mask
         pre = masked_h @ r_gates
-        pre += projected[:, t, zr]
-        rec.forward(pre, gates[:, t, zr])
-        np.multiply(gates[:, t, r_], masked_h, out=reset_h[:, t])
+        pre += projected[:, t, zr_slice]
+        rec.forward(pre, gates[:, t, zr_slice])
+        np.multiply(gates[:, t, r_slice], masked_h, out=reset_h[:, t])
         pre = reset_h[:, t] @ r_candidate
-        pre += projected[:, t, n_]
-        act.forward(pre, gates[:, t, n_])
-        h = _update_state(h, gates[:, t, z_], gates[:, t, n_], outputs[:, t])
+        pre += projected[:, t, n_slice]
+        act.forward(pre, gates[:, t, n_slice])
+        h = _update_state(h, gates[:, t, z_slice], gates[:, t, n_slice], outputs[:, t])
 
     def backward(grad_outputs):
-        z, reset, n = gates[..., z_], gates[..., r_], gates[..., n_]
+        z, reset, n = gates[..., z_slice], gates[..., r_slice], gates[..., n_slice]
         previous_h = previous_states(h0, outputs)
         if mask is not None:
             previous_masked = previous_h * mask[:, None, :]
@@ -180,17 +182,20 @@ def _run_reset_before(x, h0, w, r, b, mask, act, rec):
         r_gates_transposed, r_candidate_transposed = r_gates.T, r_candidate.T
         for t in reversed(range(steps)):
             grad_h = grad_h + grad_outputs[:, t]
-            grad_n = np.multiply(grad_h, n_factor[:, t], out=grad_projected[:, t, n_])
+            grad_n = np.multiply(grad_h, n_factor[:, t], out=grad_projected[:, t, n_slice])
             grad_reset_h = grad_n @ r_candidate_transposed
-            np.multiply(grad_reset_h, r_factor[:, t], out=grad_projected[:, t, r_])
-            np.multiply(grad_h, z_factor[:, t], out=grad_projected[:, t, z_])
-            grad_masked_h = grad_reset_h * reset[:, t] + grad_projected[:, t, zr] @ r_gates_transposed
+            np.multiply(grad_reset_h, r_factor[:, t], out=grad_projected[:, t, r_slice])
+            np.multiply(grad_h, z_factor[:, t], out=grad_projected[:, t, z_slice])
+            grad_masked_h = grad_reset_h * reset[:, t] + grad_projected[:, t, zr_slice] @ r_gates_transposed
             if mask is not None:
                 grad_masked_h *= mask
             grad_h = grad_h * z[:, t] + grad_masked_h
 
         grad_recurrent = np.concatenate(
-            [weight_gradient(previous_masked, grad_projected[..., zr]), weight_gradient(reset_h, grad_projected[..., n_])],
+            [
+                weight_gradient(previous_masked, grad_projected[..., zr_slice]),
+                weight_gradient(reset_h, grad_projected[..., n_slice]),
+            ],
             axis=1,
         )
         grad_bias = None if b is None else grad_projected.sum(axis=(0, 1))

@@ -4,9 +4,7 @@ A cell computes one time step, `output, new_states = cell(x_t, states)`.
 `RNN(cell)` feeds it the time steps of inputs (batch, timesteps, features)
 one after the other, passing each step's states on to the next:
 
-    >>> import inspect
-
-import numpy as np
+    >>> import numpy as np
     >>> from mlkit import layers
     >>> rnn = layers.RNN(layers.SimpleRNNCell(4), return_sequences=True, return_state=True)
     >>> sequence_output, final_state = rnn(np.ones((2, 5, 3)))
@@ -26,6 +24,8 @@ supported (a clear error says so); `unroll` is accepted and has no effect.
 SimpleRNN, LSTM and GRU replace the step-by-step loop (`inner_loop`) by one
 fused op with a hand-written backward pass; the numbers are the same.
 """
+
+import inspect
 
 import numpy as np
 

@@ -8,8 +8,11 @@ the cell, `SimpleRNNCell`, exactly as in Keras:
     >>> rnn = layers.SimpleRNN(4, name="simple_rnn")
     >>> rnn(np.ones((2, 5, 3))).shape
     (2, 4)
-    >>> [(w.path, w.shape) for w in rnn.weights]
-    [('simple_rnn/simple_rnn_cell/kernel', (3, 4)), ('simple_rnn/simple_rnn_cell/recurrent_kernel', (4, 4)), ('simple_rnn/simple_rnn_cell/bias', (4,))]
+    >>> for weight in rnn.weights:
+    ...     print(weight.path, weight.shape)
+    simple_rnn/simple_rnn_cell/kernel (3, 4)
+    simple_rnn/simple_rnn_cell/recurrent_kernel (4, 4)
+    simple_rnn/simple_rnn_cell/bias (4,)
 
 The layer runs the whole sequence as one fused op (`fused_simple_rnn.py`)
 when its activation has a NumPy twin (tanh, sigmoid, relu, linear,
