@@ -1,7 +1,7 @@
 # mlkit course — build and test tooling.  POSIX sh only (works with dash).
 #   make lab     install into .venv (once) and open the course in JupyterLab
 #   make test    install into .venv (once) and run every test
-#   make bench   run every benchmarks/*.py with the venv's Python
+#   make bench   run every benchmarks/*.py with the venv's Python, BLAS on one thread
 #   make clean   remove .venv and build/test caches (never nbgrader's folders)
 
 SHELL := /bin/sh
@@ -59,7 +59,7 @@ bench: venv
 	for f in benchmarks/*.py; do \
 	    [ -e "$$f" ] || continue; found=1; \
 	    echo "==> $$f"; \
-	    $(WITH_VENV) "$(VENV_PYTHON)" "$$f" || failed="$$failed $$f"; \
+	    $(WITH_VENV) OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "$(VENV_PYTHON)" "$$f" || failed="$$failed $$f"; \
 	done; \
 	[ -n "$$found" ] || echo "no benchmarks/*.py yet"; \
 	if [ -n "$$failed" ]; then echo "failed:$$failed" >&2; exit 1; fi

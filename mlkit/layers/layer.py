@@ -592,6 +592,7 @@ class Layer:
         with no_recording():
             self.build(_shapes_for_build(shapes))
         self.built = True
+        state_version[0] += 1  # build may have assigned Variables or sublayers directly
 
     # -- shapes ---------------------------------------------------------------
     def compute_output_shape(self, input_shape):

@@ -8,7 +8,8 @@
 The modules, one concept each: `tensor` (the Tensor type), `autodiff`
 (recording and the backward pass), `core` (conversion, dtypes, creation),
 `math` (element-wise ops and reductions), `linalg` (products), `array`
-(reshaping, slicing, gathering) and `nn` (activations, softmax).
+(reshaping, slicing, gathering), `nn` (activations, softmax), `conv`
+(convolutions) and `pooling`.
 """
 
 from mlkit.ops.array import (
@@ -143,6 +144,12 @@ from mlkit.ops.nn import (
     tanh,
 )
 from mlkit.ops.tensor import Tensor
+
+# Keras names these ops `ops.conv`, `ops.max_pool`, ...: binding the functions
+# here hides the submodules of the same name (import from them with
+# `from mlkit.ops.conv import ...`, which still works).
+from mlkit.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
+from mlkit.ops.pooling import average_pool, max_pool
 
 from mlkit.ops import array as _array_module, linalg as _linalg_module, math as _math_module, tensor as _tensor_module
 

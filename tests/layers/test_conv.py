@@ -227,6 +227,10 @@ def test_argument_errors():
         layers.Conv2D(4, (3, 3, 3))
     with pytest.raises(ValueError, match=r"'small': inputs of shape .* are too small"):
         layers.Conv2D(4, 5, name="small")(np.zeros((1, 3, 3, 1), dtype="float32"))
+    built = layers.Conv2D(4, 5, name="built")
+    built(np.zeros((1, 8, 8, 1), dtype="float32"))
+    with pytest.raises(ValueError, match=r"Conv2D 'built': .*smaller than the window"):
+        built(np.zeros((1, 3, 8, 1), dtype="float32"))
 
 
 def test_regularizers_add_losses():

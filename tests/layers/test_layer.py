@@ -2,6 +2,7 @@
 training flag, losses, get/set_weights — with Keras 3's semantics."""
 
 import inspect
+import os
 import subprocess
 import sys
 
@@ -595,9 +596,18 @@ def test_compute_output_shape():
 
 
 # -- import time --------------------------------------------------------------------
-def test_import_mlkit_is_fast():
+def test_import_mlkit_is_fast(tmp_path):
+    """Best of 3 fresh interpreters, with bytecode cached as after `pip install`
+    (the target is < 0.3 s; the bound is loose so a busy machine does not fail it)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path)  # keeps .pyc files out of the repository
     code = "import time; t = time.perf_counter(); import mlkit; print(time.perf_counter() - t)"
-    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-             for _ in range(3)]
-    assert min(times) < 1.0, f"import mlkit took {min(times):.3f} s"
+
+    def run():
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        return float(done.stdout)
+
+    run()  # compiles and caches the bytecode
+    best = min(run() for _ in range(3))
+    assert best < 1.0, f"import mlkit took {best:.3f} s"
     assert mlkit.layers.Layer is layers.Layer

@@ -131,6 +131,10 @@ def test_an_activation_without_a_numpy_twin_falls_back_to_the_cell_loop():
     fused = built_lstm(3, 2, weights, dtype="float64")
     looped = built_lstm(3, 2, weights, dtype="float64", activation=lambda t: ops.tanh(t))
     assert fused_common.fused_activation(looped.activation) is None
+    for default in (layers.LSTM(2), layers.GRU(2)):  # the defaults take the fast path
+        assert fused_common.fused_activation(default.activation).name == "tanh"
+        assert fused_common.fused_activation(default.recurrent_activation).name == "sigmoid"
+    assert fused_common.fused_activation(layers.SimpleRNN(2).activation).name == "tanh"
     np.testing.assert_allclose(looped(x).numpy(), fused(x).numpy(), rtol=1e-12)
 
 

@@ -11,7 +11,9 @@ import pytest
 
 import mlkit
 from mlkit import layers, ops
-from mlkit.layers.rnn import dropout_rnn_cell, fused_simple_rnn, rnn as rnn_module, simple_rnn as simple_rnn_module
+from mlkit.layers import rnn as rnn_package
+from mlkit.layers.rnn import base_cell, dropout_rnn_cell, fused_simple_rnn
+from mlkit.layers.rnn import rnn as rnn_module, simple_rnn as simple_rnn_module
 from mlkit.utils.gradient_check import check_gradients
 
 
@@ -176,6 +178,8 @@ def test_compute_output_shape_and_rank_errors():
         rnn(np.ones((2, 0, 4), np.float32))
 
 
-@pytest.mark.parametrize("module", [simple_rnn_module, fused_simple_rnn, rnn_module, dropout_rnn_cell])
+@pytest.mark.parametrize(
+    "module", [simple_rnn_module, fused_simple_rnn, rnn_module, dropout_rnn_cell, base_cell, rnn_package]
+)
 def test_docstring_examples(module):
     assert doctest.testmod(module).failed == 0

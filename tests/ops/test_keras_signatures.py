@@ -56,6 +56,13 @@ KERAS_SIGNATURES = {
     "eye": "(N, M=None, k=0, dtype=None)", "identity": "(n, dtype=None)",
     "arange": "(start, stop=None, step=1, dtype=None)",
     "linspace": "(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0)",
+    # convolutions and pooling (implemented in mlkit/ops/conv.py and pooling.py)
+    "conv": "(inputs, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1)",
+    "depthwise_conv": "(inputs, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1)",
+    "separable_conv": "(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding='valid', data_format=None, dilation_rate=1)",
+    "conv_transpose": "(inputs, kernel, strides=1, padding='valid', output_padding=None, data_format=None, dilation_rate=1)",
+    "max_pool": "(inputs, pool_size, strides=None, padding='valid', data_format=None)",
+    "average_pool": "(inputs, pool_size, strides=None, padding='valid', data_format=None)",
     # gradients
     "stop_gradient": "(variable)", "custom_gradient": "(f)",
 }

@@ -31,7 +31,7 @@ and Conv2D only fix the rank and the defaults.
 """
 
 from mlkit import activations, constraints, initializers, ops, regularizers
-from mlkit.layers.convolutional.input_shapes import channel_axis, check_channels, check_rank
+from mlkit.layers.convolutional.input_shapes import channel_axis, check_channels, check_rank, named_error
 from mlkit.layers.layer import Layer
 from mlkit.ops.conv import (
     conv,
@@ -154,7 +154,10 @@ class BaseConv(Layer):
         if len(shape) != self.rank + 2:
             check_rank(self, shape, self.rank, self.data_format)
         check_channels(self, shape, self._channels, self.data_format)
-        outputs = self.convolution_op(inputs, self.kernel)
+        try:
+            outputs = self.convolution_op(inputs, self.kernel)
+        except ValueError as error:  # e.g. inputs smaller than the kernel
+            raise named_error(self, error) from None
         if self.bias is not None:
             outputs = ops.add(outputs, self._broadcastable(self.bias))
         if self.activation is not activations.linear:

@@ -19,7 +19,7 @@ Underneath it is a grouped convolution with one group per channel
 
 from mlkit import activations, constraints, initializers, ops, regularizers
 from mlkit.layers.convolutional.conv import check_positive_int, check_strides_or_dilation
-from mlkit.layers.convolutional.input_shapes import channel_axis, check_channels, check_rank
+from mlkit.layers.convolutional.input_shapes import channel_axis, check_channels, check_rank, named_error
 from mlkit.layers.layer import Layer
 from mlkit.ops.conv import (
     depthwise_conv,
@@ -105,7 +105,10 @@ class BaseDepthwiseConv(Layer):
         if len(shape) != self.rank + 2:
             check_rank(self, shape, self.rank, self.data_format)
         check_channels(self, shape, self._channels, self.data_format)
-        outputs = depthwise_conv(inputs, self.kernel, self.strides, self.padding, self.data_format, self.dilation_rate)
+        try:
+            outputs = depthwise_conv(inputs, self.kernel, self.strides, self.padding, self.data_format, self.dilation_rate)
+        except ValueError as error:  # e.g. inputs smaller than the kernel
+            raise named_error(self, error) from None
         if self.bias is not None:
             bias = self.bias
             if self.data_format == "channels_first":

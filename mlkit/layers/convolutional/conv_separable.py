@@ -16,7 +16,7 @@ on its own (space only), then a pointwise 1x1 convolution mixes the channels
 
 from mlkit import activations, constraints, initializers, ops, regularizers
 from mlkit.layers.convolutional.conv import check_positive_int, check_strides_or_dilation
-from mlkit.layers.convolutional.input_shapes import channel_axis, check_channels, check_rank
+from mlkit.layers.convolutional.input_shapes import channel_axis, check_channels, check_rank, named_error
 from mlkit.layers.layer import Layer
 from mlkit.ops.conv import (
     output_length,
@@ -118,15 +118,18 @@ class BaseSeparableConv(Layer):
         if len(shape) != self.rank + 2:
             check_rank(self, shape, self.rank, self.data_format)
         check_channels(self, shape, self._channels, self.data_format)
-        outputs = separable_conv(
-            inputs,
-            self.depthwise_kernel,
-            self.pointwise_kernel,
-            strides=self.strides,
-            padding=self.padding,
-            data_format=self.data_format,
-            dilation_rate=self.dilation_rate,
-        )
+        try:
+            outputs = separable_conv(
+                inputs,
+                self.depthwise_kernel,
+                self.pointwise_kernel,
+                strides=self.strides,
+                padding=self.padding,
+                data_format=self.data_format,
+                dilation_rate=self.dilation_rate,
+            )
+        except ValueError as error:  # e.g. inputs smaller than the kernel
+            raise named_error(self, error) from None
         if self.bias is not None:
             bias = self.bias
             if self.data_format == "channels_first":

@@ -57,3 +57,8 @@ def check_channels(layer, shape, expected, data_format):
             f"{tuple(shape)} with {got}. Create a new layer for the new inputs, or check that "
             f"data_format matches where the channels are."
         )
+
+
+def named_error(layer, error):
+    """`error` (from an op, e.g. inputs smaller than the window) prefixed with the layer's name."""
+    return ValueError(f"{type(layer).__name__} {layer.name!r}: {error}")

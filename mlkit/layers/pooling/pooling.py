@@ -19,7 +19,7 @@ ceil(size / strides) windows, and the part outside the input is ignored
 (max) or not counted (average).
 """
 
-from mlkit.layers.convolutional.input_shapes import check_rank
+from mlkit.layers.convolutional.input_shapes import check_rank, named_error
 from mlkit.layers.layer import Layer
 from mlkit.ops.conv import output_length, standardize_data_format, standardize_padding, standardize_tuple
 from mlkit.ops.pooling import average_pool, max_pool
@@ -53,7 +53,10 @@ class BasePooling(Layer):
     def call(self, inputs):
         if len(inputs.shape) != self.rank + 2:
             check_rank(self, inputs.shape, self.rank, self.data_format)
-        return self._pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
+        try:
+            return self._pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
+        except ValueError as error:  # e.g. inputs smaller than the window
+            raise named_error(self, error) from None
 
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, self.rank, self.data_format)
