@@ -565,11 +565,11 @@ class Layer:
     def _convert_input(self, x):
         if isinstance(x, Tensor):
             dtype = x.data.dtype
-            if dtype is self._compute_np_dtype or not self.autocast or dtype.kind != "f":
+            if dtype is self._compute_np_dtype:  # the usual case, decided by identity
                 return x
-            if dtype == self._compute_np_dtype:
-                return x
-            return cast(x, self._dtype_policy.compute_dtype)
+            if self.autocast and dtype.kind == "f" and dtype != self._compute_np_dtype:
+                return cast(x, self._dtype_policy.compute_dtype)
+            return x
         if x is None or isinstance(x, bool):
             return x
         try:

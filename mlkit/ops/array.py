@@ -22,7 +22,9 @@ def _unary(x, value, backward):
 
 def reshape(x, newshape):
     a = np.asarray(data_of(x))
-    newshape = tuple(-1 if n is None else int(n) for n in np.atleast_1d(newshape)) if np.ndim(newshape) else int(newshape)
+    if isinstance(newshape, (int, np.integer)):
+        newshape = (int(newshape),)
+    newshape = tuple(-1 if n is None else int(n) for n in newshape)  # None means "what is left", like -1
     try:
         out = a.reshape(newshape)
     except ValueError:

@@ -39,6 +39,7 @@ are viewed that way without a copy. The helpers for windows and padding are
 shared with `mlkit.ops.pooling`.
 """
 
+import functools
 import itertools
 import math
 
@@ -159,19 +160,22 @@ def sliding_windows(padded, window, strides, dilation, out_sizes):
     """A read-only view of every window: shape (batch, *out_sizes, *window, channels).
 
     Element [b, i, j, u, v, c] is padded[b, i*stride + u*dilation, j*stride +
-    v*dilation, c]. Nothing is copied: the view steps through the same memory
-    with larger strides.
+    v*dilation, c]. Nothing is copied: the view walks the same memory with
+    larger steps (NumPy checks that it stays inside the array).
     """
+    padded = np.ascontiguousarray(padded)
     steps = padded.strides
     spatial_steps = steps[1:1 + len(window)]
     shape = (padded.shape[0],) + tuple(out_sizes) + tuple(window) + padded.shape[1 + len(window):]
     view_strides = (
         (steps[0],)
-        + tuple(s * step for s, step in zip(strides, spatial_steps))
-        + tuple(d * step for d, step in zip(dilation, spatial_steps))
+        + tuple([s * step for s, step in zip(strides, spatial_steps)])
+        + tuple([d * step for d, step in zip(dilation, spatial_steps)])
         + steps[1 + len(window):]
     )
-    return np.lib.stride_tricks.as_strided(padded, shape, view_strides, writeable=False)
+    windows = np.ndarray(shape, padded.dtype, buffer=padded, strides=view_strides)
+    windows.flags.writeable = False
+    return windows
 
 
 def window_positions(offset, strides, dilation, out_sizes):
@@ -186,6 +190,16 @@ def window_positions(offset, strides, dilation, out_sizes):
     )
 
 
+@functools.lru_cache(maxsize=256)
+def taps_and_positions(window, strides, dilation, out_sizes):
+    """[(offset, window_positions(offset, ...))] for every tap of the window, in row-major order.
+
+    Cached: a training loop asks for the same geometry at every step.
+    """
+    offsets = itertools.product(*[range(k) for k in window])
+    return [(offset, window_positions(offset, strides, dilation, out_sizes)) for offset in offsets]
+
+
 def add_windows_back(values_by_offset, padded_shape, strides, dilation):
     """The adjoint of `sliding_windows` ("col2im"): sum every window into place.
 
@@ -198,8 +212,8 @@ def add_windows_back(values_by_offset, padded_shape, strides, dilation):
     window = values_by_offset.shape[:rank]
     out_sizes = values_by_offset.shape[rank + 1:2 * rank + 1]
     total = np.zeros(padded_shape, dtype=values_by_offset.dtype)
-    for offset in itertools.product(*[range(k) for k in window]):
-        total[window_positions(offset, strides, dilation, out_sizes)] += values_by_offset[offset]
+    for offset, positions in taps_and_positions(window, tuple(strides), tuple(dilation), out_sizes):
+        total[positions] += values_by_offset[offset]
     return total
 
 
@@ -230,7 +244,9 @@ def _check_ranks(op_name, x, kernel):
         )
 
 
+@functools.lru_cache(maxsize=256)
 def _sizes_and_pads(spatial, window, strides, dilation, padding, op_name):
+    """(out_sizes, pads) for these shapes; cached, as a training loop asks the same each step."""
     out_sizes = tuple(output_length(n, k, s, d, padding) for n, k, s, d in zip(spatial, window, strides, dilation))
     if min(out_sizes) <= 0:
         raise ValueError(
@@ -269,7 +285,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             f"kernel's input channels and the filters ({filters}) a multiple of the groups."
         )
     groups = channels // group_channels
-    out_sizes, pads = _sizes_and_pads(spatial, window, strides, dilation, padding, "ops.conv")
+    out_sizes, pads = _sizes_and_pads(tuple(spatial), window, strides, dilation, padding, "ops.conv")
     positions = batch * math.prod(out_sizes)
     window_size = math.prod(window)
 

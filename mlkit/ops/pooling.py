@@ -29,7 +29,6 @@ average pooling, so a border window averages only real inputs.
            [13., 15.]], dtype=float32)
 """
 
-import itertools
 import math
 
 import numpy as np
@@ -44,7 +43,7 @@ from mlkit.ops.conv import (
     standardize_data_format,
     standardize_padding,
     standardize_tuple,
-    window_positions,
+    taps_and_positions,
 )
 from mlkit.ops.core import data_of
 from mlkit.ops.tensor import Tensor
@@ -65,7 +64,7 @@ def _prepare(op_name, inputs, pool_size, strides, padding, data_format, fill):
     x = _channels_last(x, data_format)
     out_sizes, pads = _sizes_and_pads(x.shape[1:-1], pool_size, strides, (1,) * rank, padding, op_name)
     padded = pad_spatial(x, pads, fill)
-    offsets = [window_positions(o, strides, (1,) * rank, out_sizes) for o in itertools.product(*[range(p) for p in pool_size])]
+    offsets = [positions for _, positions in taps_and_positions(pool_size, strides, (1,) * rank, out_sizes)]
     return x, padded, offsets, pool_size, strides, pads, out_sizes, data_format
 
 
