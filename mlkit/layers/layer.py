@@ -38,6 +38,7 @@ from mlkit.ops.autodiff import no_recording
 from mlkit.ops.core import convert_to_tensor, standardize_dtype
 from mlkit.ops.math import cast
 from mlkit.ops.tensor import Tensor
+from mlkit.layers.tracking import changes_structure, state_version, track
 from mlkit.utils.naming import to_snake_case, unique_name
 from mlkit.variable import Variable
 
@@ -46,15 +47,15 @@ from mlkit.variable import Variable
 _UNTRACKED = frozenset({
     "_inbound_nodes", "_outbound_nodes", "_auto_config", "_input_spec_cache",
     "_trainable_variables", "_non_trainable_variables", "_losses", "_last_checked_shapes",
-    "_cached_trainable",
+    "_cached_trainable", "_structure_cache",
 })
 
 # Layers that hold losses from add_loss() right now; cleared on the next outer call.
 _loss_holders = []
 
-# Bumped whenever weights are added or trainable flags change, so models can
-# cache their list of trainable variables between training steps.
-state_version = [0]
+# Bumped whenever sublayers or weights are added or trainable flags change
+# (see tracking.py), so the answers of _tracked, _flatten_layers and friends
+# are computed once and reused on every training step.
 
 # Keyword arguments Layer.__init__ accepts besides its own, for Sequential's
 # first layer (`Dense(4, input_shape=(3,))`) as in Keras 3 (which dropped
@@ -210,8 +211,27 @@ class Layer:
                 f"`super().__init__(**kwargs)` at the start of {type(self).__name__}.__init__."
             )
 
+    def __setattr__(self, name, value):
+        if name not in _UNTRACKED and changes_structure(value):
+            value = track(value)
+            state_version[0] += 1
+        object.__setattr__(self, name, value)
+
+    def _cached(self, key, compute):
+        """`compute()`, remembered until the structure of any layer changes."""
+        cache = self.__dict__.get("_structure_cache")
+        if cache is None or cache[0] != state_version[0]:
+            cache = (state_version[0], {})
+            self.__dict__["_structure_cache"] = cache
+        if key not in cache[1]:
+            cache[1][key] = compute()
+        return cache[1][key]
+
     def _tracked(self):
         """(sublayers, attribute variables) found among this layer's attributes."""
+        return self._cached("tracked", self._scan_attributes)
+
+    def _scan_attributes(self):
         sublayers, variables, seen = [], [], set()
 
         def walk(value):
@@ -241,6 +261,11 @@ class Layer:
         return self._tracked()[0]
 
     def _flatten_layers(self, include_self=True, recursive=True):
+        """This layer (optionally) and its sublayers, depth first, each once."""
+        key = ("flatten", include_self, recursive)
+        return list(self._cached(key, lambda: self._collect_layers(include_self, recursive)))
+
+    def _collect_layers(self, include_self, recursive):
         found, seen = [], set()
         stack = [self] if include_self else list(reversed(self._layers))
         while stack:
@@ -260,6 +285,9 @@ class Layer:
         inside a list or dict) counts; it is filed as trainable or not by its
         flag when a layer first tracks it, so freezing can later restore it.
         """
+        return list(self._cached("own_variables", self._collect_own_variables))
+
+    def _collect_own_variables(self):
         trainable = list(self._trainable_variables)
         non_trainable = list(self._non_trainable_variables)
         known = {id(v) for v in trainable} | {id(v) for v in non_trainable}
@@ -274,6 +302,9 @@ class Layer:
     @property
     def weights(self):
         """All weights: this layer's own (trainable first), then each sublayer's."""
+        return list(self._cached("weights", self._collect_weights))
+
+    def _collect_weights(self):
         found, seen = [], set()
         for layer in self._flatten_layers():
             for variable in layer._own_variables():

@@ -14,11 +14,12 @@ Written as loops that is six nested `for`s; written for NumPy it is two steps:
 The backward pass is the same two steps run in reverse:
 
 - gradient of the kernel: `patches.T @ grad_outputs` (one matrix product);
-- gradient of the input: `grad_outputs @ kernel.T` gives one gradient row per
-  window, and **fold** (`add_windows_back`, "col2im") adds each window back
-  where it came from. Windows overlap, so a pixel collects the gradient of
-  every window it appears in. `add_windows_back` loops over the kernel
-  offsets (9 for a 3x3 kernel), each a vectorized slice-add over the whole
+- gradient of the input: multiplying `grad_outputs` by each kernel tap's
+  (filters, channels) matrix gives, for every window, the gradient of the
+  pixel that tap read; **fold** (`add_windows_back`, "col2im") adds those
+  back where they were read. Windows overlap, so a pixel collects the
+  gradient of every window it appears in. The fold loops over the kernel
+  taps (9 for a 3x3 kernel), each a vectorized slice-add over the whole
   batch — never over pixels.
 
 A transposed convolution is the same pair with the roles swapped: its forward
@@ -45,6 +46,7 @@ import math
 
 import numpy as np
 
+from mlkit.ops.array import reshape
 from mlkit.ops.autodiff import needs_grad, record
 from mlkit.ops.core import data_of
 from mlkit.ops.tensor import Tensor
@@ -53,7 +55,7 @@ DATA_FORMATS = ("channels_last", "channels_first")
 
 
 # -- arguments ----------------------------------------------------------------
-def standardize_tuple(value, rank, name, allow_zero=False):
+def standardize_tuple(value, rank, name):
     """`value` (an int, or `rank` ints) as a tuple of `rank` positive ints."""
     if type(value) is tuple and len(value) == rank and all(type(v) is int and v >= 1 for v in value):
         return value  # already standard (the common case inside a layer)
@@ -62,15 +64,13 @@ def standardize_tuple(value, rank, name, allow_zero=False):
         values = tuple(values)
     except TypeError:
         values = None
-    if values is None or len(values) != rank or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+    is_int = [isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values or ()]
+    if values is None or len(values) != rank or not all(is_int):
         raise ValueError(
             f"The `{name}` argument must be an int or a tuple of {rank} ints. Received: {name}={value!r}."
         )
-    smallest = 0 if allow_zero else 1
-    if any(v < smallest for v in values):
-        raise ValueError(
-            f"The `{name}` argument must hold values >= {smallest}. Received: {name}={value!r}."
-        )
+    if any(v < 1 for v in values):
+        raise ValueError(f"The `{name}` argument must hold values >= 1. Received: {name}={value!r}.")
     return tuple(int(v) for v in values)
 
 
@@ -247,14 +247,15 @@ def _check_ranks(op_name, x, kernel):
 @functools.lru_cache(maxsize=256)
 def _sizes_and_pads(spatial, window, strides, dilation, padding, op_name):
     """(out_sizes, pads) for these shapes; cached, as a training loop asks the same each step."""
-    out_sizes = tuple(output_length(n, k, s, d, padding) for n, k, s, d in zip(spatial, window, strides, dilation))
+    geometry = list(zip(spatial, window, strides, dilation))
+    out_sizes = tuple(output_length(n, k, s, d, padding) for n, k, s, d in geometry)
     if min(out_sizes) <= 0:
         raise ValueError(
             f"{op_name}: the input's spatial shape {tuple(spatial)} is smaller than the window "
             f"{tuple(window)} (dilation_rate={tuple(dilation)}), so padding='valid' leaves no output. "
             "Use larger inputs, a smaller window or padding='same'."
         )
-    pads = tuple(padding_amounts(n, k, s, d, padding) for n, k, s, d in zip(spatial, window, strides, dilation))
+    pads = tuple(padding_amounts(n, k, s, d, padding) for n, k, s, d in geometry)
     return out_sizes, pads
 
 
@@ -289,8 +290,11 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     positions = batch * math.prod(out_sizes)
     window_size = math.prod(window)
 
+    # With groups=1 (the usual case) the group axis below has size 1 and moving
+    # it around is free; with groups > 1 each group gets its own matrices.
     # Unfold: one row per output position, split by group -> (groups, positions, window values).
     padded = pad_spatial(x, pads)
+    grouped_padded_shape = padded.shape[:-1] + (groups, group_channels)
     windows = sliding_windows(padded, window, strides, dilation, out_sizes)
     windows = windows.reshape(windows.shape[:-1] + (groups, group_channels))
     patches = move_axis(windows, -2, 0).reshape(groups, positions, window_size * group_channels)
@@ -323,8 +327,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             by_offset = np.matmul(grad[:, None], taps)  # (groups, taps, positions, group_channels)
             by_offset = by_offset.reshape((groups,) + window + (batch,) + out_sizes + (group_channels,))
             by_offset = move_axis(by_offset, 0, -2)  # (*window, batch, *out_sizes, groups, group_channels)
-            padded_shape = padded.shape[:-1] + (groups, group_channels)
-            grad_padded = add_windows_back(by_offset, padded_shape, strides, dilation)
+            grad_padded = add_windows_back(by_offset, grouped_padded_shape, strides, dilation)
             grad_inputs = grad_padded[inside(x.shape, pads)].reshape(x.shape)
             grad_inputs = _restore_format(grad_inputs, data_format)
         return grad_inputs, grad_kernel
@@ -339,22 +342,24 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     `c * depth_multiplier + m` is channel c convolved with filter m. It is a
     grouped convolution with one group per channel.
     """
-    from mlkit.ops.array import reshape
-
     w = np.asarray(data_of(kernel))
     window, (channels, multiplier) = w.shape[:-2], w.shape[-2:]
     one_channel_per_group = reshape(kernel, window + (1, channels * multiplier))
     return conv(inputs, one_channel_per_group, strides, padding, data_format, dilation_rate)
 
 
-def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+def separable_conv(
+    inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None, dilation_rate=1
+):
     """A depthwise convolution followed by a 1x1 convolution that mixes the channels."""
     depthwise = depthwise_conv(inputs, depthwise_kernel, strides, padding, data_format, dilation_rate)
     return conv(depthwise, pointwise_kernel, 1, "valid", data_format, 1)
 
 
 # -- transposed convolution -----------------------------------------------------
-def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None, dilation_rate=1):
+def conv_transpose(
+    inputs, kernel, strides=1, padding="valid", output_padding=None, data_format=None, dilation_rate=1
+):
     """The transposed convolution: the adjoint of `conv`, as used to upsample.
 
     `kernel` has shape (*window, filters, channels) — note the order: it is
