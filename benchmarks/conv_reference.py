@@ -33,7 +33,7 @@ BATCH = 64
 
 
 def make_weights(rng):
-    """Glorot-uniform kernels and zero biases: conv1, conv2, dense."""
+    """Glorot-uniform kernels and small random biases: conv1, conv2, dense."""
     shapes = [(3, 3, 1, 16), (3, 3, 16, 32), (4 * 4 * 32, 10)]
     weights = []
     for shape in shapes:
@@ -69,7 +69,9 @@ def col2im_3x3_same(columns_by_tap, shape):
 
 def max_pool_2x2(x):
     """2x2 max pooling as the maximum of the four strided slices x[:, i::2, j::2]."""
-    return np.maximum(np.maximum(x[:, 0::2, 0::2], x[:, 0::2, 1::2]), np.maximum(x[:, 1::2, 0::2], x[:, 1::2, 1::2]))
+    top = np.maximum(x[:, 0::2, 0::2], x[:, 0::2, 1::2])
+    bottom = np.maximum(x[:, 1::2, 0::2], x[:, 1::2, 1::2])
+    return np.maximum(top, bottom)
 
 
 def max_pool_2x2_backward(grad, x, pooled):
@@ -177,7 +179,10 @@ def main():
 
     x_tensor = ops.convert_to_tensor(x)
     numpy_time, mlkit_time = best_times(
-        [lambda: numpy_forward_backward(weights, x, y), lambda: mlkit_forward_backward(model, variables, x_tensor, y)]
+        [
+            lambda: numpy_forward_backward(weights, x, y),
+            lambda: mlkit_forward_backward(model, variables, x_tensor, y),
+        ]
     )
     print(f"CNN on 8x8 digits, batch {BATCH}, forward + backward, float32, best CPU time of 15 x 50 runs")
     print(f"{'numpy (ms)':>11} {'mlkit (ms)':>11} {'ratio':>7}")

@@ -1,10 +1,14 @@
 """`History`: the callback that `fit` always adds; `fit` returns it.
 
-`history.history` maps each log name to its list of per-epoch values:
+`history.history` maps each log name to its list of per-epoch values,
+`history.epoch` lists the epochs run, `history.params` what `fit` was asked:
 
     history = model.fit(x, y, epochs=3, validation_split=0.2)
     history.history["loss"]        # three training losses
     history.history["val_loss"]    # three validation losses
+    history.params                 # {'verbose': 'auto', 'epochs': 3, 'steps': ...}
+
+`model.history` points at the same object once training has started.
 """
 
 from mlkit.callbacks.callback import Callback
@@ -23,3 +27,5 @@ class History(Callback):
         self.epoch.append(epoch)
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(value)
+        if self.model is not None:
+            self.model.history = self

@@ -11,6 +11,8 @@ gradients, one optimizer step — with callbacks called around it. Override
     loss, accuracy = model.evaluate(x_test, y_test)
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from mlkit.callbacks.callback_list import CallbackList
@@ -31,6 +33,36 @@ from mlkit.ops.core import zeros
 def _python_value(value):
     value = np.asarray(getattr(value, "data", value))
     return float(value) if value.size == 1 else value
+
+
+class MetricsLogs(Mapping):
+    """The metric values of a step, read from the metrics on first access.
+
+    Behaves like the dict Keras returns from train_step. Reading happens
+    before the next step changes the metrics (the fit loop hands these logs
+    to the callbacks right away), so every reader sees the same snapshot.
+    """
+
+    def __init__(self, model):
+        self._model = model
+        self._values = None
+
+    def _read(self):
+        if self._values is None:
+            self._values = self._model.get_metrics_result()
+        return self._values
+
+    def __getitem__(self, name):
+        return self._read()[name]
+
+    def __iter__(self):
+        return iter(self._read())
+
+    def __len__(self):
+        return len(self._read())
+
+    def __repr__(self):
+        return repr(self._read())
 
 
 def pythonify_logs(logs):
@@ -95,6 +127,9 @@ class Trainer:
     @property
     def metrics(self):
         """The loss tracker, the compiled metrics, and metrics kept as attributes."""
+        return list(self._cached(("metrics", self.compiled), self._collect_metrics))
+
+    def _collect_metrics(self):
         from mlkit.metrics import Metric
 
         found = []
@@ -140,11 +175,15 @@ class Trainer:
         return total
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        """Update the compiled metrics with a batch; return all metric values."""
+        """Update the compiled metrics with a batch; return all metric values.
+
+        The values are computed when first read (see MetricsLogs), so a step
+        whose logs nobody looks at does not pay for them.
+        """
         if self._compiled_metrics is not None and y is not None:
             with no_recording():
                 self._compiled_metrics.update_state(y, y_pred, sample_weight)
-        return self.get_metrics_result()
+        return MetricsLogs(self)
 
     def _batch_size_of(self, x):
         leaves = [leaf for leaf in flatten(x) if hasattr(leaf, "shape") and len(leaf.shape)]
@@ -199,7 +238,6 @@ class Trainer:
     ):
         """Train for `epochs` passes over the data; returns a `History`."""
         self._assert_compiled("fit")
-        verbose = 1 if verbose == "auto" else verbose
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
         if class_weight is not None:
@@ -211,26 +249,31 @@ class Trainer:
             verbose=verbose, epochs=epochs, steps=data.steps,
         )
         self.stop_training = False
+        self._initial_epoch = None  # a callback may set it in on_train_begin (BackupAndRestore)
         callback_list.on_train_begin()
-        epoch_logs = {}
+        initial_epoch = self._initial_epoch or initial_epoch
+        epoch_logs = logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(data.batches()):
                 callback_list.on_train_batch_begin(step)
-                logs = pythonify_logs(self.train_step(batch))
+                logs = self.train_step(batch)
+                if not isinstance(logs, MetricsLogs):
+                    logs = pythonify_logs(logs)
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            epoch_logs = self.get_metrics_result()
-            if validation_data is not None and (epoch + 1) % validation_freq == 0:
+            # As in Keras: sorted by name, then the validation results (sorted too).
+            epoch_logs = dict(sorted(_metrics_result_or_logs(self, logs).items()))
+            if validation_data is not None and _should_validate(epoch, validation_freq):
                 val_x, val_y, val_weight = _unpack_validation(validation_data)
                 val_logs = self.evaluate(
                     val_x, val_y, sample_weight=val_weight,
                     batch_size=validation_batch_size or batch_size, steps=validation_steps,
                     callbacks=callback_list, return_dict=True, verbose=0,
                 )
-                epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+                epoch_logs.update((f"val_{name}", value) for name, value in sorted(val_logs.items()))
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
@@ -244,29 +287,34 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False):
         """Loss and metrics over the data (a float, or a list in `metrics_names` order)."""
         self._assert_compiled("evaluate")
-        verbose = 1 if verbose == "auto" else verbose
         data = make_batches(x, y, sample_weight, batch_size, False, steps)
         callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps,
         )
         self.reset_metrics()
+        self.stop_evaluating = False
         callback_list.on_test_begin()
         logs = {}
         for step, batch in enumerate(data.batches()):
             callback_list.on_test_batch_begin(step)
-            logs = pythonify_logs(self.test_step(batch))
+            logs = self.test_step(batch)
+            if not isinstance(logs, MetricsLogs):
+                logs = pythonify_logs(logs)
             callback_list.on_test_batch_end(step, logs)
-        logs = self.get_metrics_result()
+            if self.stop_evaluating:
+                break
+        results = _metrics_result_or_logs(self, logs)
+        logs = dict(sorted(results.items()))  # as Keras: sorted by name (the list keeps metric order)
         callback_list.on_test_end(logs)
-        return logs if return_dict else _flatten_logs(logs)
+        return logs if return_dict else _flatten_logs(results)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for every sample, as NumPy arrays."""
-        verbose = 1 if verbose == "auto" else verbose
         data = make_batches(x, None, None, batch_size, False, steps)
         callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps,
         )
+        self.stop_predicting = False
         callback_list.on_predict_begin()
         outputs = []
         for step, batch in enumerate(data.batches()):
@@ -274,6 +322,8 @@ class Trainer:
             batch_outputs = self.predict_step(batch)
             outputs.append(_to_numpy(batch_outputs))
             callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+            if self.stop_predicting:
+                break
         callback_list.on_predict_end()
         if not outputs:
             raise ValueError("predict() received no data: x is empty.")
@@ -297,6 +347,27 @@ class Trainer:
 
     def predict_on_batch(self, x):
         return _to_numpy(self.predict_step((x,)))
+
+
+def _metrics_result_or_logs(model, logs):
+    """The metrics' results, or, as Keras does, the last step's logs when a
+    custom train_step/test_step returned other names than the metrics'."""
+    results = model.get_metrics_result()
+    if isinstance(logs, MetricsLogs) or set(logs) == set(results):
+        return results
+    return dict(logs)
+
+
+def _should_validate(epoch, validation_freq):
+    """validation_freq: every n-th epoch (an int) or the epochs listed (from 1)."""
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    if isinstance(validation_freq, (list, tuple, set)):
+        return epoch + 1 in validation_freq
+    raise ValueError(
+        "Expected `validation_freq` to be a list or int. "
+        f"Received: validation_freq={validation_freq!r} of the type {type(validation_freq).__name__}."
+    )
 
 
 def _unpack_validation(validation_data):

@@ -114,9 +114,11 @@ def _finish(source):
     grad = source.grad
     if grad is None:
         return None
-    grad = np.asarray(grad, dtype=source.data.dtype)
-    if grad.shape != source.data.shape:
-        grad = np.broadcast_to(grad, source.data.shape)
+    value = source.data
+    if not isinstance(grad, np.ndarray) or grad.dtype != value.dtype:
+        grad = np.asarray(grad, dtype=value.dtype)
+    if grad.shape != value.shape:
+        grad = np.broadcast_to(grad, value.shape)
     if not grad.flags.writeable:
         grad = grad.copy()
     return Tensor(grad)

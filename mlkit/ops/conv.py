@@ -90,7 +90,8 @@ def standardize_data_format(data_format):
     name = data_format.lower() if isinstance(data_format, str) else data_format
     if name not in DATA_FORMATS:
         raise ValueError(
-            f"The `data_format` argument must be one of {DATA_FORMATS}. Received: data_format={data_format!r}."
+            f"The `data_format` argument must be one of {DATA_FORMATS}. "
+            f"Received: data_format={data_format!r}."
         )
     return name
 
@@ -267,6 +268,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     groups, filters). When the kernel holds fewer input channels than the
     inputs, the channels are split into `groups` that are convolved
     separately (groups = channels // kernel.shape[-2]).
+
+    mlkit extension: padding='causal' is accepted for 1-d inputs (Keras's
+    Conv1D pads the inputs itself and calls the op with 'valid').
     """
     x, w = np.asarray(data_of(inputs)), np.asarray(data_of(kernel))
     _check_ranks("ops.conv", x, w)
@@ -391,7 +395,10 @@ def conv_transpose(
     out_sizes = tuple(
         transpose_output_length(n, k, s, d, padding) for n, k, s, d in zip(spatial, window, strides, dilation)
     )
-    pads = tuple(padding_amounts(n, k, s, d, padding) for n, k, s, d in zip(out_sizes, window, strides, dilation))
+    # The padding of the convolution this one is the transpose of (which maps out_sizes -> spatial).
+    pads = tuple(
+        padding_amounts(n, k, s, d, padding) for n, k, s, d in zip(out_sizes, window, strides, dilation)
+    )
     padded_shape = (batch,) + tuple(n + b + a for n, (b, a) in zip(out_sizes, pads)) + (filters,)
     matrix = w.reshape(-1, channels)  # (window values, channels)
 
@@ -410,7 +417,8 @@ def conv_transpose(
     def backward(grad):
         # Unfold the output gradient exactly as `conv` unfolds its input.
         grad = pad_spatial(_channels_last(grad, data_format), pads)
-        patches = sliding_windows(grad, window, strides, dilation, tuple(spatial)).reshape(-1, matrix.shape[0])
+        windows = sliding_windows(grad, window, strides, dilation, tuple(spatial))
+        patches = windows.reshape(-1, matrix.shape[0])
         grad_inputs = grad_kernel = None
         if input_needs_grad:
             grad_inputs = _restore_format((patches @ matrix).reshape(x.shape), data_format)

@@ -17,7 +17,10 @@ from mlkit.ops.core import data_of
 from mlkit.ops.tensor import Tensor
 
 
-def _matmul_backward(a, b):
+def _matmul_backward(a, b, want_a=True, want_b=True):
+    """The backward rule of a @ b; a gradient nobody needs is not computed
+    (a dense layer's input batch rarely needs one, and it costs a full matmul)."""
+
     def backward(g):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
@@ -27,14 +30,17 @@ def _matmul_backward(a, b):
             g = np.expand_dims(g, -1)
         if a.ndim == 1:
             g = np.expand_dims(g, -2)
-        grad_a = np.matmul(g, np.swapaxes(b2, -1, -2))
-        if b2.ndim == 2 and a2.ndim > 2:
-            # A dense layer on a sequence: fold the batch axes into one matmul.
-            grad_b = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
-        else:
-            grad_b = np.matmul(np.swapaxes(a2, -1, -2), g)
-        grad_a = unbroadcast(grad_a, a2.shape).reshape(a.shape)
-        grad_b = unbroadcast(grad_b, b2.shape).reshape(b.shape)
+        grad_a = grad_b = None
+        if want_a:
+            grad_a = np.matmul(g, np.swapaxes(b2, -1, -2))
+            grad_a = unbroadcast(grad_a, a2.shape).reshape(a.shape)
+        if want_b:
+            if b2.ndim == 2 and a2.ndim > 2:
+                # A dense layer on a sequence: fold the batch axes into one matmul.
+                grad_b = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            else:
+                grad_b = np.matmul(np.swapaxes(a2, -1, -2), g)
+            grad_b = unbroadcast(grad_b, b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
     return backward
@@ -51,8 +57,9 @@ def matmul(x1, x2):
             "must equal the second-to-last axis of x2 (the only axis of a 1-d x2), and any "
             "leading batch axes must broadcast."
         ) from None
-    if needs_grad(x1) or needs_grad(x2):
-        return record(out, (x1, x2), _matmul_backward(a, b))
+    want_a, want_b = needs_grad(x1), needs_grad(x2)
+    if want_a or want_b:
+        return record(out, (x1, x2), _matmul_backward(a, b, want_a, want_b))
     return Tensor(out)
 
 

@@ -274,7 +274,11 @@ def _axes(axis, ndim):
 
 
 def _expand_to(g, shape, axes, keepdims):
-    """Broadcast a reduced gradient back to the input's shape."""
+    """Broadcast a reduced gradient back to the input's shape (a read-only view)."""
+    if g.ndim == 0:
+        # A full reduction: every input entry gets the same gradient. This is
+        # the last node of every loss, so it skips np.broadcast_to's overhead.
+        return np.full(shape, g, dtype=g.dtype)
     if not keepdims:
         g = np.expand_dims(g, axes) if axes else g
     return np.broadcast_to(g, shape)

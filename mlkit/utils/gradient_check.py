@@ -48,7 +48,7 @@ def check_gradients(function, sources, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0):
     with a fixed random array, so every output entry is checked, not just a
     sum that could hide sign errors.
     """
-    arrays = [s.data if isinstance(s, Variable) else np.array(s, dtype=np.float64) for s in sources]
+    arrays = [s.data if isinstance(s, Variable) else np.array(s, dtype=np.float64, order="C") for s in sources]
     for array in arrays:
         if array.dtype != np.float64:
             raise TypeError(

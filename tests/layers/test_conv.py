@@ -43,7 +43,9 @@ def naive_conv_layer(x, kernel, bias, strides, padding, dilation):
         for position in itertools.product(*[range(n) for n in out_sizes]):
             total = 0.0 if bias is None else bias[f]
             for tap in itertools.product(*[range(k) for k in window]):
-                source = [p * s + t * d - pad for p, s, t, d, pad in zip(position, strides, tap, dilation, before)]
+                source = [
+                    p * s + t * d - pad for p, s, t, d, pad in zip(position, strides, tap, dilation, before)
+                ]
                 if all(0 <= i < n for i, n in zip(source, spatial)):
                     total += x[(b, *source, channel_slice)] @ kernel[(*tap, slice(None), f)]
             out[(b, *position, f)] = total
@@ -87,15 +89,17 @@ def test_forward_matches_loops_in_both_data_formats(option):
     layer = cls(**kwargs, bias_initializer="random_normal", dtype="float64")
     out = layer(x).numpy()
     bias = layer.bias.numpy() if layer.use_bias else None
-    expected = naive_conv_layer(x, layer.kernel.numpy(), bias, layer.strides, layer.padding, layer.dilation_rate)
+    kernel = layer.kernel.numpy()
+    expected = naive_conv_layer(x, kernel, bias, layer.strides, layer.padding, layer.dilation_rate)
     np.testing.assert_allclose(out, expected, atol=1e-12)
     assert layer.compute_output_shape((None,) + shape[1:]) == (None,) + out.shape[1:]
 
     first = cls(**kwargs, data_format="channels_first", dtype="float64")
-    first(to_channels_first(x))
+    x_first, out_first = to_channels_first(x), to_channels_first(out)
+    first(x_first)
     first.set_weights(layer.get_weights())
-    np.testing.assert_allclose(first(to_channels_first(x)).numpy(), to_channels_first(out), atol=1e-12)
-    assert first.compute_output_shape((None,) + to_channels_first(x).shape[1:]) == (None,) + to_channels_first(out).shape[1:]
+    np.testing.assert_allclose(first(x_first).numpy(), out_first, atol=1e-12)
+    assert first.compute_output_shape((None,) + x_first.shape[1:]) == (None,) + out_first.shape[1:]
 
 
 @pytest.mark.parametrize("option", OPTIONS, ids=option_id)
@@ -206,7 +210,7 @@ def test_a_batch_without_channel_axis_gets_a_hint():
 def test_a_built_layer_rejects_other_ranks_and_channel_counts():
     layer = layers.Conv2D(4, 3, name="rgb_conv")
     layer(np.zeros((1, 8, 8, 3), dtype="float32"))
-    with pytest.raises(ValueError, match=r"'rgb_conv' was built for inputs with 3 channels.*received shape \(1, 8, 8, 1\)"):
+    with pytest.raises(ValueError, match=r"'rgb_conv' was built for inputs with 3 channels.*shape \(1, 8, 8, 1\)"):
         layer(np.zeros((1, 8, 8, 1), dtype="float32"))
     with pytest.raises(ValueError, match=r"'rgb_conv' expects inputs of rank 4"):
         layer(np.zeros((1, 2, 8, 8, 3), dtype="float32"))
@@ -234,7 +238,9 @@ def test_argument_errors():
 
 
 def test_regularizers_add_losses():
-    layer = layers.Conv2D(2, 3, kernel_regularizer=regularizers.L2(0.5), activity_regularizer=regularizers.L1(0.1))
+    layer = layers.Conv2D(
+        2, 3, kernel_regularizer=regularizers.L2(0.5), activity_regularizer=regularizers.L1(0.1)
+    )
     out = layer(np.ones((1, 4, 4, 1), dtype="float32"))
     penalties = sorted(float(loss) for loss in layer.losses)
     expected = sorted([0.5 * np.sum(layer.kernel.numpy() ** 2), 0.1 * np.abs(out.numpy()).sum()])

@@ -28,7 +28,9 @@ def naive_depthwise_layer(x, kernel, bias, strides, padding, dilation):
     for b, c, m in itertools.product(range(batch), range(channels), range(multiplier)):
         for position in itertools.product(*[range(n) for n in out_sizes]):
             for tap in itertools.product(*[range(k) for k in window]):
-                source = [p * s + t * d - pad for p, s, t, d, pad in zip(position, strides, tap, dilation, before)]
+                source = [
+                    p * s + t * d - pad for p, s, t, d, pad in zip(position, strides, tap, dilation, before)
+                ]
                 if all(0 <= i < n for i, n in zip(source, spatial)):
                     out[(b, *position, c * multiplier + m)] += x[(b, *source, c)] * kernel[(*tap, c, m)]
     return out
@@ -77,7 +79,9 @@ def test_gradients_for_inputs_and_weights(option):
 
 def test_gradients_channels_first():
     x = np.random.default_rng(2).normal(size=(1, 2, 5, 5))
-    layer = layers.DepthwiseConv2D(3, padding="same", depth_multiplier=2, data_format="channels_first", dtype="float64")
+    layer = layers.DepthwiseConv2D(
+        3, padding="same", depth_multiplier=2, data_format="channels_first", dtype="float64"
+    )
     layer(x)
     check_gradients(lambda t: layer(t), [x] + layer.weights)
 

@@ -88,7 +88,8 @@ def test_weights_and_config_follow_keras():
     ]
     config = json.loads(json.dumps(layer.get_config()))
     assert config["depth_multiplier"] == 2 and config["filters"] == 8
-    assert {"depthwise_initializer", "pointwise_initializer", "pointwise_regularizer", "pointwise_constraint"} <= set(config)
+    expected_keys = {"depthwise_initializer", "pointwise_initializer", "pointwise_regularizer", "pointwise_constraint"}
+    assert expected_keys <= set(config)
     clone = layers.SeparableConv2D.from_config(config)
     assert json.loads(json.dumps(clone.get_config())) == config
     assert layers.SeparableConvolution2D is layers.SeparableConv2D

@@ -61,7 +61,9 @@ def naive_conv(x, kernel, strides, padding, dilation):
                 channel_slice = slice(group * group_channels, (group + 1) * group_channels)
                 total = 0.0
                 for tap in itertools.product(*[range(k) for k in window]):
-                    source = [p * s + t * d - before for p, s, t, d, (before, _) in zip(position, strides, tap, dilation, pads)]
+                    source = [
+                        p * s + t * d - before for p, s, t, d, (before, _) in zip(position, strides, tap, dilation, pads)
+                    ]
                     if all(0 <= i < n for i, n in zip(source, spatial)):
                         total += x[(b, *source, channel_slice)] @ kernel[(*tap, slice(None), f)]
                 out[(b, *position, f)] = total
@@ -82,7 +84,9 @@ def naive_conv_transpose(x, kernel, strides, padding, dilation):
     for b in range(batch):
         for position in itertools.product(*[range(n) for n in spatial]):
             for tap in itertools.product(*[range(k) for k in window]):
-                target = [p * s + t * d - before for p, s, t, d, (before, _) in zip(position, strides, tap, dilation, pads)]
+                target = [
+                    p * s + t * d - before for p, s, t, d, (before, _) in zip(position, strides, tap, dilation, pads)
+                ]
                 if all(0 <= i < n for i, n in zip(target, out_sizes)):
                     out[(b, *target)] += kernel[tap] @ x[(b, *position)]
     return out
@@ -112,7 +116,8 @@ CONV_CASES = [
 
 def case_id(case):
     shape, kernel_shape, strides, padding, dilation = case
-    return f"{len(shape) - 2}d-k{kernel_shape[:-2]}-s{strides}-{padding}-d{dilation}-in{kernel_shape[-2]}of{shape[-1]}"
+    groups = shape[-1] // kernel_shape[-2]
+    return f"{len(shape) - 2}d-k{kernel_shape[:-2]}-s{strides}-{padding}-d{dilation}-groups{groups}"
 
 
 # -- convolution ----------------------------------------------------------------------
@@ -259,7 +264,9 @@ def test_conv_transpose_gradients(case):
     shape, kernel_shape, strides, padding, dilation = case
     rng = np.random.default_rng(5)
     x, kernel = rng.normal(size=shape), rng.normal(size=kernel_shape)
-    check_gradients(lambda a, k: conv_transpose(a, k, strides, padding, None, "channels_last", dilation), [x, kernel])
+    check_gradients(
+        lambda a, k: conv_transpose(a, k, strides, padding, None, "channels_last", dilation), [x, kernel]
+    )
 
 
 def test_conv_transpose_gradients_channels_first():
@@ -285,7 +292,8 @@ def naive_depthwise(x, kernel, strides, padding, dilation):
 
 
 @pytest.mark.parametrize(
-    "strides, padding, dilation", [((1, 1), "valid", (1, 1)), ((2, 1), "same", (1, 1)), ((1, 1), "same", (1, 2))]
+    "strides, padding, dilation",
+    [((1, 1), "valid", (1, 1)), ((2, 1), "same", (1, 1)), ((1, 1), "same", (1, 2))],
 )
 def test_depthwise_conv_matches_loops_and_gradients(strides, padding, dilation):
     rng = np.random.default_rng(7)
@@ -300,6 +308,7 @@ def test_separable_conv_is_depthwise_then_pointwise():
     x = rng.normal(size=(2, 5, 5, 3))
     depthwise, pointwise = rng.normal(size=(3, 3, 3, 2)), rng.normal(size=(1, 1, 6, 4))
     got = separable_conv(x, depthwise, pointwise, 1, "same").numpy()
-    expected = naive_conv(naive_depthwise(x, depthwise, (1, 1), "same", (1, 1)), pointwise, (1, 1), "valid", (1, 1))
+    depthwise_out = naive_depthwise(x, depthwise, (1, 1), "same", (1, 1))
+    expected = naive_conv(depthwise_out, pointwise, (1, 1), "valid", (1, 1))
     np.testing.assert_allclose(got, expected, atol=1e-12)
     check_gradients(lambda a, d, p: separable_conv(a, d, p, 2, "valid"), [x[:1], depthwise, pointwise])

@@ -106,7 +106,9 @@ class BaseDepthwiseConv(Layer):
             check_rank(self, shape, self.rank, self.data_format)
         check_channels(self, shape, self._channels, self.data_format)
         try:
-            outputs = depthwise_conv(inputs, self.kernel, self.strides, self.padding, self.data_format, self.dilation_rate)
+            outputs = depthwise_conv(
+                inputs, self.kernel, self.strides, self.padding, self.data_format, self.dilation_rate
+            )
         except ValueError as error:  # e.g. inputs smaller than the kernel
             raise named_error(self, error) from None
         if self.bias is not None:

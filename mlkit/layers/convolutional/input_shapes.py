@@ -10,8 +10,10 @@ with a message that names the layer and shows the fix.
     >>> try:
     ...     conv(ops.zeros((16, 8, 8)))
     ... except ValueError as error:
-    ...     print(error)
-    Conv2D 'digits_conv' expects inputs of rank 4, (batch, height, width, channels), but received shape (16, 8, 8). For a batch of single-channel images, add a channel axis: x[..., None]. For a single example, add a batch axis: x[None, ...].
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    Conv2D 'digits_conv' expects inputs of rank 4, (batch, height, width, channels),
+    but received shape (16, 8, 8). For a batch of single-channel images, add a
+    channel axis: x[..., None]. For a single example, add a batch axis: x[None, ...].
 """
 
 _AXIS_NAMES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -25,7 +27,10 @@ def channel_axis(data_format):
 def layout(rank, data_format):
     """The axes a layer expects, in words: '(batch, height, width, channels)'."""
     spatial = _AXIS_NAMES.get(rank, tuple(f"dim{i + 1}" for i in range(rank)))
-    axes = ("batch",) + spatial + ("channels",) if data_format == "channels_last" else ("batch", "channels") + spatial
+    if data_format == "channels_last":
+        axes = ("batch",) + spatial + ("channels",)
+    else:
+        axes = ("batch", "channels") + spatial
     return "(" + ", ".join(axes) + ")"
 
 

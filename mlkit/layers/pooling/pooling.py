@@ -41,7 +41,9 @@ class BasePooling(Layer):
     ):
         super().__init__(name=name, **kwargs)
         self.pool_size = standardize_tuple(pool_size, pool_dimensions, "pool_size")
-        self.strides = self.pool_size if strides is None else standardize_tuple(strides, pool_dimensions, "strides")
+        if strides is None:
+            strides = self.pool_size  # windows side by side
+        self.strides = standardize_tuple(strides, pool_dimensions, "strides")
         self.pool_mode = pool_mode
         self.padding = standardize_padding(padding)
         self.data_format = standardize_data_format(data_format)
@@ -97,7 +99,9 @@ class MaxPooling1D(BasePooling):
 class MaxPooling2D(BasePooling):
     """The largest value of each window of pixels (batch, height, width, channels)."""
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+    def __init__(
+        self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs
+    ):
         super().__init__(pool_size, strides, 2, "max", padding, data_format, name=name, **kwargs)
 
 
@@ -111,5 +115,7 @@ class AveragePooling1D(BasePooling):
 class AveragePooling2D(BasePooling):
     """The mean of each window of pixels (batch, height, width, channels)."""
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs):
+    def __init__(
+        self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, name=None, **kwargs
+    ):
         super().__init__(pool_size, strides, 2, "average", padding, data_format, name=name, **kwargs)

@@ -1,0 +1,58 @@
+"""`python -m mlkit.grading COMMAND`: the instructor's commands, run from the course root.
+
+    release [ASSIGNMENT ...]     solutions/ -> course/ (student notebooks, committed)
+    check-release                fail if course/ differs from a fresh release
+    autograde [ASSIGNMENT ...]   submitted/ -> autograded/ and the gradebook
+    feedback [ASSIGNMENT ...]    autograded/ -> feedback/ (HTML, no hidden tests)
+    grades [--to grades.csv]     gradebook -> grades.csv and grades_by_test.csv
+"""
+
+import argparse
+import sys
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m mlkit.grading", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument("--root", default=".", help="the course root (holds nbgrader_config.py)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("release", "autograde", "feedback"):
+        command = commands.add_parser(name)
+        command.add_argument("assignments", nargs="*", help="default: every folder of solutions/")
+    commands.add_parser("check-release")
+    grades = commands.add_parser("grades")
+    grades.add_argument("--to", default="grades.csv")
+    grades.add_argument("--by-test", default="grades_by_test.csv")
+    arguments = parser.parse_args(argv)
+
+    from mlkit.grading import instructor  # imports nbgrader: only now
+
+    try:
+        if arguments.command == "release":
+            for name in instructor.release(arguments.root, arguments.assignments or None):
+                print(f"released course/{name}")
+        elif arguments.command == "check-release":
+            problems = instructor.release_differences(arguments.root)
+            if problems:
+                print("course/ is stale; run `make release` (python -m mlkit.grading release):")
+                print("\n".join(f"  {p}" for p in problems))
+                return 1
+            print("course/ matches solutions/")
+        elif arguments.command == "autograde":
+            results = instructor.autograde(arguments.root, arguments.assignments or None)
+            if not results:
+                print("nothing to grade: put submissions in submitted/<student>/<assignment>/")
+        elif arguments.command == "feedback":
+            instructor.feedback(arguments.root, arguments.assignments or None)
+            print("feedback written to feedback/<student>/<assignment>/")
+        elif arguments.command == "grades":
+            paths = instructor.export_grades(arguments.root, arguments.to, arguments.by_test)
+            print("grades written to " + " and ".join(str(p) for p in paths))
+    except instructor.GradingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

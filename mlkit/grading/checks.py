@@ -1,0 +1,125 @@
+"""General checks for test cells: each raises a `GradingFailure` that explains itself.
+
+    >>> check_equal(count_parameters([3, 2]), 8, "count_parameters([3, 2])",
+    ...             hint="each layer has a kernel (inputs x outputs) and a bias (outputs)")
+
+Every check takes `checked`, a phrase saying what was looked at in the
+learner's terms, and an optional `hint`, the likely mistake.
+"""
+
+import builtins
+import sys
+
+import numpy as np
+
+from mlkit.grading import cell_history
+from mlkit.grading.failure import MISSING, GradingFailure
+from mlkit.grading.formatting import shape_of
+
+
+def check(condition, checked, *, expected=MISSING, got=MISSING, hint=None):
+    """Fail with the given explanation unless `condition` is true."""
+    if not condition:
+        raise GradingFailure(checked, expected=expected, got=got, hint=hint)
+
+
+def check_equal(got, expected, checked, *, hint=None):
+    """`got == expected` (arrays: same shape and values; numbers: exactly equal)."""
+    equal = (
+        np.array_equal(_numpy(got), _numpy(expected))
+        if isinstance(_numpy(got), np.ndarray) or isinstance(_numpy(expected), np.ndarray)
+        else _plain_equal(got, expected)
+    )
+    if not equal:
+        raise GradingFailure(checked, expected=expected, got=got, hint=hint)
+
+
+def check_close(got, expected, checked, *, rtol=1e-5, atol=1e-6, hint=None):
+    """Arrays (or numbers) of the same shape, equal up to `rtol`/`atol`.
+
+    The message names the first wrong position and how many values differ.
+    """
+    got_array, expected_array = _numpy(got), np.asarray(_numpy(expected))
+    if not isinstance(got_array, np.ndarray):
+        try:
+            got_array = np.asarray(got_array, dtype=float)
+        except (TypeError, ValueError):
+            raise GradingFailure(checked, expected=expected, got=got, hint=hint) from None
+    if got_array.shape != expected_array.shape:
+        raise GradingFailure(
+            f"{checked}: the shape", expected=tuple(expected_array.shape),
+            got=tuple(got_array.shape), hint=hint,
+        )
+    if got_array.dtype.kind not in "biuf":
+        raise GradingFailure(checked, expected="numbers", got=f"values of dtype {got_array.dtype}", hint=hint)
+    got_float, expected_float = got_array.astype(float), expected_array.astype(float)
+    wrong = ~np.isclose(got_float, expected_float, rtol=rtol, atol=atol, equal_nan=False)
+    if not wrong.any():
+        return
+    if got_array.ndim == 0:
+        raise GradingFailure(checked, expected=expected_float.item(), got=got_float.item(), hint=hint)
+    first = tuple(int(i) for i in np.argwhere(wrong)[0])
+    raise GradingFailure(
+        f"{checked}: {int(wrong.sum())} of {wrong.size} values differ; the first at index {first}",
+        expected=float(expected_float[first]), got=float(got_float[first]), hint=hint,
+    )
+
+
+def check_shape(value, expected_shape, checked, *, hint=None):
+    """`value` is an array or tensor of shape `expected_shape`."""
+    shape = shape_of(value)
+    if shape is None:
+        raise GradingFailure(
+            checked, expected=f"an array or tensor of shape {tuple(expected_shape)}",
+            got=f"{type(value).__name__} {value!r}", hint=hint,
+        )
+    if shape != tuple(expected_shape):
+        raise GradingFailure(f"{checked}: the shape", expected=tuple(expected_shape), got=shape, hint=hint)
+
+
+def check_type(value, expected_type, checked, *, hint=None):
+    """`value` is an instance of `expected_type` (a class or a tuple of classes)."""
+    if not isinstance(value, expected_type):
+        names = " or ".join(t.__name__ for t in (expected_type if isinstance(expected_type, tuple) else (expected_type,)))
+        raise GradingFailure(checked, expected=f"a {names}", got=f"a {type(value).__name__}: {value!r}", hint=hint)
+
+
+def check_raises(error_type, function, checked, *, hint=None, match=None):
+    """Calling `function()` raises `error_type` (whose message contains `match`, if given)."""
+    try:
+        function()
+    except error_type as error:
+        if match is not None and match not in str(error):
+            raise GradingFailure(
+                checked, expected=f"{error_type.__name__} mentioning {match!r}",
+                got=f"{type(error).__name__}: {error}", hint=hint,
+            ) from None
+        return
+    except Exception as error:
+        raise GradingFailure(
+            checked, expected=f"{error_type.__name__}", got=f"{type(error).__name__}: {error}", hint=hint,
+        ) from None
+    raise GradingFailure(checked, expected=f"{error_type.__name__}", got="no error at all", hint=hint)
+
+
+def check_defined(*names):
+    """Every name in `names` is defined in the notebook (else: which cell to run or fix)."""
+    namespace = sys._getframe(1).f_globals
+    for name in names:
+        if name not in namespace and not hasattr(builtins, name):
+            problem, hint = cell_history.explain_missing_name(name)
+            raise GradingFailure(problem=problem, hint=hint)
+
+
+def _numpy(value):
+    data = getattr(value, "data", None)
+    return data if isinstance(data, np.ndarray) else value
+
+
+def _plain_equal(got, expected):
+    if isinstance(got, bool) or isinstance(expected, bool):
+        return got is expected  # True is not the number 1 here
+    try:
+        return bool(got == expected)
+    except Exception:  # an object with an unusual __eq__: not equal
+        return False

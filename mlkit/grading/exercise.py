@@ -1,0 +1,205 @@
+"""`exercise`: run a test cell's checks and turn any failure into an explanation.
+
+    with grading.exercise("SimpleDense builds lazily"):
+        grading.check_builds_lazily(lambda: SimpleDense(4), input_shape=(2, 3))
+
+On success it prints `✓ SimpleDense builds lazily`. Whatever goes wrong
+inside the block becomes a `GradingFailure` that shows only an authored
+message: a failed check says what it expected; an error in the learner's
+code is reported with the line of *their* cell where it happened; a stub
+that still raises `NotImplementedError` says the exercise is not done yet;
+a missing name says which cell to run (or fix) first; a check that runs
+longer than the time limit (an endless loop) is stopped and says where it
+was stuck. The test code itself never appears.
+"""
+
+import linecache
+import os
+import signal
+import sys
+import sysconfig
+import threading
+from pathlib import Path
+
+from mlkit.grading import cell_history
+from mlkit.grading.failure import GradingFailure, UnfinishedExercise
+
+# Seconds a block of checks may run; MLKIT_GRADING_TIME_LIMIT overrides it
+# (instructors grading a class, and the course's own tests, lower it).
+DEFAULT_TIME_LIMIT = 30.0
+TIME_LIMIT_VARIABLE = "MLKIT_GRADING_TIME_LIMIT"
+
+_MLKIT_DIR = str(Path(__file__).resolve().parent.parent)
+_LIBRARY_DIRS = tuple(
+    {str(Path(p).resolve()) for key in ("stdlib", "platstdlib", "purelib", "platlib")
+     if (p := sysconfig.get_paths().get(key))}
+)
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside the learner's code when a block of checks runs too long.
+
+    A BaseException, like KeyboardInterrupt, so that `except Exception:` in
+    the learner's code cannot swallow it.
+    """
+
+
+def exercise(title, *, time_limit=None):
+    """A context manager that runs checks and explains failures (see the module docstring).
+
+    `time_limit` is in seconds (default: $MLKIT_GRADING_TIME_LIMIT, else 30).
+    """
+    return Exercise(title, time_limit=time_limit)
+
+
+class Exercise:
+    def __init__(self, title, time_limit=None):
+        self.title = title
+        self.time_limit = _time_limit(time_limit)
+        self.test_file = None
+        self._alarm = None
+
+    def __enter__(self):
+        # The code of the `with` block is the test's own: never shown, never blamed.
+        self.test_file = sys._getframe(1).f_code.co_filename
+        self._alarm = _Alarm(self.time_limit)
+        self._alarm.start()
+        return self
+
+    def __exit__(self, error_type, error, traceback):
+        self._alarm.stop()
+        if error is None:
+            print(f"✓ {self.title}")
+            return False
+        failure = explain(error, self.title, self.test_file, self.time_limit)
+        raise failure from None
+
+
+def explain(error, title, test_file, time_limit=None):
+    """The `GradingFailure` that tells a learner what `error` means for them."""
+    if isinstance(error, GradingFailure):
+        if not error.title:
+            error.title = title
+        return error
+    frames = _frames(error.__traceback__)
+    learner = [frame for frame in frames if _is_learner_code(frame.f_code.co_filename, test_file)]
+    where = _where(learner[-1]) if learner else None
+
+    raised_by_learner = bool(learner) and frames[-1] is learner[-1]
+    if isinstance(error, NotImplementedError) and raised_by_learner:
+        return UnfinishedExercise(_function_name(learner[-1]), title=title)
+    if isinstance(error, NameError) and frames and frames[-1].f_code.co_filename == test_file:
+        name = getattr(error, "name", None) or str(error)
+        problem, hint = cell_history.explain_missing_name(name)
+        return GradingFailure(problem=problem, hint=hint, title=title)
+    if isinstance(error, TimeLimitExceeded):
+        return GradingFailure(
+            problem=f"This check did not finish within {time_limit:g} seconds, so it was stopped.",
+            where=where and f"it was running {where}",
+            hint="a loop that never ends (a `while` whose condition stays true?), or a "
+                 "computation far bigger than needed.",
+            title=title,
+        )
+    if isinstance(error, KeyboardInterrupt):
+        return GradingFailure(
+            problem="This check was stopped before it finished: it ran longer than the time "
+                    "allowed for a cell (or the stop button was pressed).",
+            where=where and f"it was running {where}",
+            hint="a loop that never ends (a `while` whose condition stays true?).",
+            title=title,
+        )
+    return GradingFailure(
+        problem=f"Your code raised an error during this check:\n{_error_text(error)}",
+        where=where,
+        hint=_hint_for(error),
+        title=title,
+    )
+
+
+def _error_text(error):
+    message = str(error)
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _hint_for(error):
+    if isinstance(error, RecursionError):
+        return ("a function that calls itself without end, e.g. `call` calling `self(inputs)` "
+                "(which runs `__call__`, which runs `call` again). In `call`, compute with ops.")
+    if isinstance(error, MemoryError):
+        return "an array far bigger than needed (check the shapes you create)."
+    if isinstance(error, AttributeError) and "object has no attribute" in str(error):
+        return ("an attribute that was never set: create it in __init__ or build "
+                "(with the exact name the exercise asks for) before call uses it.")
+    return None
+
+
+def _frames(traceback):
+    frames = []
+    while traceback is not None:
+        frames.append(traceback.tb_frame)
+        traceback = traceback.tb_next
+    return frames
+
+
+def _is_learner_code(filename, test_file):
+    """Code from a notebook cell (or a learner's file), not the test and not a library."""
+    if filename == test_file or filename.startswith("<frozen"):
+        return False
+    path = os.path.realpath(filename) if not filename.startswith("<") else filename
+    return not path.startswith((_MLKIT_DIR + os.sep,) + tuple(d + os.sep for d in _LIBRARY_DIRS))
+
+
+def _function_name(frame):
+    name = frame.f_code.co_qualname
+    return "your code" if name == "<module>" else f"`{name}`"
+
+
+def _where(frame):
+    """'`SimpleDense.call`, line 12 of its cell: `return ops.matmul(...)`'."""
+    code = frame.f_code
+    line = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    place = "your cell" if code.co_qualname == "<module>" else f"`{code.co_qualname}`"
+    text = f"{place}, line {frame.f_lineno} of its cell"
+    return f"{text}: `{line}`" if line else text
+
+
+def _time_limit(value):
+    if value is None:
+        value = os.environ.get(TIME_LIMIT_VARIABLE) or DEFAULT_TIME_LIMIT
+    try:
+        value = float(value)
+    except ValueError:
+        raise ValueError(
+            f"grading.exercise: the time limit must be a number of seconds, got {value!r} "
+            f"(from ${TIME_LIMIT_VARIABLE}?)."
+        ) from None
+    return value if value > 0 else None
+
+
+class _Alarm:
+    """Raise TimeLimitExceeded in the main thread after `seconds` (Unix only; else a no-op)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self._previous = None
+        self._active = False
+
+    def start(self):
+        usable = (
+            self.seconds
+            and hasattr(signal, "setitimer")
+            and threading.current_thread() is threading.main_thread()
+        )
+        if usable:
+            self._previous = signal.signal(signal.SIGALRM, self._ring)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self._active = True
+
+    def _ring(self, signum, frame):
+        raise TimeLimitExceeded(self.seconds)
+
+    def stop(self):
+        if self._active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+            self._active = False

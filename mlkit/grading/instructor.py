@@ -1,0 +1,285 @@
+"""The instructor's side: release the course, autograde, feedback, grades.
+
+Thin functions over nbgrader's Python API (`NbGraderAPI`), run from the
+course root (the folder with nbgrader_config.py). `python -m mlkit.grading`
+and the Makefile targets call them; docs/instructor_guide.md lists the
+plain nbgrader commands they stand for.
+
+    >>> from mlkit.grading import instructor
+    >>> instructor.release(".")            # solutions/ -> course/ (doctest: +SKIP)
+    >>> instructor.autograde(".")          # submitted/ -> autograded/ + gradebook
+    >>> instructor.feedback(".")           # autograded/ -> feedback/ (HTML)
+    >>> instructor.export_grades(".")      # gradebook -> grades.csv, grades_by_test.csv
+
+Importing this module imports nbgrader (a few seconds); notebooks never do.
+"""
+
+import csv
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.plugins.export import CsvExportPlugin
+from nbgrader.utils import is_grade, is_solution
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+CONFIG_FILE = "nbgrader_config.py"
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class GradingError(RuntimeError):
+    """An nbgrader step failed; the message holds nbgrader's log."""
+
+
+# -- configuration -----------------------------------------------------------
+
+def load_config(root, **overrides):
+    """The course's nbgrader configuration, read from `root`/nbgrader_config.py.
+
+    `overrides` are `Class__trait=value` pairs, e.g. `Execute__timeout=5`.
+    """
+    root = Path(root).resolve()
+    if not (root / CONFIG_FILE).exists():
+        raise GradingError(f"{root} has no {CONFIG_FILE}: run this from the course's root folder.")
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    config.CourseDirectory.root = str(root)
+    for key, value in overrides.items():
+        section, trait = key.split("__")
+        config[section][trait] = value
+    return config
+
+
+def api_for(root, config=None, **overrides):
+    config = config if config is not None else load_config(root, **overrides)
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def assignments(root):
+    """The assignments: the folders of solutions/ that hold notebooks, in order."""
+    source = Path(root) / "solutions"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def _check(result, what):
+    if not result.get("success"):
+        raise GradingError(f"{what} failed.\n{result.get('log', '')}\n{result.get('error', '')}".strip())
+    return result
+
+
+# -- release ----------------------------------------------------------------
+
+def release(root, names=None, into=None):
+    """Generate the student notebooks of `names` (default: all) from solutions/.
+
+    Into course/ (or the folder `into`), against a throwaway gradebook, so
+    that regenerating never conflicts with the grades of a running class.
+    """
+    names = names or assignments(root)
+    with tempfile.TemporaryDirectory(prefix="mlkit-release-") as scratch:
+        overrides = {"CourseDirectory__db_url": "sqlite:///" + os.path.join(scratch, "gradebook.db")}
+        if into is not None:
+            overrides["CourseDirectory__release_directory"] = str(Path(into).resolve())
+        api = api_for(root, **overrides)
+        for name in names:
+            _check(api.generate_assignment(name, force=True), f"generate_assignment {name}")
+    return names
+
+
+def release_differences(root, names=None):
+    """How the committed course/ differs from a fresh release: [] when up to date."""
+    root = Path(root)
+    names = names or assignments(root)
+    with tempfile.TemporaryDirectory(prefix="mlkit-fresh-release-") as fresh:
+        release(root, names, into=fresh)
+        problems = []
+        for name in names:
+            problems += _folder_differences(root / "course" / name, Path(fresh) / name, f"course/{name}")
+        course = root / "course"
+        for folder in sorted(course.iterdir()) if course.exists() else []:
+            if folder.is_dir() and not (root / "solutions" / folder.name).exists():
+                problems.append(f"course/{folder.name} has no source in solutions/")
+    return problems
+
+
+def _folder_differences(committed, fresh, label):
+    if not committed.exists():
+        return [f"{label} is missing"]
+    problems = []
+    committed_files = {p.relative_to(committed) for p in committed.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts}
+    fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    for path in sorted(fresh_files - committed_files):
+        problems.append(f"{label}/{path} is missing")
+    for path in sorted(committed_files - fresh_files):
+        problems.append(f"{label}/{path} is not produced by the release (left over?)")
+    for path in sorted(committed_files & fresh_files):
+        if path.suffix == ".ipynb":
+            problems += _notebook_differences(committed / path, fresh / path, f"{label}/{path}")
+        elif (committed / path).read_bytes() != (fresh / path).read_bytes():
+            problems.append(f"{label}/{path} differs from solutions/")
+    return problems
+
+
+def _notebook_differences(committed_path, fresh_path, label):
+    committed = nbformat.read(committed_path, as_version=4)
+    fresh = nbformat.read(fresh_path, as_version=4)
+    if len(committed.cells) != len(fresh.cells):
+        return [f"{label}: {len(committed.cells)} cells, a fresh release has {len(fresh.cells)}"]
+    problems = []
+    for index, (old, new) in enumerate(zip(committed.cells, fresh.cells)):
+        if (old.cell_type, old.source) != (new.cell_type, new.source):
+            problems.append(f"{label}: cell {index} differs from a fresh release")
+        elif old.metadata.get("nbgrader") != new.metadata.get("nbgrader"):
+            problems.append(f"{label}: the nbgrader metadata of cell {index} differs")
+    if committed.metadata.get("kernelspec", {}).get("name") != "python3":
+        problems.append(f"{label}: the kernel must be python3")
+    return problems
+
+
+# -- grading ----------------------------------------------------------------
+
+def kernel_python_command(kernel_name="python3"):
+    """The interpreter command (argv before '-m ipykernel...') of a kernel spec."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    end = argv.index("-m") if "-m" in argv else 1
+    return argv[:end]
+
+
+def check_kernel_can_import(module="mlkit", command=None):
+    """Fail loudly if the notebooks' kernel cannot import `module`.
+
+    Without it every student would silently score 0 (each notebook starts
+    with `import mlkit`), and nbgrader would report no error.
+    """
+    command = command or kernel_python_command()
+    result = subprocess.run(command + ["-c", f"import {module}"], capture_output=True, text=True)
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["(no message)"])[-1]
+        raise GradingError(
+            f"The notebooks' kernel ({' '.join(command)}) cannot import {module}: {last}\n"
+            f"Install the course into the environment the kernel runs in (pip install -e .), "
+            "then grade again: otherwise every student scores 0."
+        )
+
+
+def submitted_students(root, name):
+    submitted = Path(root) / "submitted"
+    if not submitted.exists():
+        return []
+    return sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
+
+
+def autograde(root, names=None, students=None, config=None, log=print):
+    """Autograde every submission of `names` (default: all) in submitted/.
+
+    Records the assignments in the gradebook first (from solutions/, with
+    a scratch release folder), checks the kernel can import mlkit, then
+    grades each student; a failing student never stops the others.
+    Returns {(assignment, student): result dict from nbgrader}.
+    """
+    check_kernel_can_import()
+    api = api_for(root, config)
+    names = names or assignments(root)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:
+        record = api_for(root, _with(api.config, CourseDirectory__release_directory=scratch))
+        for name in names:
+            _check(record.generate_assignment(name, force=True), f"recording {name} in the gradebook")
+    for name in names:
+        for student in students or submitted_students(root, name):
+            result = api.autograde(name, student, force=True, create=True)
+            results[name, student] = result
+            if log:
+                status = "graded" if result.get("success") else "FAILED (see the log above)"
+                log(f"autograde {name} {student}: {status}")
+                if not result.get("success"):
+                    log(result.get("log", "") + result.get("error", ""))
+    return results
+
+
+def feedback(root, names=None, config=None):
+    """HTML feedback for every autograded submission of `names`, into feedback/."""
+    api = api_for(root, config)
+    for name in names or assignments(root):
+        _check(api.generate_feedback(name, force=True), f"generate_feedback {name}")
+
+
+def _with(config, **overrides):
+    copy = Config(config)
+    for key, value in overrides.items():
+        section, trait = key.split("__")
+        copy[section][trait] = value
+    return copy
+
+
+# -- grades -----------------------------------------------------------------
+
+def export_grades(root, path="grades.csv", detail_path="grades_by_test.csv", config=None):
+    """Write nbgrader's per-assignment CSV and a per-test CSV with the reason of each loss."""
+    config = config if config is not None else load_config(root)
+    coursedir = CourseDirectory(config=config)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        CsvExportPlugin(to=str(path), config=config).export(gradebook)
+        rows = test_scores(root, gradebook, coursedir)
+    with open(detail_path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(TEST_SCORE_FIELDS))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path, detail_path
+
+
+TEST_SCORE_FIELDS = ("assignment", "notebook", "student_id", "test", "score", "max_score", "reason")
+
+
+def test_scores(root, gradebook, coursedir=None):
+    """One row per student and test cell: score, maximum and, when points were lost, why."""
+    coursedir = coursedir or CourseDirectory(config=load_config(root))
+    rows = []
+    for assignment in gradebook.assignments:
+        for notebook in assignment.notebooks:
+            for student in gradebook.students:
+                try:
+                    submission = gradebook.find_submission_notebook(notebook.name, assignment.name, student.id)
+                except MissingEntry:
+                    continue
+                reasons = failure_reasons(
+                    Path(coursedir.format_path(coursedir.autograded_directory, student.id, assignment.name))
+                    / f"{notebook.name}.ipynb"
+                )
+                for grade in sorted(submission.grades, key=lambda g: g.name):
+                    lost = (grade.score or 0) < (grade.max_score or 0)
+                    reason = reasons.get(grade.name, "no graded notebook (see the autograde log)") if lost else ""
+                    rows.append({
+                        "assignment": assignment.name, "notebook": notebook.name,
+                        "student_id": student.id, "test": grade.name,
+                        "score": grade.score, "max_score": grade.max_score, "reason": reason,
+                    })
+    return rows
+
+
+def failure_reasons(notebook_path):
+    """{grade_id: the error message of that graded cell} for an autograded notebook."""
+    if not Path(notebook_path).exists():
+        return {}
+    notebook = nbformat.read(notebook_path, as_version=4)
+    reasons = {}
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or not is_grade(cell):
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            lines = [_ANSI.sub("", line) for error in errors for line in error.get("traceback", [])]
+            text = " / ".join(" ".join(line.split()) for line in lines if line.strip())
+            reasons[cell.metadata.nbgrader["grade_id"]] = text[:500]
+        elif is_solution(cell):
+            reasons[cell.metadata.nbgrader["grade_id"]] = "needs a manual grade"
+    return reasons

@@ -1,0 +1,249 @@
+"""Checks on how a learner's layer creates its weights.
+
+The wrong answers they catch, each with its own message: weights created in
+`__init__` (not lazy) or in `call` (re-created on every call), a missing
+bias, weights in the wrong order or shape (transposed, or sized from
+`input_shape[1]` or a fixed number instead of `input_shape[-1]`), the
+wrong `trainable` flag, and `name`/`trainable`/`dtype` not passed on to
+the base class.
+
+    with grading.exercise("SimpleDense builds lazily"):
+        grading.check_builds_lazily(lambda: SimpleDense(4), input_shape=(2, 3))
+        grading.check_weights(SimpleDense(4), input_shape=(2, 3),
+                              expected=[("kernel", (3, 4)), ("bias", (4,))])
+"""
+
+import numpy as np
+
+from mlkit.grading.failure import GradingFailure
+from mlkit.grading.layer_helpers import (
+    as_numpy, call_layer, class_name, layer_or_new, new_layer, sample_inputs, weights_text,
+)
+
+
+def check_builds_lazily(make_layer, input_shape):
+    """No weights before the first call; `build(input_shape)` runs once, on the first call."""
+    layer = new_layer(make_layer)
+    name = class_name(layer)
+    if layer.weights:
+        raise GradingFailure(
+            f"a new {name}, before its first call",
+            expected="no weights yet (build() creates them on the first call)",
+            got=f"{len(layer.weights)} weights already: {weights_text(layer.weights)}",
+            hint="the weights are created in __init__. Their shape depends on the input, which "
+                 "__init__ does not know: create them in build(self, input_shape).",
+        )
+    if layer.built:
+        raise GradingFailure(
+            f"a new {name}, before its first call", expected="layer.built is False", got="True",
+            hint="__init__ builds the layer itself (calls self.build?). Let the first call build it.",
+        )
+    shapes = []
+    build = layer.build
+
+    def recording_build(shape):
+        shapes.append(tuple(shape))
+        return build(shape)
+
+    layer.build = recording_build
+    inputs = sample_inputs(input_shape)
+    call_layer(layer, inputs, "the first call")
+    if not shapes:
+        raise GradingFailure(
+            f"the first call of {name}", expected="build(input_shape) to run", got="build never ran",
+            hint="do not override __call__: write the computation in call(); the base class's "
+                 "__call__ runs build once, then call.",
+        )
+    if not layer.weights:
+        raise GradingFailure(
+            f"the weights of {name} after its first call", expected="the weights build() created",
+            got="no weights",
+            hint="create the weights with self.add_weight(...) (and keep them, e.g. "
+                 "self.kernel = self.add_weight(...)). NumPy arrays are not tracked as weights.",
+        )
+    call_layer(layer, inputs, "the second call")
+    if len(shapes) != 1:
+        raise GradingFailure(
+            f"how often build() ran in two calls of {name}", expected=1, got=len(shapes),
+            hint="build() is called by __call__ only once; don't call self.build yourself.",
+        )
+    if shapes[0] != tuple(input_shape):
+        raise GradingFailure(
+            f"the shape build() received on the first call of {name}",
+            expected=tuple(input_shape), got=shapes[0],
+        )
+
+
+def check_weights_created_once(make_layer, input_shape):
+    """The same weights, with the same values, after a second call (not re-created by call)."""
+    layer = new_layer(make_layer)
+    name = class_name(layer)
+    inputs = sample_inputs(input_shape)
+    first_output = as_numpy(call_layer(layer, inputs, "the first call"))
+    before = [(variable, variable.numpy().copy()) for variable in layer.weights]
+    second_output = as_numpy(call_layer(layer, inputs, "the second call"))
+    after = layer.weights
+    recreated_hint = ("weights are created again on every call: create them once, in build "
+                      "(which runs only on the first call); call() should only use them.")
+    if len(after) != len(before) or any(a is not b for a, (b, _) in zip(after, before)):
+        raise GradingFailure(
+            f"the weights of {name} after a second call on the same inputs",
+            expected=f"the same weights as after the first call: {weights_text([v for v, _ in before])}",
+            got=f"new weight objects: {weights_text(after)}",
+            hint=recreated_hint,
+        )
+    for variable, value in before:
+        if not np.array_equal(variable.numpy(), value):
+            raise GradingFailure(
+                f"the value of weight {variable.name!r} of {name} after a second call",
+                expected="unchanged (calling a layer must not change its trainable weights)",
+                got="new values", hint=recreated_hint,
+            )
+    if first_output.shape != second_output.shape or not np.allclose(first_output, second_output):
+        raise GradingFailure(
+            f"the outputs of {name} for the same inputs, called twice",
+            expected="the same output both times", got="different outputs",
+            hint="something in call() changes between calls: weights re-created with new random "
+                 "values, or state that call() modifies.",
+        )
+
+
+def check_weights(layer, expected, input_shape=None):
+    """`layer.weights` are `expected`: a list of (name, shape) or (name, shape, trainable).
+
+    The layer is called on inputs of `input_shape` first if it is not built.
+    """
+    layer = layer_or_new(layer)
+    name = class_name(layer)
+    if not layer.built and input_shape is not None:
+        call_layer(layer, sample_inputs(input_shape), "the first call")
+    expected = [tuple(item) + (None,) * (3 - len(item)) for item in expected]
+    expected_text = ", ".join(f"{n} {tuple(s)}" for n, s, _ in expected)
+    weights = layer.weights
+    names = [v.name for v in weights]
+    expected_names = [n for n, _, _ in expected]
+    checked = f"the weights of {name} (layer.weights, in order)"
+
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    missing = [n for n in expected_names if n not in names]
+    extra = [n for n in names if n not in expected_names]
+    if doubled:
+        raise GradingFailure(
+            checked, expected=expected_text, got=weights_text(weights),
+            hint=f"{', '.join(doubled)} is created twice (in __init__ and in build? or on every "
+                 "call?): create each weight once, in build.",
+        )
+    if missing:
+        if extra:
+            hint = (f"give each weight the name the exercise asks for: "
+                    f"self.add_weight(..., name={missing[0]!r}).")
+        elif "bias" in missing:
+            hint = ("the bias is missing: create it in build with self.add_weight(shape=(self.units,), "
+                    "initializer='zeros', name='bias') and add it in call.")
+        else:
+            hint = f"create {', '.join(missing)} with self.add_weight(..., name=...)."
+        raise GradingFailure(checked, expected=expected_text, got=weights_text(weights), hint=hint)
+    if extra:
+        raise GradingFailure(
+            checked, expected=expected_text, got=weights_text(weights),
+            hint=f"only the weights the exercise asks for: {', '.join(extra)} is extra.",
+        )
+    if names != expected_names:
+        raise GradingFailure(
+            checked, expected=expected_text, got=weights_text(weights),
+            hint="layer.weights lists the weights in the order add_weight created them (trainable "
+                 f"ones first): create {expected_names[0]} before {expected_names[1]}"
+                 if len(expected_names) > 1 else None,
+        )
+    for variable, (weight_name, shape, trainable) in zip(weights, expected):
+        shape = tuple(shape)
+        if tuple(variable.shape) != shape:
+            raise GradingFailure(
+                f"the shape of weight {weight_name!r} of {name}", expected=shape, got=tuple(variable.shape),
+                hint=_shape_hint(weight_name, tuple(variable.shape), shape, input_shape),
+            )
+        if trainable is not None and bool(variable.trainable) != trainable:
+            hint = (
+                "pass trainable=False to add_weight: this weight is state the layer updates "
+                "itself, not a parameter for the optimizer." if not trainable else
+                "this weight is learned, so it must be trainable (add_weight's default: do not "
+                "pass trainable=False)."
+            )
+            raise GradingFailure(
+                f"whether weight {weight_name!r} of {name} is trainable",
+                expected=trainable, got=bool(variable.trainable), hint=hint,
+            )
+
+
+def check_weight_shapes(make_layer, input_shape, expected):
+    """A fresh layer called on inputs of `input_shape` has weights of the `expected` shapes.
+
+    `expected` maps weight names to shapes, e.g. {"kernel": (6, 5), "bias": (5,)}.
+    Use an input with three axes to catch `input_shape[1]` instead of `input_shape[-1]`.
+    """
+    layer = new_layer(make_layer)
+    call_layer(layer, sample_inputs(input_shape), "the first call")
+    shapes = {v.name: tuple(v.shape) for v in layer.weights}
+    for weight_name, shape in expected.items():
+        shape = tuple(shape)
+        if weight_name not in shapes:
+            raise GradingFailure(
+                f"the weights of {class_name(layer)} after a call on inputs of shape {tuple(input_shape)}",
+                expected=f"a weight named {weight_name!r}", got=weights_text(layer.weights),
+                hint=f"create it with self.add_weight(..., name={weight_name!r}).",
+            )
+        if shapes[weight_name] != shape:
+            raise GradingFailure(
+                f"the shape of weight {weight_name!r} of {class_name(layer)} after a call on inputs "
+                f"of shape {tuple(input_shape)}",
+                expected=shape, got=shapes[weight_name],
+                hint=_shape_hint(weight_name, shapes[weight_name], shape, tuple(input_shape)),
+            )
+
+
+def check_forwards_base_arguments(make_layer, input_shape):
+    """`name=`, `trainable=False` and `dtype=` given to the constructor reach the base class.
+
+    `make_layer(**kwargs)` must pass the keyword arguments on, e.g.
+    `lambda **kwargs: SimpleDense(4, **kwargs)`.
+    """
+    hint = ("give __init__ a `**kwargs` parameter and pass it on: super().__init__(**kwargs). "
+            "The base class handles name, trainable and dtype.")
+    try:
+        layer = new_layer(make_layer, name="my_layer", trainable=False, dtype="float64")
+    except TypeError as error:
+        raise GradingFailure(
+            "creating the layer with name='my_layer', trainable=False, dtype='float64'",
+            expected="a layer", got=f"TypeError: {error}", hint=hint,
+        ) from None
+    name = class_name(layer)
+    if layer.name != "my_layer":
+        raise GradingFailure(f"the name of {name}(..., name='my_layer')", expected="my_layer",
+                             got=layer.name, hint=hint)
+    call_layer(layer, sample_inputs(input_shape), "the first call")
+    if layer.trainable or layer.trainable_weights:
+        raise GradingFailure(
+            f"the trainable weights of {name}(..., trainable=False)", expected="none (the layer is frozen)",
+            got=weights_text(layer.trainable_weights) if layer.trainable_weights else "layer.trainable is True",
+            hint=hint,
+        )
+    wrong = [v for v in layer.weights if np.dtype(v.dtype).kind == "f" and v.dtype != "float64"]
+    if wrong:
+        raise GradingFailure(
+            f"the dtype of the weights of {name}(..., dtype='float64')", expected="float64",
+            got=", ".join(f"{v.name}: {v.dtype}" for v in wrong),
+            hint=hint + " Don't pass dtype= to add_weight: it defaults to the layer's dtype.",
+        )
+
+
+def _shape_hint(weight_name, got, expected, input_shape):
+    if len(got) == 2 and got == expected[::-1] and got != expected:
+        return (f"{weight_name} is transposed: its shape is (input features, units) = "
+                "(input_shape[-1], self.units), so that inputs @ kernel works.")
+    if input_shape and expected and got and expected[0] == input_shape[-1] and got[0] != expected[0]:
+        if got[0] in input_shape[:-1]:
+            axis = list(input_shape).index(got[0])
+            return (f"the size comes from input_shape[{axis}]; the features are on the last axis: "
+                    "use input_shape[-1], which works for inputs with any number of axes.")
+        return "the size does not follow the input: take it from input_shape[-1], not a fixed number."
+    return None

@@ -1,0 +1,156 @@
+"""Checks on what a learner's layer computes: values, shapes and gradients.
+
+    with grading.exercise("SimpleDense computes inputs @ kernel + bias"):
+        grading.check_layer_output(
+            lambda: SimpleDense(3), inputs=np.ones((2, 4)),
+            expected=lambda x, w: x @ w["kernel"] + w["bias"],
+            mistakes={"the bias is not added": lambda x, w: x @ w["kernel"]})
+
+Values are compared after the weights are set to random numbers, so a
+zero-initialized bias cannot hide a bias that is never added. Plausible
+wrong answers (`mistakes`) are computed too: when the output matches one,
+the message names that mistake.
+"""
+
+import numpy as np
+
+from mlkit.grading.checks import check_close
+from mlkit.grading.failure import GradingFailure
+from mlkit.grading.layer_helpers import (
+    as_numpy, call_layer, class_name, float64_layers, layer_or_new, new_layer, sample_inputs,
+)
+from mlkit.layers import Layer
+from mlkit.ops.tensor import Tensor
+from mlkit.utils.gradient_check import check_gradients as _backprop_matches_finite_differences
+
+_NOT_DIFFERENTIABLE_HINT = (
+    "part of the computation leaves mlkit.ops (np.* functions, .numpy(), float(...)), so the "
+    "gradient cannot flow back through it: compute with ops (ops.matmul, ops.add, ...)."
+)
+
+
+def check_layer_output(layer, inputs, expected, *, mistakes=None, randomize_weights=True,
+                       rtol=1e-4, atol=1e-5):
+    """The layer's output equals `expected(x, weights)`.
+
+    `layer` is a layer or a zero-argument factory; `weights` maps each weight's
+    name to its value (a NumPy array); `mistakes` maps a description of a
+    plausible wrong answer to a function computing it the same way.
+    """
+    layer = layer_or_new(layer)
+    name = class_name(layer)
+    x = np.asarray(inputs, dtype="float32")
+    call_layer(layer, x, "the first call")
+    if randomize_weights:
+        rng = np.random.default_rng(7)
+        for variable in layer.weights:
+            if np.dtype(variable.dtype).kind == "f":
+                variable.assign(rng.normal(size=variable.shape).astype(variable.dtype))
+    weights = {variable.name: variable.numpy() for variable in layer.weights}
+    got = as_numpy(call_layer(layer, x, "a call"))
+    try:
+        want = np.asarray(expected(x, weights))
+    except KeyError as missing:
+        raise GradingFailure(
+            f"the weights of {name}", expected=f"a weight named {missing}",
+            got=", ".join(weights) or "no weights",
+            hint=f"name the weight as the exercise asks: self.add_weight(..., name={missing}).",
+        ) from None
+    if got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol):
+        return
+    hint = None
+    for description, wrong in (mistakes or {}).items():
+        try:
+            candidate = np.asarray(wrong(x, weights))
+        except Exception:  # a wrong answer that cannot be computed for this layer
+            continue
+        if candidate.shape == got.shape and np.allclose(got, candidate, rtol=rtol, atol=atol):
+            hint = description
+            break
+    check_close(
+        got, want,
+        f"the output of {name} for inputs of shape {x.shape} (weights set to random values)",
+        rtol=rtol, atol=atol, hint=hint,
+    )
+
+
+def check_output_shape(make_layer, input_shape, expected, *, must_override=True):
+    """`compute_output_shape(input_shape)` is `expected`, before the layer is built,
+    and agrees with the shape `call` really returns."""
+    layer = new_layer(make_layer)
+    name = class_name(layer)
+    input_shape = tuple(input_shape)
+    expected = tuple(expected)
+    if must_override and type(layer).compute_output_shape is Layer.compute_output_shape:
+        raise GradingFailure(
+            f"whether {name} defines compute_output_shape", expected="its own method",
+            got="none (it uses the base class's, which has to run the layer on placeholder data)",
+            hint="add `def compute_output_shape(self, input_shape):` returning the output shape "
+                 "computed from input_shape and the layer's settings.",
+        )
+    checked = f"{name}.compute_output_shape({input_shape}) on a layer not built yet"
+    try:
+        got = layer.compute_output_shape(input_shape)
+    except AttributeError as error:
+        raise GradingFailure(
+            checked, expected=expected, got=f"AttributeError: {error}",
+            hint="compute_output_shape must work before build (there are no weights yet): "
+                 "compute from input_shape and settings such as self.units, not from self.kernel.",
+        ) from None
+    if not isinstance(got, tuple):
+        raise GradingFailure(
+            checked, expected=f"a tuple {expected}", got=f"a {type(got).__name__}: {got!r}",
+            hint="return a tuple, e.g. tuple(input_shape[:-1]) + (self.units,).",
+        )
+    if got != expected:
+        raise GradingFailure(checked, expected=expected, got=got, hint=_output_shape_hint(input_shape, expected, got))
+    concrete = tuple(2 if size is None else size for size in input_shape)
+    real = tuple(as_numpy(call_layer(layer, sample_inputs(concrete), "a call")).shape)
+    predicted = tuple(layer.compute_output_shape(concrete))
+    if real != predicted:
+        raise GradingFailure(
+            f"{name}.compute_output_shape({concrete}) against the output of a real call",
+            expected=real, got=predicted,
+            hint="compute_output_shape must describe what call returns.",
+        )
+
+
+def check_layer_gradients(make_layer, input_shape, *, call_kwargs=None):
+    """Backprop through the layer matches finite differences, for inputs and trainable weights.
+
+    The layer is created in float64 (the default float type is switched
+    while `make_layer` runs), as finite differences need the precision.
+    """
+    call_kwargs = call_kwargs or {}
+    with float64_layers():
+        layer = new_layer(make_layer)
+    x = sample_inputs(input_shape, seed=3, dtype="float64")
+    outputs = call_layer(layer, x, "the first call", **call_kwargs)
+    if not isinstance(outputs, Tensor):
+        raise GradingFailure(
+            f"what {class_name(layer)}.call returns", expected="a tensor computed with mlkit.ops",
+            got=f"a {type(outputs).__name__}", hint=_NOT_DIFFERENTIABLE_HINT,
+        )
+    check_gradients(
+        lambda inputs: layer(inputs, **call_kwargs), [x] + list(layer.trainable_weights),
+        f"the gradients of {class_name(layer)} (inputs and trainable weights)",
+    )
+
+
+def check_gradients(function, sources, checked, *, hint=_NOT_DIFFERENTIABLE_HINT):
+    """`mlkit.utils.gradient_check.check_gradients`, failing with an explanation."""
+    try:
+        _backprop_matches_finite_differences(function, sources)
+    except AssertionError as error:
+        raise GradingFailure(checked, problem=str(error), hint=hint) from None
+
+
+def _output_shape_hint(input_shape, expected, got):
+    if len(got) == len(expected) and any(e is None and g is not None for e, g in zip(expected, got)):
+        return "keep None where a size is unknown (the batch axis): copy it from input_shape."
+    if len(input_shape) > 2 and len(got) == 2 and got == (expected[0], expected[-1]):
+        return ("only the first and last axes are kept: keep every axis but the last, "
+                "tuple(input_shape[:-1]) + (self.units,).")
+    if got == expected[1:]:
+        return "the batch axis is missing: the output shape starts with input_shape[0]."
+    return None

@@ -1,0 +1,75 @@
+"""Small helpers shared by the layer checks: make a layer, feed it, describe its weights."""
+
+import contextlib
+
+import numpy as np
+
+from mlkit import backend
+from mlkit.grading.failure import GradingFailure
+from mlkit.layers import Layer
+
+
+def new_layer(make_layer, **kwargs):
+    """`make_layer(**kwargs)`, checked to be an mlkit layer."""
+    layer = make_layer(**kwargs)
+    if not isinstance(layer, Layer):
+        raise GradingFailure(
+            "what your class creates",
+            expected="a layer: an instance of a subclass of layers.Layer",
+            got=f"a {type(layer).__name__}",
+            hint="start the class with `class MyLayer(layers.Layer):` so it inherits __call__, "
+                 "add_weight and weights from the base class.",
+        )
+    return layer
+
+
+def layer_or_new(layer_or_factory):
+    """A layer as given, or a fresh one from a zero-argument factory."""
+    if isinstance(layer_or_factory, Layer):
+        return layer_or_factory
+    return new_layer(layer_or_factory)
+
+
+def sample_inputs(shape, seed=0, dtype="float32"):
+    """Seeded standard-normal inputs of `shape` (never all ones: that would hide mistakes)."""
+    return np.random.default_rng(seed).normal(size=tuple(shape)).astype(dtype)
+
+
+def call_layer(layer, inputs, during, **kwargs):
+    """`layer(inputs)`, with a precise explanation when weights are made in call()."""
+    try:
+        return layer(inputs, **kwargs)
+    except ValueError as error:
+        if "after it was built" in str(error):
+            raise GradingFailure(
+                f"{during} of {class_name(layer)}",
+                got=f"an error: {error}".split(" You cannot")[0],
+                hint="weights are created in call(). call() runs on every use of the layer; "
+                     "create the weights once, in build(self, input_shape), and only use them in call().",
+            ) from None
+        raise
+
+
+def class_name(layer):
+    return type(layer).__name__
+
+
+def weights_text(weights):
+    """'kernel (3, 4), bias (4,)' — or 'no weights'."""
+    return ", ".join(f"{v.name} {tuple(v.shape)}" for v in weights) or "no weights"
+
+
+def as_numpy(value):
+    data = getattr(value, "data", value)
+    return np.asarray(data)
+
+
+@contextlib.contextmanager
+def float64_layers():
+    """Layers created inside are float64 (for finite differences), as with set_floatx."""
+    previous = backend.floatx()
+    backend.set_floatx("float64")
+    try:
+        yield
+    finally:
+        backend.set_floatx(previous)

@@ -1,0 +1,115 @@
+"""`ResilientExecute`: nbgrader's Execute step, which survives a dying kernel.
+
+nbgrader runs a submission in one kernel. When a student's code kills it
+(`os._exit`, a segfault, memory exhaustion) or leaves it deaf to
+interrupts, nbgrader drops the whole notebook: no feedback, a score of 0,
+no reason. This preprocessor instead writes the reason into the cell that
+was running, starts a fresh kernel, silently re-runs the cells that had
+succeeded before (so later exercises find their definitions), and goes on
+with the next cell. The broken exercise scores 0 with an explanation and
+the others are graded as usual.
+
+It is an instructor tool (it imports nbgrader); nbgrader_config.py puts it
+in place of `Execute` in `Autograde.autograde_preprocessors`. Settings of
+`Execute` (timeout, ...) apply to it too.
+"""
+
+import copy
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.client import NotebookClient
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Integer
+
+KERNEL_DIED = [
+    "The kernel died while this cell was running (the Python process running the notebook "
+    "crashed or was killed), so this cell scores 0.",
+    "Likely mistake: code that ends the process (os._exit, sys.exit in a thread), a crash in a "
+    "compiled library, or an array so big that memory ran out.",
+    "The notebook was restarted after this cell and the cells after it were graded as usual.",
+]
+KERNEL_UNRESPONSIVE = [
+    "This cell ran past the time limit and did not stop when interrupted, so it scores 0.",
+    "Likely mistake: a loop that never ends and catches the interruption "
+    "(a bare `except:` inside a `while True`).",
+    "The notebook was restarted after this cell and the cells after it were graded as usual.",
+]
+NOT_RUN = [
+    "This cell was not run: the kernel died too many times in this notebook, so it scores 0.",
+]
+
+
+class ResilientExecute(Execute):
+    max_restarts = Integer(
+        3, help="How many times a notebook's kernel may be restarted after dying."
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        finished = []  # indices of cells that ran without error: replayed after a restart
+        index, restarts = 0, 0
+        shutdown = self.shutdown_kernel
+        while index < len(self.nb.cells):
+            if restarts > self.max_restarts:
+                for cell in self.nb.cells[index:]:
+                    if cell.cell_type == "code":
+                        cell.outputs = [_error_output("KernelDiedTooOften", NOT_RUN)]
+                break
+            self.shutdown_kernel = shutdown
+            with self.setup_kernel():
+                info = self.wait_for_reply(self.kc.kernel_info())
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+                try:
+                    if restarts:
+                        self._replay(finished)
+                except (DeadKernelError, CellTimeoutError):
+                    self._discard_kernel()  # try again with a new kernel (counts as a restart)
+                else:
+                    index = self._run_from(index, finished, resources)
+            if index < len(self.nb.cells):
+                restarts += 1
+        self.shutdown_kernel = shutdown
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    def _run_from(self, start, finished, resources):
+        """Run cells from `start`; return the index to resume at after a kernel loss
+        (or the number of cells when all ran)."""
+        for index in range(start, len(self.nb.cells)):
+            cell = self.nb.cells[index]
+            try:
+                self.preprocess_cell(cell, resources, index)
+            except DeadKernelError:
+                self.log.warning("The kernel died in cell %d: restarting it and going on.", index)
+                cell.outputs = list(cell.get("outputs", [])) + [_error_output("DeadKernelError", KERNEL_DIED)]
+                self._discard_kernel()
+                return index + 1
+            except CellTimeoutError:
+                self.log.warning("Cell %d did not stop when interrupted: restarting the kernel.", index)
+                cell.outputs = list(cell.get("outputs", [])) + [_error_output("CellTimeoutError", KERNEL_UNRESPONSIVE)]
+                self._discard_kernel()
+                return index + 1
+            if cell.cell_type == "code" and not any(o.output_type == "error" for o in cell.outputs):
+                finished.append(index)
+        return len(self.nb.cells)
+
+    def _replay(self, finished):
+        """Re-run the cells that had succeeded (not the tests) in the new kernel; keep no outputs."""
+        for index in finished:
+            cell = self.nb.cells[index]
+            if is_grade(cell) and not is_solution(cell):
+                continue
+            self.execute_cell(copy.deepcopy(cell), index, store_history=False)
+
+    def _discard_kernel(self):
+        """Have the kernel killed at once when setup_kernel() exits (a dead or deaf kernel
+        cannot shut down gracefully); the next setup_kernel() starts a new one."""
+        self.shutdown_kernel = "immediate"
+
+
+def _error_output(name, lines):
+    return NotebookNode(output_type="error", ename=name, evalue=lines[0], traceback=list(lines))

@@ -1,0 +1,75 @@
+"""nbgrader's settings for this course. nbgrader reads this file from the
+current folder only: run every nbgrader command from the repository root
+(or use `make release|autograde|feedback|grades`, see docs/instructor_guide.md).
+
+    solutions/<assignment>/<notebook>.ipynb   instructor notebooks (source)
+    course/<assignment>/<notebook>.ipynb      student notebooks (release, committed)
+    submitted/<student>/<assignment>/         what students hand in      (git-ignored)
+    autograded/<student>/<assignment>/        executed and scored copies (git-ignored)
+    feedback/<student>/<assignment>/          HTML feedback              (git-ignored)
+    .nbgrader/gradebook.db                    the gradebook              (git-ignored)
+"""
+
+import os
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades, IgnorePattern,
+    LimitOutput, SaveAutoGrades,
+)
+
+from mlkit.grading.resilient_execute import ResilientExecute
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+GRADEBOOK_DIR = os.path.join(ROOT, ".nbgrader")
+# nbgrader does not create the gradebook's folder (a missing one gives a
+# misleading "run nbgrader db upgrade" error), so make sure it exists.
+os.makedirs(GRADEBOOK_DIR, exist_ok=True)
+
+c.CourseDirectory.course_id = "mlkit-course"
+c.CourseDirectory.root = ROOT
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(GRADEBOOK_DIR, "gradebook.db")
+
+# Generating the student version: the stub that replaces each solution.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograding. Each cell may run for 60 s: the exercises take a second or
+# two, so only an endless loop gets near it (the checks in mlkit.grading stop
+# their own block after 30 s and say where the code was stuck).
+c.Execute.timeout = 60
+c.Execute.error_on_timeout = {
+    "ename": "CellTimeoutError",
+    "evalue": "this cell ran longer than 60 seconds and was stopped",
+    "traceback": [
+        "This cell ran longer than 60 seconds and was stopped, so it scores 0.",
+        "Likely mistake: a loop that never ends (a `while` whose condition stays true?).",
+    ],
+}
+# Test cells a student deleted are put back (they would score 0 and wait for
+# a manual grade otherwise); edited ones are always restored from the gradebook.
+c.OverwriteCells.add_missing_cells = True
+# As nbgrader's default list, with Execute replaced by ResilientExecute: when
+# a student's code kills the kernel (os._exit, a crash, memory exhaustion),
+# that cell gets 0 with the reason and grading goes on in a fresh kernel,
+# instead of the whole notebook being dropped without a word.
+c.Autograde.autograde_preprocessors = [
+    ResilientExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+# Feedback never shows hidden tests: ClearHiddenTests removes them from the
+# test cells' source (and mlkit.grading's messages never show test code).
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
