@@ -19,6 +19,9 @@ import time
 
 import numpy as np
 
+import conv_reference
+import lstm_reference
+
 import mlkit
 from mlkit import layers
 
@@ -80,10 +83,11 @@ def numpy_fit(params, x, y, batch_size, forward_backward, epochs=EPOCHS, seed=0)
 
 
 # -- workloads ------------------------------------------------------------------
-def digits_mlp_workload():
+# Each: its data, a compiled mlkit model, the hand-written forward/backward
+# (loss and gradients in the order of model.weights), and a PyTorch version.
+def digits_mlp():
     (x, y), _ = mlkit.datasets.digits.load_data()
     x = (x.reshape(len(x), -1) / 16).astype(np.float32)
-    y = y.astype(np.int64)
 
     def make_model():
         model = mlkit.Sequential([
@@ -95,19 +99,91 @@ def digits_mlp_workload():
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         return model
 
-    return x, y, make_model, mlp_forward_backward
+    def torch_model(torch):
+        nn = torch.nn
+        return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+
+    return x, y.astype(np.int64), make_model, mlp_forward_backward, torch_model, "cross_entropy"
 
 
-def torch_mlp_fit(torch, params, x, y, batch_size):
-    model = torch.nn.Sequential(
-        torch.nn.Linear(64, 128), torch.nn.ReLU(), torch.nn.Linear(128, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10)
-    )
-    with torch.no_grad():
-        for linear, (w, b) in zip([model[0], model[2], model[4]], zip(params[::2], params[1::2])):
-            linear.weight.copy_(torch.from_numpy(w.T.copy()))
-            linear.bias.copy_(torch.from_numpy(b.copy()))
+def digits_cnn():
+    (x, y), _ = mlkit.datasets.digits.load_data()
+    x = (x[..., None] / 16).astype(np.float32)
+
+    def make_model():
+        model = mlkit.Sequential([
+            mlkit.Input(shape=(8, 8, 1)),
+            layers.Conv2D(16, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.Flatten(),
+            layers.Dense(10),
+        ])
+        model.compile(optimizer="adam", loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True))
+        return model
+
+    def torch_model(torch):
+        nn = torch.nn
+        return nn.Sequential(
+            channels_first_module(torch), nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), channels_last_flatten_module(torch), nn.Linear(512, 10),
+        )
+
+    return x, y.astype(np.int64), make_model, conv_reference.numpy_forward_backward, torch_model, "cross_entropy"
+
+
+def sequence_lstm():
+    x, _ = mlkit.datasets.synthetic.sequence_task(n_samples=1024, timesteps=20, features=8, seed=0)
+    target = np.random.default_rng(0).normal(size=(len(x), 32)).astype(np.float32)
+
+    def make_model():
+        model = mlkit.Sequential([mlkit.Input(shape=(20, 8)), layers.LSTM(32)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    def torch_model(torch):
+        return last_output_lstm_module(torch)
+
+    return x.astype(np.float32), target, make_model, lstm_reference.numpy_lstm_loss_and_grads, torch_model, "mse"
+
+
+WORKLOADS = [("MLP 64-128-64-10", digits_mlp, 32), ("MLP 64-128-64-10", digits_mlp, 256),
+             ("small CNN on digits", digits_cnn, 64), ("LSTM(32) on 20x8", sequence_lstm, 64)]
+
+
+# -- PyTorch versions (optional reference) ----------------------------------------
+def channels_first_module(torch):
+    class ToChannelsFirst(torch.nn.Module):
+        def forward(self, x):
+            return x.permute(0, 3, 1, 2)
+
+    return ToChannelsFirst()
+
+
+def channels_last_flatten_module(torch):
+    class Flatten(torch.nn.Module):
+        def forward(self, x):
+            return x.permute(0, 2, 3, 1).reshape(len(x), -1)
+
+    return Flatten()
+
+
+def last_output_lstm_module(torch):
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = torch.nn.LSTM(8, 32, batch_first=True)
+
+        def forward(self, x):
+            return self.lstm(x)[0][:, -1]
+
+    return Model()
+
+
+def torch_fit(torch, make_torch_model, loss_name, x, y, batch_size):
+    model = make_torch_model(torch)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = torch.nn.CrossEntropyLoss()
+    loss_fn = torch.nn.CrossEntropyLoss() if loss_name == "cross_entropy" else torch.nn.MSELoss()
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     steps = 0
     for _ in range(EPOCHS):
@@ -147,17 +223,19 @@ def main():
         torch.set_num_threads(1)
     except ImportError:
         torch = None
-    x, y, make_model, forward_backward = digits_mlp_workload()
-    print(f"Training the digits MLP 64-128-64-10 ({len(x)} samples, {EPOCHS} epochs, Adam), best of 3")
-    header = f"{'workload':<22} {'numpy ms/step':>14} {'mlkit ms/step':>14} {'ratio':>7}"
-    print(header + (f" {'torch ms/step':>14}" if torch else "  (torch not installed: skipped)"))
-    mlkit.utils.set_random_seed(0)
-    model = make_model()
-    initial = [w.copy() for w in model.get_weights()]
-    for batch_size in (32, 256):
+    print(f"Training speed, {EPOCHS} epochs with Adam, best of 3 runs, ms per training step")
+    header = f"{'workload':<22} {'batch':>5} {'numpy':>8} {'mlkit':>8} {'ratio':>6}"
+    print(header + (f" {'torch':>8}" if torch else "   (torch not installed: skipped)"))
+    for name, workload, batch_size in WORKLOADS:
+        x, y, make_model, forward_backward, make_torch_model, loss_name = workload()
+        mlkit.utils.set_random_seed(0)
+        model = make_model()
+        initial = [w.copy() for w in model.get_weights()]
+        loss = model.loss
+
         def run_mlkit():
             model.set_weights(initial)
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")  # a fresh Adam
+            model.compile(optimizer="adam", loss=loss)  # a fresh Adam
             model.fit(x, y, batch_size=batch_size, epochs=EPOCHS, verbose=0)
             return int(model.optimizer.iterations.numpy())
 
@@ -167,10 +245,10 @@ def main():
         numpy_time, steps = timed(run_numpy)
         mlkit_time, mlkit_steps = timed(run_mlkit)
         assert steps == mlkit_steps, (steps, mlkit_steps)
-        line = f"{'MLP batch ' + str(batch_size):<22} {numpy_time / steps * 1e3:>14.3f} {mlkit_time / steps * 1e3:>14.3f} {mlkit_time / numpy_time:>6.2f}x"
+        line = f"{name:<22} {batch_size:>5} {numpy_time / steps * 1e3:>8.3f} {mlkit_time / steps * 1e3:>8.3f} {mlkit_time / numpy_time:>5.2f}x"
         if torch:
-            torch_time, _ = timed(lambda: torch_mlp_fit(torch, initial, x, y, batch_size))
-            line += f" {torch_time / steps * 1e3:>14.3f}"
+            torch_time, _ = timed(lambda: torch_fit(torch, make_torch_model, loss_name, x, y, batch_size))
+            line += f" {torch_time / steps * 1e3:>8.3f}"
         print(line)
     return 0
 

@@ -23,22 +23,26 @@ def check(condition, checked, *, expected=MISSING, got=MISSING, hint=None):
         raise GradingFailure(checked, expected=expected, got=got, hint=hint)
 
 
-def check_equal(got, expected, checked, *, hint=None):
-    """`got == expected` (arrays: same shape and values; numbers: exactly equal)."""
-    equal = (
-        np.array_equal(_numpy(got), _numpy(expected))
-        if isinstance(_numpy(got), np.ndarray) or isinstance(_numpy(expected), np.ndarray)
-        else _plain_equal(got, expected)
-    )
-    if not equal:
+def check_equal(got, expected, checked, *, hint=None, mistakes=None):
+    """`got == expected` (arrays: same shape and values; numbers: exactly equal).
+
+    `mistakes` maps the description of a plausible wrong answer to the value
+    it gives; when `got` is one of them, that description is the hint.
+    """
+    if not _equal(got, expected):
+        hint = _recognized(got, mistakes, _equal) or hint
         raise GradingFailure(checked, expected=expected, got=got, hint=hint)
 
 
-def check_close(got, expected, checked, *, rtol=1e-5, atol=1e-6, hint=None):
+def check_close(got, expected, checked, *, rtol=1e-5, atol=1e-6, hint=None, mistakes=None):
     """Arrays (or numbers) of the same shape, equal up to `rtol`/`atol`.
 
-    The message names the first wrong position and how many values differ.
+    The message names the first wrong position and how many values differ;
+    `mistakes` works as in `check_equal`.
     """
+    if mistakes:
+        close = lambda a, b: _close(a, b, rtol, atol)
+        hint = (None if close(got, expected) else _recognized(got, mistakes, close)) or hint
     got_array, expected_array = _numpy(got), np.asarray(_numpy(expected))
     if not isinstance(got_array, np.ndarray):
         try:
@@ -109,6 +113,28 @@ def check_defined(*names):
         if name not in namespace and not hasattr(builtins, name):
             problem, hint = cell_history.explain_missing_name(name)
             raise GradingFailure(problem=problem, hint=hint)
+
+
+def _recognized(got, mistakes, same):
+    for description, wrong in (mistakes or {}).items():
+        if same(got, wrong):
+            return description
+    return None
+
+
+def _equal(got, expected):
+    got, expected = _numpy(got), _numpy(expected)
+    if isinstance(got, np.ndarray) or isinstance(expected, np.ndarray):
+        return np.array_equal(got, expected)
+    return _plain_equal(got, expected)
+
+
+def _close(got, expected, rtol, atol):
+    try:
+        got, expected = np.asarray(_numpy(got), dtype=float), np.asarray(_numpy(expected), dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=rtol, atol=atol))
 
 
 def _numpy(value):

@@ -55,10 +55,13 @@ class GradingFailure(AssertionError):
             lines += _labelled("", self.problem)
         if self.checked:
             lines += _labelled("Checked:  ", self.checked)
+        expected, got = describe(self.expected), describe(self.got)
+        if expected == got and self.expected is not MISSING and self.got is not MISSING:
+            expected, got = repr(self.expected), repr(self.got)  # e.g. 0.3 and 0.30000000000000004
         if self.expected is not MISSING:
-            lines += _labelled("Expected: ", describe(self.expected))
+            lines += _labelled("Expected: ", expected)
         if self.got is not MISSING:
-            lines += _labelled("Got:      ", describe(self.got))
+            lines += _labelled("Got:      ", got)
         if self.where:
             lines += _labelled("Where:    ", self.where)
         if self.hint:

@@ -134,7 +134,10 @@ def check_weights(layer, expected, input_shape=None):
                  "call?): create each weight once, in build.",
         )
     if missing:
-        if extra:
+        if not layer.built and not weights:
+            hint = ("this layer creates its weights in __init__ (their shape does not depend on "
+                    "the input), so they exist before the first call: use self.add_weight there.")
+        elif extra:
             hint = (f"give each weight the name the exercise asks for: "
                     f"self.add_weight(..., name={missing[0]!r}).")
         elif "bias" in missing:

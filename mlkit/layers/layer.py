@@ -461,16 +461,21 @@ class Layer:
     def losses(self):
         """The scalar losses, in Keras's order: add_loss() losses (this layer's,
         then its sublayers'), then the regularizer penalties of the trainable weights."""
-        layers = self._flatten_layers()
-        collected = [loss for layer in layers for loss in layer._losses]
+        collected = [loss for layer in self._flatten_layers() for loss in layer._losses]
         if self.trainable:
-            seen = set()
-            for layer in layers:
-                for variable in layer._own_variables():
-                    if variable.regularizer is not None and variable.trainable and id(variable) not in seen:
-                        seen.add(id(variable))
-                        collected.append(variable.regularizer(variable))
+            regularized = self._cached("regularized", self._regularized_variables)
+            collected += [v.regularizer(v) for v in regularized if v.trainable]
         return collected
+
+    def _regularized_variables(self):
+        """The weights that have a regularizer, each once."""
+        found, seen = [], set()
+        for layer in self._flatten_layers():
+            for variable in layer._own_variables():
+                if variable.regularizer is not None and id(variable) not in seen:
+                    seen.add(id(variable))
+                    found.append(variable)
+        return found
 
     def _clear_losses(self):
         if not _loss_holders:

@@ -22,6 +22,7 @@ from mlkit.losses.reduction import (
     squeeze_or_expand_to_same_rank,
     standardize_reduction,
 )
+from mlkit import ops
 from mlkit.ops.core import standardize_dtype
 from mlkit.utils.naming import to_snake_case, unique_name
 
@@ -58,6 +59,9 @@ class Loss:
         mask = get_loss_mask(values)
         if mask is None:
             mask = get_loss_mask(y_pred)
+        if mask is None and sample_weight is None and self.reduction == "sum_over_batch_size":
+            # The usual case in fit(): no weights, no mask — just the mean.
+            return ops.mean(values)
         return reduce_weighted_values(
             values, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=self._dtype
         )

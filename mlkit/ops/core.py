@@ -20,6 +20,9 @@ from mlkit.ops.tensor import Tensor
 _ALIASES = {"float": None, "int": "int32", "bool": "bool"}
 
 
+_known_dtypes = {}  # dtype-like value -> name, for the values seen so far
+
+
 def standardize_dtype(dtype):
     """A dtype name string ('float32', 'int64', ...) for any dtype-like value.
 
@@ -27,6 +30,17 @@ def standardize_dtype(dtype):
     """
     if dtype is None:
         return backend.floatx()
+    try:
+        return _known_dtypes[dtype]  # runs on every training step: skip the work below
+    except (KeyError, TypeError):
+        pass
+    name = _resolve_dtype(dtype)
+    if isinstance(dtype, (str, np.dtype, type)) and dtype not in _ALIASES:
+        _known_dtypes[dtype] = name
+    return name
+
+
+def _resolve_dtype(dtype):
     if isinstance(dtype, str) and dtype in _ALIASES:
         return _ALIASES[dtype] or backend.floatx()
     name = getattr(dtype, "name", None)

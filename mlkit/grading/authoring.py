@@ -1,0 +1,78 @@
+"""Write course notebooks from Python, with the cell metadata nbgrader expects.
+
+The notebooks in solutions/ are the source of truth; this helps write them
+(or new ones) without clicking through JupyterLab's "Create Assignment"
+toolbar, and keeps the conventions the course's tests check:
+
+- the first code cell is a read-only `setup` cell that imports `grading`;
+- exercise N has a solution cell `exN_...` and two or more test cells
+  `exN_test_...`, each worth points, each with visible checks and hidden
+  ones between `### BEGIN HIDDEN TESTS` / `### END HIDDEN TESTS`;
+- test cells hold only imports and `with grading.exercise(...):` blocks.
+
+    >>> cells = [
+    ...     markdown("# 00 · Welcome"),
+    ...     setup("from mlkit import grading"),
+    ...     solution("ex1_answer", "def answer():\\n    ### BEGIN SOLUTION\\n    return 42\\n    ### END SOLUTION"),
+    ...     tests("ex1_test_value", 1, 'with grading.exercise("the answer"):\\n    grading.check_equal(answer(), 42, "answer()")'),
+    ... ]
+    >>> notebook(cells).cells[2].metadata.nbgrader["grade_id"]
+    'ex1_answer'
+"""
+
+import nbformat
+
+SCHEMA_VERSION = 3
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def markdown(text):
+    return nbformat.v4.new_markdown_cell(text.strip("\n"))
+
+
+def code(text):
+    """An ordinary code cell: examples the learner runs and may change."""
+    return nbformat.v4.new_code_cell(text.strip("\n"))
+
+
+def setup(text, grade_id="setup"):
+    """A read-only code cell (imports, data) that every later cell relies on."""
+    return _with_metadata(code(text), grade_id, grade=False, solution=False, locked=True)
+
+
+def solution(grade_id, text):
+    """The learner's cell: code between ### BEGIN/END SOLUTION becomes a stub."""
+    return _with_metadata(code(text), grade_id, grade=False, solution=True, locked=False)
+
+
+def tests(grade_id, points, text):
+    """A read-only, autograded test cell worth `points` (all or nothing)."""
+    return _with_metadata(code(text), grade_id, grade=True, solution=False, locked=True, points=points)
+
+
+def notebook(cells):
+    """A notebook of `cells`, with the python3 kernel and stable cell ids."""
+    book = nbformat.v4.new_notebook()
+    book.metadata["kernelspec"] = dict(KERNELSPEC)
+    book.metadata["language_info"] = {"name": "python"}
+    for index, cell in enumerate(cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell["id"] = grade_id.replace("_", "-") if grade_id else f"cell-{index:02d}"
+    book.cells = list(cells)
+    nbformat.validate(book)
+    return book
+
+
+def write(book, path):
+    nbformat.write(book, str(path))
+
+
+def _with_metadata(cell, grade_id, *, grade, solution, locked, points=None):
+    metadata = {
+        "grade": grade, "grade_id": grade_id, "locked": locked,
+        "schema_version": SCHEMA_VERSION, "solution": solution, "task": False,
+    }
+    if points is not None:
+        metadata["points"] = points
+    cell.metadata["nbgrader"] = metadata
+    return cell
