@@ -5,8 +5,12 @@
     >>> # history = model.fit(x, y, validation_split=0.2, epochs=100, callbacks=[stop])
 
 `Callback` is the base class (see it for the hooks and their order);
-`History` and `ProgbarLogger` are added by `fit` itself. mlkit extensions:
-`LiveTrainingPlot` and `plot_history` (training curves in notebooks).
+`History` and `ProgbarLogger` are added by `fit` itself. The others:
+`EarlyStopping`, `ReduceLROnPlateau`, `LearningRateScheduler`,
+`ModelCheckpoint`, `BackupAndRestore`, `CSVLogger`, `TensorBoard` (event
+files written without TensorFlow), `TerminateOnNaN`, `LambdaCallback`.
+mlkit extensions: `LiveTrainingPlot` and `plot_history` (training curves in
+notebooks).
 """
 
 from mlkit.callbacks.backup_and_restore import BackupAndRestore
@@ -21,5 +25,6 @@ from mlkit.callbacks.live_training_plot import LiveTrainingPlot
 from mlkit.callbacks.model_checkpoint import ModelCheckpoint
 from mlkit.callbacks.progbar_logger import ProgbarLogger
 from mlkit.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from mlkit.callbacks.tensorboard import TensorBoard
 from mlkit.callbacks.terminate_on_nan import TerminateOnNaN
 from mlkit.callbacks.training_plot import plot_history

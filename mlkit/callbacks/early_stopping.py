@@ -8,8 +8,8 @@ epochs since the last improvement (`wait`). The rules, as in Keras:
 - `wait` goes up by one every monitored epoch and back to 0 on an
   improvement, but only if the value also beats `baseline` (when given);
 - training stops at the end of an epoch without improvement once
-  `wait >= patience` (so `patience=0` stops at the first epoch that does not
-  improve), never at epoch 0;
+  `wait >= patience` (so `patience=0`, like `patience=1`, stops at the first
+  epoch that does not improve), never at epoch 0;
 - epochs before `start_from_epoch` are not monitored at all (warm-up);
 - with `restore_best_weights=True`, the weights of the best epoch are put
   back when training ends, whether or not it stopped early.

@@ -11,10 +11,10 @@ toolbar, and keeps the conventions the course's tests check:
 - test cells hold only imports and `with grading.exercise(...):` blocks.
 
     >>> cells = [
-    ...     markdown("# 00 · Welcome"),
-    ...     setup("from mlkit import grading"),
-    ...     solution("ex1_answer", "def answer():\\n    ### BEGIN SOLUTION\\n    return 42\\n    ### END SOLUTION"),
-    ...     tests("ex1_test_value", 1, 'with grading.exercise("the answer"):\\n    grading.check_equal(answer(), 42, "answer()")'),
+    ...     markdown_cell("# 00 · Welcome"),
+    ...     setup_cell("from mlkit import grading"),
+    ...     solution_cell("ex1_answer", "def answer():\\n    ### BEGIN SOLUTION\\n    return 42\\n    ### END SOLUTION"),
+    ...     graded_cell("ex1_test_value", 1, 'with grading.exercise("the answer"):\\n    grading.check_equal(answer(), 42, "answer()")'),
     ... ]
     >>> notebook(cells).cells[2].metadata.nbgrader["grade_id"]
     'ex1_answer'
@@ -26,28 +26,28 @@ SCHEMA_VERSION = 3
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
-def markdown(text):
+def markdown_cell(text):
     return nbformat.v4.new_markdown_cell(text.strip("\n"))
 
 
-def code(text):
+def code_cell(text):
     """An ordinary code cell: examples the learner runs and may change."""
     return nbformat.v4.new_code_cell(text.strip("\n"))
 
 
-def setup(text, grade_id="setup"):
+def setup_cell(text, grade_id="setup"):
     """A read-only code cell (imports, data) that every later cell relies on."""
-    return _with_metadata(code(text), grade_id, grade=False, solution=False, locked=True)
+    return _with_metadata(code_cell(text), grade_id, grade=False, solution=False, locked=True)
 
 
-def solution(grade_id, text):
+def solution_cell(grade_id, text):
     """The learner's cell: code between ### BEGIN/END SOLUTION becomes a stub."""
-    return _with_metadata(code(text), grade_id, grade=False, solution=True, locked=False)
+    return _with_metadata(code_cell(text), grade_id, grade=False, solution=True, locked=False)
 
 
-def tests(grade_id, points, text):
+def graded_cell(grade_id, points, text):
     """A read-only, autograded test cell worth `points` (all or nothing)."""
-    return _with_metadata(code(text), grade_id, grade=True, solution=False, locked=True, points=points)
+    return _with_metadata(code_cell(text), grade_id, grade=True, solution=False, locked=True, points=points)
 
 
 def notebook(cells):

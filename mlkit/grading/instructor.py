@@ -14,6 +14,7 @@ plain nbgrader commands they stand for.
 Importing this module imports nbgrader (a few seconds); notebooks never do.
 """
 
+import copy
 import csv
 import os
 import re
@@ -28,7 +29,6 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins.export import CsvExportPlugin
 from nbgrader.utils import is_grade, is_solution
-from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
 CONFIG_FILE = "nbgrader_config.py"
@@ -58,7 +58,7 @@ def load_config(root, **overrides):
 
 
 def api_for(root, config=None, **overrides):
-    config = config if config is not None else load_config(root, **overrides)
+    config = _with(config, **overrides) if config is not None else load_config(root, **overrides)
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
@@ -76,18 +76,22 @@ def _check(result, what):
 
 # -- release ----------------------------------------------------------------
 
-def release(root, names=None, into=None):
+def release(root, names=None, into=None, config=None, throwaway_gradebook=True):
     """Generate the student notebooks of `names` (default: all) from solutions/.
 
     Into course/ (or the folder `into`), against a throwaway gradebook, so
-    that regenerating never conflicts with the grades of a running class.
+    that regenerating never conflicts with the grades of a running class
+    (with `throwaway_gradebook=False`, the course's gradebook records them).
     """
     names = names or assignments(root)
+    config = config if config is not None else load_config(root)
     with tempfile.TemporaryDirectory(prefix="mlkit-release-") as scratch:
-        overrides = {"CourseDirectory__db_url": "sqlite:///" + os.path.join(scratch, "gradebook.db")}
+        overrides = {}
+        if throwaway_gradebook:
+            overrides["CourseDirectory__db_url"] = "sqlite:///" + os.path.join(scratch, "gradebook.db")
         if into is not None:
             overrides["CourseDirectory__release_directory"] = str(Path(into).resolve())
-        api = api_for(root, **overrides)
+        api = api_for(root, _with(config, **overrides))
         for name in names:
             _check(api.generate_assignment(name, force=True), f"generate_assignment {name}")
     return names
@@ -101,7 +105,7 @@ def release_differences(root, names=None):
         release(root, names, into=fresh)
         problems = []
         for name in names:
-            problems += _folder_differences(root / "course" / name, Path(fresh) / name, f"course/{name}")
+            problems += release_folder_differences(root / "course" / name, Path(fresh) / name, f"course/{name}")
         course = root / "course"
         for folder in sorted(course.iterdir()) if course.exists() else []:
             if folder.is_dir() and not (root / "solutions" / folder.name).exists():
@@ -109,7 +113,9 @@ def release_differences(root, names=None):
     return problems
 
 
-def _folder_differences(committed, fresh, label):
+def release_folder_differences(committed, fresh, label):
+    """How the release folder `committed` differs from the freshly generated `fresh`."""
+    committed, fresh = Path(committed), Path(fresh)
     if not committed.exists():
         return [f"{label} is missing"]
     problems = []
@@ -149,7 +155,10 @@ def kernel_python_command(kernel_name="python3"):
     """The interpreter command (argv before '-m ipykernel...') of a kernel spec."""
     from jupyter_client.kernelspec import KernelSpecManager
 
-    argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    argv = list(KernelSpecManager().get_kernel_spec(kernel_name).argv)
+    # As jupyter_client does when it starts the kernel: a bare `python` is this interpreter.
+    if argv and argv[0] in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
+        argv[0] = sys.executable
     end = argv.index("-m") if "-m" in argv else 1
     return argv[:end]
 
@@ -178,22 +187,22 @@ def submitted_students(root, name):
     return sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
 
 
-def autograde(root, names=None, students=None, config=None, log=print):
+def autograde(root, names=None, students=None, config=None, log=print, record=True):
     """Autograde every submission of `names` (default: all) in submitted/.
 
     Records the assignments in the gradebook first (from solutions/, with
-    a scratch release folder), checks the kernel can import mlkit, then
-    grades each student; a failing student never stops the others.
+    a scratch release folder; `record=False` skips it when a release with
+    `throwaway_gradebook=False` just did), checks the kernel can import
+    mlkit, then grades each student; a failing student never stops the others.
     Returns {(assignment, student): result dict from nbgrader}.
     """
     check_kernel_can_import()
     api = api_for(root, config)
     names = names or assignments(root)
     results = {}
-    with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:
-        record = api_for(root, _with(api.config, CourseDirectory__release_directory=scratch))
-        for name in names:
-            _check(record.generate_assignment(name, force=True), f"recording {name} in the gradebook")
+    if record:
+        with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:
+            release(root, names, into=scratch, config=api.config, throwaway_gradebook=False)
     for name in names:
         for student in students or submitted_students(root, name):
             result = api.autograde(name, student, force=True, create=True)
@@ -214,11 +223,12 @@ def feedback(root, names=None, config=None):
 
 
 def _with(config, **overrides):
-    copy = Config(config)
+    """A copy of `config` with `Section__trait=value` overrides (the original is untouched)."""
+    changed = copy.deepcopy(config)
     for key, value in overrides.items():
         section, trait = key.split("__")
-        copy[section][trait] = value
-    return copy
+        changed[section][trait] = value
+    return changed
 
 
 # -- grades -----------------------------------------------------------------

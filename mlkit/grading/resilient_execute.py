@@ -21,7 +21,7 @@ from nbclient.client import NotebookClient
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Integer
+from traitlets import Integer, default
 
 KERNEL_DIED = [
     "The kernel died while this cell was running (the Python process running the notebook "
@@ -45,6 +45,15 @@ class ResilientExecute(Execute):
     max_restarts = Integer(
         3, help="How many times a notebook's kernel may be restarted after dying."
     ).tag(config=True)
+
+    @default("error_on_timeout")
+    def _error_on_timeout_default(self):
+        """The output a cell gets when it runs past `timeout` (nbclient adds it)."""
+        lines = [
+            f"This cell ran longer than {self.timeout} seconds and was stopped, so it scores 0.",
+            "Likely mistake: a loop that never ends (a `while` whose condition stays true?).",
+        ]
+        return {"ename": "CellTimeoutError", "evalue": lines[0], "traceback": lines}
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)

@@ -11,7 +11,7 @@ gradients, one optimizer step — with callbacks called around it. Override
     loss, accuracy = model.evaluate(x_test, y_test)
 """
 
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 
 import numpy as np
 
@@ -35,12 +35,14 @@ def _python_value(value):
     return float(value) if value.size == 1 else value
 
 
-class MetricsLogs(Mapping):
+class MetricsLogs(MutableMapping):
     """The metric values of a step, read from the metrics on first access.
 
-    Behaves like the dict Keras returns from train_step. Reading happens
-    before the next step changes the metrics (the fit loop hands these logs
-    to the callbacks right away), so every reader sees the same snapshot.
+    Behaves like the dict Keras returns from train_step (callbacks may read
+    and add entries). Reading happens before the next step changes the
+    metrics (the fit loop hands these logs to the callbacks right away), so
+    every reader sees the same snapshot; a step whose logs nobody reads does
+    not pay for computing them.
     """
 
     def __init__(self, model):
@@ -54,6 +56,12 @@ class MetricsLogs(Mapping):
 
     def __getitem__(self, name):
         return self._read()[name]
+
+    def __setitem__(self, name, value):
+        self._read()[name] = value
+
+    def __delitem__(self, name):
+        del self._read()[name]
 
     def __iter__(self):
         return iter(self._read())

@@ -24,9 +24,11 @@ import numpy as np
 
 
 def _dynamic_display():
-    """True when `\\r` redraws the line: a terminal, or a Jupyter kernel."""
+    """True when `\\r` redraws the line: a terminal, or a Jupyter kernel's output."""
     stream = sys.stdout
-    return bool(getattr(stream, "isatty", None) and stream.isatty()) or "ipykernel" in sys.modules
+    if type(stream).__module__.startswith("ipykernel"):  # a notebook cell's output stream
+        return True
+    return bool(getattr(stream, "isatty", None) and stream.isatty())
 
 
 def _format_eta(seconds):
