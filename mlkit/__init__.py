@@ -17,6 +17,7 @@ import importlib
 from mlkit import (
     activations,
     backend,
+    config,
     constraints,
     dtype_policies,
     initializers,
