@@ -8,10 +8,16 @@ import mlkit
 
 @pytest.fixture(autouse=True)
 def fresh_session():
-    """Every test starts with reproducible randomness and fresh layer names."""
+    """Every test starts with reproducible randomness, fresh layer names and the
+    default global settings, whatever the test before it changed."""
+    from mlkit import dtype_policies
+
     mlkit.utils.set_random_seed(1234)
     mlkit.backend.clear_session()
     yield
+    mlkit.backend.set_floatx("float32")
+    mlkit.backend.set_epsilon(1e-7)
+    dtype_policies._global["policy"] = None
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ def test_dtype_policy_mixed_float16_splits_compute_and_variable_dtypes():
     finally:
         mlkit.config.set_dtype_policy("float32")
     assert mlkit.config.dtype_policy().name == "float32"
+    assert layers.Dense(2).compute_dtype == "float32"
 
 
 def test_unsafe_deserialization_is_one_switch():
