@@ -67,3 +67,26 @@ bench: venv
 clean:
 	rm -rf "$(VENV)" build dist *.egg-info .pytest_cache .hypothesis
 	find . -path "./$(VENV)" -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -prune -exec rm -rf {} +
+
+# -- instructor: release the course, grade a class (docs/instructor_guide.md) --
+#   make release     solutions/ -> course/ (student notebooks; commit the result)
+#   make autograde   submitted/<student>/<assignment>/ -> autograded/ and the gradebook
+#   make feedback    autograded/ -> feedback/ (HTML, hidden tests removed)
+#   make grades      gradebook -> grades.csv and grades_by_test.csv
+# ASSIGNMENT=01_the_layer limits release/autograde/feedback to one assignment.
+ASSIGNMENT ?=
+GRADING := $(WITH_VENV) "$(VENV_PYTHON)" -m mlkit.grading
+
+.PHONY: release autograde feedback grades
+
+release: venv
+	@$(GRADING) release $(ASSIGNMENT)
+
+autograde: venv
+	@$(GRADING) autograde $(ASSIGNMENT)
+
+feedback: venv
+	@$(GRADING) feedback $(ASSIGNMENT)
+
+grades: venv
+	@$(GRADING) grades

@@ -9,6 +9,7 @@
 
 import argparse
 import sys
+import warnings
 
 
 def main(argv=None):
@@ -25,6 +26,8 @@ def main(argv=None):
     grades.add_argument("--by-test", default="grades_by_test.csv")
     arguments = parser.parse_args(argv)
 
+    # SQLAlchemy warns "not in session" on every gradebook write: nbgrader's noise.
+    warnings.filterwarnings("ignore", message=".*not in session")
     from mlkit.grading import instructor  # imports nbgrader: only now
 
     try:
@@ -43,8 +46,8 @@ def main(argv=None):
             if not results:
                 print("nothing to grade: put submissions in submitted/<student>/<assignment>/")
         elif arguments.command == "feedback":
-            instructor.feedback(arguments.root, arguments.assignments or None)
-            print("feedback written to feedback/<student>/<assignment>/")
+            for name in instructor.feedback(arguments.root, arguments.assignments or None):
+                print(f"feedback for {name} written to feedback/<student>/{name}/")
         elif arguments.command == "grades":
             paths = instructor.export_grades(arguments.root, arguments.to, arguments.by_test)
             print("grades written to " + " and ".join(str(p) for p in paths))

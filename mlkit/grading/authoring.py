@@ -4,11 +4,17 @@ The notebooks in solutions/ are the source of truth; this helps write them
 (or new ones) without clicking through JupyterLab's "Create Assignment"
 toolbar, and keeps the conventions the course's tests check:
 
+- the first cell is markdown with a "## Learning objectives" section;
 - the first code cell is a read-only `setup` cell that imports `grading`;
-- exercise N has a solution cell `exN_...` and two or more test cells
+- exercise N is announced by a heading "## Exercise N (P points): ..."
+  and has a solution cell `exN_...` and two or more test cells
   `exN_test_...`, each worth points, each with visible checks and hidden
   ones between `### BEGIN HIDDEN TESTS` / `### END HIDDEN TESTS`;
 - test cells hold only imports and `with grading.exercise(...):` blocks.
+
+`grade_in_process` runs a notebook's test cells against any answers in
+this process (no kernel, no nbgrader): the quick way to check that the
+hidden tests catch each plausible mistake, with the message you intend.
 
     >>> cells = [
     ...     markdown_cell("# 00 · Welcome"),
@@ -19,6 +25,10 @@ toolbar, and keeps the conventions the course's tests check:
     >>> notebook(cells).cells[2].metadata.nbgrader["grade_id"]
     'ex1_answer'
 """
+
+import contextlib
+import io
+import linecache
 
 import nbformat
 
@@ -65,6 +75,50 @@ def notebook(cells):
 
 def write(book, path):
     nbformat.write(book, str(path))
+
+
+def grade_in_process(path, answers=None, *, run_examples=False):
+    """Run the notebook at `path` here; return {test cell id: None if it passed, else its error}.
+
+    The setup cell, the solution cells (each replaced by `answers[grade_id]`
+    when given, else the instructor's solution) and the test cells run in
+    order in one namespace; other code cells (examples, plots) run only
+    with `run_examples=True`. Test cells run with their hidden tests. An
+    answer that fails is recorded as IPython would, so the tests can say
+    why. Cells must be plain Python (no %magics).
+    """
+    from mlkit.grading import cell_history
+
+    book = nbformat.read(str(path), as_version=4)
+    answers = answers or {}
+    cell_history.clear()
+    namespace = {"__name__": "__main__"}
+    results = {}
+    for index, cell in enumerate(book.cells):
+        if cell.cell_type != "code":
+            continue
+        info = cell.metadata.get("nbgrader", {})
+        grade_id = info.get("grade_id")
+        is_test = info.get("grade") and not info.get("solution")
+        if not (grade_id or run_examples):
+            continue
+        source = answers.get(grade_id, cell.source)
+        filename = f"<cell {index}: {grade_id or 'example'}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(source, filename, "exec"), namespace)
+        except Exception as error:
+            cell_history.record(source, error)  # as IPython would: tests may explain it
+            if is_test:
+                results[grade_id] = error
+            elif not info.get("solution"):
+                raise RuntimeError(f"cell {index} ({grade_id or 'example'}) failed: {error!r}") from error
+        else:
+            cell_history.record(source)
+            if is_test:
+                results[grade_id] = None
+    return results
 
 
 def _with_metadata(cell, grade_id, *, grade, solution, locked, points=None):

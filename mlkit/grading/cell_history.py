@@ -10,6 +10,7 @@ cell can say instead which cell failed and why.
     >>> print(explain_missing_name("SimpleDense")[0])
     `SimpleDense` is not defined: the cell that defines it stopped with an error, so it never ran to the end.
     That cell said: SyntaxError: expected ':'
+    >>> clear()
 """
 
 import re

@@ -1,10 +1,19 @@
 """General checks for test cells: each raises a `GradingFailure` that explains itself.
 
-    >>> check_equal(count_parameters([3, 2]), 8, "count_parameters([3, 2])",
-    ...             hint="each layer has a kernel (inputs x outputs) and a bias (outputs)")
-
 Every check takes `checked`, a phrase saying what was looked at in the
-learner's terms, and an optional `hint`, the likely mistake.
+learner's terms, and an optional `hint`, the likely mistake; `check_equal`
+and `check_close` also recognize listed wrong answers (`mistakes`).
+
+    >>> check_equal(2 + 2, 4, "2 + 2")
+    >>> try:
+    ...     check_equal(4736, 4810, "count_parameters([64, 64, 10])",
+    ...                 mistakes={"the biases are missing": 4736})
+    ... except GradingFailure as failure:
+    ...     print(failure)
+      Checked:  count_parameters([64, 64, 10])
+      Expected: 4810
+      Got:      4736
+      Likely mistake: the biases are missing
 """
 
 import builtins
@@ -138,8 +147,11 @@ def _close(got, expected, rtol, atol):
 
 
 def _numpy(value):
+    """The NumPy value behind a tensor or variable (0-d ones hold a NumPy scalar); else `value`."""
     data = getattr(value, "data", None)
-    return data if isinstance(data, np.ndarray) else value
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data)
+    return value
 
 
 def _plain_equal(got, expected):

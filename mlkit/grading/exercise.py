@@ -71,7 +71,11 @@ class Exercise:
         if error is None:
             print(f"✓ {self.title}")
             return False
-        failure = explain(error, self.title, self.test_file, self.time_limit)
+        try:
+            failure = explain(error, self.title, self.test_file, self.time_limit)
+        except Exception:  # an error too odd to describe (its str() fails...): still no traceback
+            failure = GradingFailure(problem=f"Your code raised {type(error).__name__} during this check.",
+                                     title=self.title)
         raise failure from None
 
 
@@ -127,6 +131,12 @@ def _hint_for(error):
                 "(which runs `__call__`, which runs `call` again). In `call`, compute with ops.")
     if isinstance(error, MemoryError):
         return "an array far bigger than needed (check the shapes you create)."
+    if isinstance(error, ValueError) and "matmul" in str(error):
+        return ("the shapes do not fit: in inputs @ kernel, the kernel's first axis must equal the "
+                "inputs' last axis, so create it with shape (input_shape[-1], units).")
+    if isinstance(error, TypeError) and "positional argument" in str(error):
+        return ("check the method's parameters: __init__(self, ..., **kwargs), build(self, input_shape), "
+                "call(self, inputs).")
     if isinstance(error, AttributeError) and "object has no attribute" in str(error):
         return ("an attribute that was never set: create it in __init__ or build "
                 "(with the exact name the exercise asks for) before call uses it.")

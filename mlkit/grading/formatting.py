@@ -44,8 +44,8 @@ def _as_array(value):
     if isinstance(value, np.ndarray):
         return value
     data = getattr(value, "data", None)
-    if isinstance(data, np.ndarray):
-        return data
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data)
     return None
 
 

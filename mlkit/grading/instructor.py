@@ -5,25 +5,28 @@ course root (the folder with nbgrader_config.py). `python -m mlkit.grading`
 and the Makefile targets call them; docs/instructor_guide.md lists the
 plain nbgrader commands they stand for.
 
-    >>> from mlkit.grading import instructor
-    >>> instructor.release(".")            # solutions/ -> course/ (doctest: +SKIP)
-    >>> instructor.autograde(".")          # submitted/ -> autograded/ + gradebook
-    >>> instructor.feedback(".")           # autograded/ -> feedback/ (HTML)
-    >>> instructor.export_grades(".")      # gradebook -> grades.csv, grades_by_test.csv
+    from mlkit.grading import instructor
+    instructor.release(".")          # solutions/ -> course/
+    instructor.autograde(".")        # submitted/ -> autograded/ and the gradebook
+    instructor.feedback(".")         # autograded/ -> feedback/ (HTML)
+    instructor.export_grades(".")    # gradebook -> grades.csv, grades_by_test.csv
 
 Importing this module imports nbgrader (a few seconds); notebooks never do.
 """
 
 import copy
 import csv
+import functools
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import nbformat
+import nbgrader.api
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
@@ -32,6 +35,18 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets.config.loader import PyFileConfigLoader
 
 CONFIG_FILE = "nbgrader_config.py"
+
+# nbgrader runs the `alembic` command by name, which fails unless this
+# environment's bin/ is on PATH (a venv used without activating it): add it.
+_BIN = os.path.dirname(sys.executable)
+if shutil.which("alembic") is None and os.path.exists(os.path.join(_BIN, "alembic")):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+# nbgrader runs the `alembic` command (≈3 s) each time it creates a gradebook,
+# to learn the schema revision of the installed nbgrader, which cannot change
+# while this process runs: ask once. (Throwaway gradebooks make this common.)
+if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+    nbgrader.api.get_alembic_version = functools.cache(nbgrader.api.get_alembic_version)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -51,14 +66,20 @@ def load_config(root, **overrides):
         raise GradingError(f"{root} has no {CONFIG_FILE}: run this from the course's root folder.")
     config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
     config.CourseDirectory.root = str(root)
+    return with_overrides(config, **overrides)
+
+
+def with_overrides(config, **overrides):
+    """A copy of `config` with `Section__trait=value` overrides (the original is untouched)."""
+    changed = copy.deepcopy(config)
     for key, value in overrides.items():
         section, trait = key.split("__")
-        config[section][trait] = value
-    return config
+        changed[section][trait] = value
+    return changed
 
 
 def api_for(root, config=None, **overrides):
-    config = _with(config, **overrides) if config is not None else load_config(root, **overrides)
+    config = with_overrides(config, **overrides) if config is not None else load_config(root, **overrides)
     return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
 
@@ -91,7 +112,7 @@ def release(root, names=None, into=None, config=None, throwaway_gradebook=True):
             overrides["CourseDirectory__db_url"] = "sqlite:///" + os.path.join(scratch, "gradebook.db")
         if into is not None:
             overrides["CourseDirectory__release_directory"] = str(Path(into).resolve())
-        api = api_for(root, _with(config, **overrides))
+        api = api_for(root, with_overrides(config, **overrides))
         for name in names:
             _check(api.generate_assignment(name, force=True), f"generate_assignment {name}")
     return names
@@ -119,7 +140,8 @@ def release_folder_differences(committed, fresh, label):
     if not committed.exists():
         return [f"{label} is missing"]
     problems = []
-    committed_files = {p.relative_to(committed) for p in committed.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts}
+    committed_files = {p.relative_to(committed) for p in committed.rglob("*")
+                       if p.is_file() and ".ipynb_checkpoints" not in p.parts}
     fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
     for path in sorted(fresh_files - committed_files):
         problems.append(f"{label}/{path} is missing")
@@ -196,39 +218,39 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
     mlkit, then grades each student; a failing student never stops the others.
     Returns {(assignment, student): result dict from nbgrader}.
     """
+    names = names or assignments(root)
+    submissions = [(name, student) for name in names for student in students or submitted_students(root, name)]
+    if not submissions:
+        return {}
     check_kernel_can_import()
     api = api_for(root, config)
-    names = names or assignments(root)
     results = {}
     if record:
         with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:
+            # Every assignment, so that grades list a missing submission as 0.
             release(root, names, into=scratch, config=api.config, throwaway_gradebook=False)
-    for name in names:
-        for student in students or submitted_students(root, name):
-            result = api.autograde(name, student, force=True, create=True)
-            results[name, student] = result
-            if log:
-                status = "graded" if result.get("success") else "FAILED (see the log above)"
-                log(f"autograde {name} {student}: {status}")
-                if not result.get("success"):
-                    log(result.get("log", "") + result.get("error", ""))
+    for name, student in submissions:
+        result = api.autograde(name, student, force=True, create=True)
+        results[name, student] = result
+        if log:
+            log(f"autograde {name} {student}: " + ("graded" if result.get("success") else "FAILED:"))
+            if not result.get("success"):
+                log(result.get("log", "") + result.get("error", ""))
     return results
 
 
 def feedback(root, names=None, config=None):
-    """HTML feedback for every autograded submission of `names`, into feedback/."""
+    """HTML feedback for every autograded submission of `names`, into feedback/.
+
+    Returns the assignments that had autograded submissions."""
     api = api_for(root, config)
+    autograded = Path(api.coursedir.root) / api.coursedir.autograded_directory
+    done = []
     for name in names or assignments(root):
-        _check(api.generate_feedback(name, force=True), f"generate_feedback {name}")
-
-
-def _with(config, **overrides):
-    """A copy of `config` with `Section__trait=value` overrides (the original is untouched)."""
-    changed = copy.deepcopy(config)
-    for key, value in overrides.items():
-        section, trait = key.split("__")
-        changed[section][trait] = value
-    return changed
+        if any(autograded.glob(f"*/{name}")):
+            _check(api.generate_feedback(name, force=True), f"generate_feedback {name}")
+            done.append(name)
+    return done
 
 
 # -- grades -----------------------------------------------------------------
@@ -239,18 +261,18 @@ def export_grades(root, path="grades.csv", detail_path="grades_by_test.csv", con
     coursedir = CourseDirectory(config=config)
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         CsvExportPlugin(to=str(path), config=config).export(gradebook)
-        rows = test_scores(root, gradebook, coursedir)
+        rows = scores_by_test(root, gradebook, coursedir)
     with open(detail_path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(TEST_SCORE_FIELDS))
+        writer = csv.DictWriter(handle, fieldnames=list(SCORES_BY_TEST_FIELDS))
         writer.writeheader()
         writer.writerows(rows)
     return path, detail_path
 
 
-TEST_SCORE_FIELDS = ("assignment", "notebook", "student_id", "test", "score", "max_score", "reason")
+SCORES_BY_TEST_FIELDS = ("assignment", "notebook", "student_id", "test", "score", "max_score", "reason")
 
 
-def test_scores(root, gradebook, coursedir=None):
+def scores_by_test(root, gradebook, coursedir=None):
     """One row per student and test cell: score, maximum and, when points were lost, why."""
     coursedir = coursedir or CourseDirectory(config=load_config(root))
     rows = []

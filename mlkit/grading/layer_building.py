@@ -179,25 +179,25 @@ def check_weights(layer, expected, input_shape=None):
 
 
 def check_weight_shapes(make_layer, input_shape, expected):
-    """A fresh layer called on inputs of `input_shape` has weights of the `expected` shapes.
+    """A fresh layer built for inputs of `input_shape` has weights of the `expected` shapes.
 
     `expected` maps weight names to shapes, e.g. {"kernel": (6, 5), "bias": (5,)}.
     Use an input with three axes to catch `input_shape[1]` instead of `input_shape[-1]`.
     """
     layer = new_layer(make_layer)
-    call_layer(layer, sample_inputs(input_shape), "the first call")
+    layer.build(tuple(input_shape))  # as the first call would, without running call() on them
     shapes = {v.name: tuple(v.shape) for v in layer.weights}
     for weight_name, shape in expected.items():
         shape = tuple(shape)
         if weight_name not in shapes:
             raise GradingFailure(
-                f"the weights of {class_name(layer)} after a call on inputs of shape {tuple(input_shape)}",
+                f"the weights of {class_name(layer)} built for inputs of shape {tuple(input_shape)}",
                 expected=f"a weight named {weight_name!r}", got=weights_text(layer.weights),
                 hint=f"create it with self.add_weight(..., name={weight_name!r}).",
             )
         if shapes[weight_name] != shape:
             raise GradingFailure(
-                f"the shape of weight {weight_name!r} of {class_name(layer)} after a call on inputs "
+                f"the shape of weight {weight_name!r} of {class_name(layer)} built for inputs "
                 f"of shape {tuple(input_shape)}",
                 expected=shape, got=shapes[weight_name],
                 hint=_shape_hint(weight_name, shapes[weight_name], shape, tuple(input_shape)),

@@ -54,7 +54,15 @@ def check_layer_output(layer, inputs, expected, *, mistakes=None, randomize_weig
         raise GradingFailure(
             f"the weights of {name}", expected=f"a weight named {missing}",
             got=", ".join(weights) or "no weights",
-            hint=f"name the weight as the exercise asks: self.add_weight(..., name={missing}).",
+            hint=f"the layer has no weight named {missing}: create it with "
+                 f"self.add_weight(..., name={missing}) (or fix the name you gave it).",
+        ) from None
+    except (ValueError, TypeError, IndexError):
+        raise GradingFailure(
+            f"the output of {name}, computed from its own weights",
+            problem="The expected output cannot be computed from your layer's weights: their shapes do not fit.",
+            got=", ".join(f"{key} {value.shape}" for key, value in weights.items()) or "no weights",
+            hint="the weights do not have the shapes the exercise asks for: see the test of the weights.",
         ) from None
     if got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol):
         return
