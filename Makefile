@@ -27,6 +27,7 @@ help:
 	@echo "make test    install (once) and run every test"
 	@echo "make bench   run the benchmarks"
 	@echo "make clean   remove $(VENV) and caches"
+	@echo "instructors: make release | autograde | feedback | grades  (see docs/instructor_guide.md)"
 
 venv: $(STAMP)
 
