@@ -1,0 +1,226 @@
+"""Checks for notebook 03 (configuration and saving): configs that hold every
+argument, `from_config` that reads what `get_config` wrote (or older
+configs), and models that come back from a file predicting the same.
+
+`check_config` (in `layer_state`) compares each given argument with its
+config value; the checks here also cover arguments that were not passed
+(their defaults must be saved too), arguments given as objects (an
+activation function, an initializer), and a whole save-and-load cycle:
+
+- `check_config_has_every_argument`: every parameter of `__init__` is a key;
+- `check_config_round_trip`: `from_config(get_config())` recreates the same
+  configuration, attributes and outputs, also for a frozen float64 layer;
+- `check_save_and_load`: `model.save()` then `saving.load_model()` (in a
+  temporary folder) gives the same predictions and weights, and says why
+  not: a class that is not registered, weights created outside `build`,
+  state kept in plain attributes, a config that cannot recreate the layer.
+
+    >>> from mlkit import layers
+    >>> check_config_has_every_argument(layers.Dense, {"units": 2})
+"""
+
+import inspect
+import json
+import os
+import tempfile
+
+import numpy as np
+
+from mlkit.grading.failure import GradingFailure
+from mlkit.grading.layer_helpers import as_numpy, call_layer, class_name, float64_layers, new_layer, sample_inputs
+from mlkit.layers import Layer
+
+
+def check_config_has_every_argument(layer_class, arguments):
+    """`layer_class(**arguments).get_config()` is a dict holding every parameter of
+    `__init__` (also those left at their default), the base keys, and only JSON values."""
+    layer = new_layer(layer_class, **arguments)
+    name = class_name(layer)
+    config = layer.get_config()
+    checked = f"{name}({_arguments_text(arguments)}).get_config()"
+    if not isinstance(config, dict):
+        raise GradingFailure(checked, expected="a dict", got=f"{type(config).__name__}: {config!r}",
+                             hint="end get_config with `return config`.")
+    # The base class's own arguments (name, dtype, activity_regularizer...) are its business.
+    base = set(inspect.signature(Layer.__init__).parameters)
+    parameters = [p.name for p in inspect.signature(type(layer).__init__).parameters.values()
+                  if p.name not in base and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    missing = [key for key in parameters if key not in config]
+    if missing:
+        raise GradingFailure(
+            checked, expected="a key for every argument of __init__: " + ", ".join(map(repr, parameters)),
+            got="the keys " + ", ".join(map(repr, config)),
+            hint="add " + ", ".join(repr(key) for key in missing) + " to the config: from_config calls "
+                 f"{name}(**config), so an argument missing from the config silently gets its default "
+                 "when the layer is loaded.",
+        )
+    absent = [key for key in ("name", "trainable", "dtype") if key not in config]
+    if absent:
+        raise GradingFailure(
+            checked, expected="also the base class's keys 'name', 'trainable', 'dtype'",
+            got=f"no {', '.join(repr(k) for k in absent)}",
+            hint="start from the parent's config: config = super().get_config(), then config.update({...}).",
+        )
+    for key, value in config.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            raise GradingFailure(
+                f"{checked}[{key!r}]", expected="a plain value that JSON can store (number, string, list, dict)",
+                got=f"a {type(value).__name__}: {value!r}",
+                hint=f"store what recreates the object, not the object: {_serialize_call(value, key)}, "
+                     "a string or a dict that the module's get() function reads back.",
+            ) from None
+
+
+def check_config_round_trip(layer_class, arguments, input_shape, *, attributes=()):
+    """`layer_class.from_config(layer.get_config())` gives a layer with the same config,
+    the same `attributes` (compared through their configs when they have one), and,
+    with the same weights, the same outputs. Checked on a frozen float64 layer too."""
+    layer = new_layer(layer_class, **arguments)
+    name = class_name(layer)
+    inputs = sample_inputs(input_shape, seed=2)
+    call_layer(layer, inputs, "the first call")
+    config = layer.get_config()
+    clone = _from_config(layer_class, config, name)
+    clone_config = clone.get_config()
+    if clone_config != config:
+        differing = sorted(k for k in set(config) | set(clone_config) if config.get(k) != clone_config.get(k))
+        raise GradingFailure(
+            f"{name}.from_config(config).get_config(), against the original config",
+            expected={k: config.get(k) for k in differing}, got={k: clone_config.get(k) for k in differing},
+            hint="__init__ must use every argument it receives, and get_config store each one as it was.",
+        )
+    for attribute in attributes:
+        original, copied = _describe(getattr(layer, attribute)), _describe(getattr(clone, attribute))
+        if original != copied:
+            raise GradingFailure(
+                f"the attribute {attribute} of {name} rebuilt from its config",
+                expected=original, got=copied,
+                hint=f"get_config must store {attribute} completely, e.g. with its module's serialize() "
+                     "function, so that from_config can rebuild the same object.",
+            )
+    call_layer(clone, inputs, "the first call of the rebuilt layer")
+    clone.set_weights(layer.get_weights())
+    got, expected = as_numpy(clone(inputs)), as_numpy(layer(inputs))
+    if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-5, atol=1e-6):
+        raise GradingFailure(
+            f"the outputs of {name} rebuilt from its config, given the same weights",
+            expected="the outputs of the original layer", got="different outputs",
+            hint="something that decides what the layer computes is missing from get_config.",
+        )
+    with float64_layers():
+        frozen = new_layer(layer_class, **arguments, trainable=False, name="frozen_copy", dtype="float64")
+    rebuilt = _from_config(layer_class, frozen.get_config(), name)
+    for key, want, got_value in [("name", "frozen_copy", rebuilt.name), ("trainable", False, rebuilt.trainable),
+                                 ("dtype", "float64", str(rebuilt.dtype))]:
+        if got_value != want:
+            raise GradingFailure(
+                f"{name}(..., name='frozen_copy', trainable=False, dtype='float64') rebuilt from its config: {key}",
+                expected=want, got=got_value,
+                hint="start from the parent's config (config = super().get_config()): it holds name, "
+                     "trainable and dtype; and pass **kwargs on to super().__init__.",
+            )
+
+
+def check_save_and_load(make_model, inputs, *, custom_objects=None, checked="the model"):
+    """Save `make_model()` to a .keras file in a temporary folder and load it back with
+    `saving.load_model` (with `custom_objects`, if any): the same predictions, the
+    same weights. Returns the loaded model."""
+    from mlkit import saving
+
+    model = make_model()
+    inputs = np.asarray(inputs, dtype="float32")
+    expected = as_numpy(model.predict(inputs, verbose=0))
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        try:
+            loaded = saving.load_model(path, custom_objects=custom_objects)
+        except (ValueError, TypeError) as error:
+            raise GradingFailure(
+                f"saving.load_model on a file saved from {checked}",
+                got=f"{type(error).__name__}: {_first_sentences(error)}", hint=_load_hint(error),
+            ) from None
+    got = as_numpy(loaded.predict(inputs, verbose=0))
+    if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-5, atol=1e-6):
+        raise GradingFailure(
+            f"the predictions of {checked} loaded from its file", expected="the predictions before saving",
+            got="different predictions",
+            hint="only weights (and the config) are saved: state kept in plain attributes (NumPy arrays, "
+                 "numbers) is lost. Keep it in weights made with add_weight(..., trainable=False) and update "
+                 "them with assign().",
+        )
+    return loaded
+
+
+def _from_config(layer_class, config, name):
+    try:
+        clone = layer_class.from_config(config)
+    except Exception as error:
+        raise GradingFailure(
+            f"{name}.from_config({name}(...).get_config())", got=f"{type(error).__name__}: {_first_sentences(error)}",
+            hint="get_config must return exactly what __init__ accepts: every argument, plus the parent's "
+                 "keys (and __init__ must pass **kwargs on to super().__init__).",
+        ) from None
+    if not isinstance(clone, layer_class):
+        raise GradingFailure(f"{name}.from_config(config)", expected=f"a {name}",
+                             got=f"a {type(clone).__name__}: {clone!r}", hint="from_config must return the layer.")
+    return clone
+
+
+def _serialize_call(value, key):
+    """'initializers.serialize(self.kernel_initializer)' — the call that stores `value`."""
+    parts = getattr(value, "__module__", None) or type(value).__module__
+    parts = parts.split(".")
+    module = parts[1] if len(parts) > 1 and parts[0] == "mlkit" else "saving"
+    function = "serialize_keras_object" if module == "saving" else "serialize"
+    return f"{module}.{function}(self.{key})"
+
+
+def _describe(value):
+    """A comparable description: the config of objects that have one, else the value."""
+    get_config = getattr(value, "get_config", None)
+    if callable(get_config) and not isinstance(value, type):
+        return {"class": type(value).__name__, **get_config()}
+    if callable(value):
+        return getattr(value, "__name__", repr(value))
+    return value
+
+
+def _load_hint(error):
+    text = str(error)
+    if "Unknown" in text:
+        return ("the file names a class that load_model does not know: register it with "
+                "@saving.register_keras_serializable(package=...) (or pass custom_objects={...}).")
+    if "unexpected keyword argument" in text or "does not accept" in text or "Unrecognized keyword" in text:
+        return ("__init__ does not accept every key of the config: give it a **kwargs parameter and pass it "
+                "on, super().__init__(**kwargs) (the config holds name, trainable and dtype).")
+    if "weights, but the model has" in text or "has shape" in text:
+        return ("the model rebuilt from its config has other weights than the one you saved: create every "
+                "weight in __init__ or build (which load_model runs), not in call or in another method.")
+    return ("the layer cannot be rebuilt from its config: get_config must return every argument of "
+            "__init__ (and the parent's keys).")
+
+
+def _first_sentences(error, limit=400):
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _arguments_text(arguments):
+    return ", ".join(f"{key}={_value_text(value)}" for key, value in arguments.items())
+
+
+def _value_text(value):
+    """'L2(l2=0.1)' for an object with a config, 'relu' for a function, else repr."""
+    get_config = getattr(value, "get_config", None)
+    if callable(get_config) and not isinstance(value, type):
+        try:
+            settings = ", ".join(f"{k}={v!r}" for k, v in get_config().items())
+        except Exception:  # an object whose config cannot be read: its repr will do
+            return repr(value)
+        return f"{type(value).__name__}({settings})"
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    return repr(value)
