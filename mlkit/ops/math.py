@@ -96,6 +96,28 @@ def divide(x1, x2):
 true_divide = divide
 
 
+def floor_divide(x1, x2):
+    """`x1 // x2`: piecewise constant, so its gradient is zero."""
+    a, b = data_of(x1), data_of(x2)
+    try:
+        out = np.floor_divide(a, b)
+    except ValueError:
+        raise broadcast_error("floor_divide", a, b) from None
+    sa, sb = np.shape(a), np.shape(b)
+    return _binary(x1, x2, out, lambda g: (np.zeros(sa, g.dtype), np.zeros(sb, g.dtype)))
+
+
+def mod(x1, x2):
+    """`x1 % x2` with the sign of `x2`, as Python's `%`: `x1 - x2 * floor(x1 / x2)`."""
+    a, b = data_of(x1), data_of(x2)
+    try:
+        out = np.mod(a, b)
+    except ValueError:
+        raise broadcast_error("mod", a, b) from None
+    sa, sb = np.shape(a), np.shape(b)
+    return _binary(x1, x2, out, lambda g: (unbroadcast(g, sa), unbroadcast(-g * np.floor_divide(a, b), sb)))
+
+
 def power(x1, x2):
     a, b = data_of(x1), data_of(x2)
     try:

@@ -114,6 +114,18 @@ class Tensor:
     def __rtruediv__(self, other):
         return _math.divide(other, self)
 
+    def __floordiv__(self, other):
+        return _math.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _math.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _math.mod(self, other)
+
+    def __rmod__(self, other):
+        return _math.mod(other, self)
+
     def __pow__(self, other):
         return _math.power(self, other)
 

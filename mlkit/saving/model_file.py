@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+import warnings
 import zipfile
 
 import numpy as np
@@ -186,8 +187,31 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             # The optimizer had taken steps (its slots exist): create them first.
             optimizer.build(model.trainable_variables)
         if state:
-            _assign_all(optimizer.variables, state, path, None, what="optimizer state")
+            _restore_optimizer_state(optimizer, state, path)
     return model
+
+
+def _restore_optimizer_state(optimizer, state, path):
+    """Put the saved slots back, or warn and keep a fresh optimizer when they do not fit.
+
+    They may not fit when the model's trainable variables differ from the ones
+    it was saved with (e.g. a frozen layer whose sublayers reload trainable).
+    The weights are already loaded; only the optimizer's momentum is lost.
+    """
+    shapes_match = len(state) == len(optimizer.variables) and all(
+        tuple(variable.shape) == tuple(value.shape) for variable, value in zip(optimizer.variables, state)
+    )
+    if not shapes_match:
+        warnings.warn(
+            f"{path!r}: skipped the optimizer state of {optimizer.name!r}: the file holds "
+            f"{len(state)} optimizer variables, but the reloaded model's optimizer has "
+            f"{len(optimizer.variables)} (its trainable variables differ from the saved model's). "
+            "The weights are loaded; training resumes with a fresh optimizer. Pass compile=False "
+            "to silence this and compile the model yourself.",
+            stacklevel=3,
+        )
+        return
+    _assign_all(optimizer.variables, state, path, None, what="optimizer state")
 
 
 def _as_shape(value):

@@ -411,11 +411,6 @@ def test_a_plausible_mistake_fails_the_right_cells_with_a_hint(name, excerpts):
         assert phrase in str(error), str(error)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "mlkit bug (mlkit/saving/model_file.py, load_model): a model whose frozen layers hold sublayers "
-    "(a frozen ConvBlock) reloads with those sublayers trainable, so the saved optimizer state has fewer "
-    "variables than the rebuilt optimizer, and load_model raises ValueError. Keras warns and skips the "
-    "optimizer state instead. Until fixed, the notebook reloads with compile=False."))
 def test_a_fine_tuned_model_with_a_frozen_block_reloads_compiled(tmp_path):
     import numpy as np
 
@@ -439,7 +434,13 @@ def test_a_fine_tuned_model_with_a_frozen_block_reloads_compiled(tmp_path):
     model.compile(optimizer="adam", loss="mse")
     model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), epochs=1, verbose=0)
     model.save(tmp_path / "model.keras")
-    mlkit.saving.load_model(tmp_path / "model.keras", custom_objects={"Block": Block})
+    # As in Keras, the frozen block's sublayer reloads trainable, so the saved
+    # optimizer slots no longer fit: a warning, the weights intact.
+    with pytest.warns(UserWarning, match="skipped the optimizer state"):
+        reloaded = mlkit.saving.load_model(tmp_path / "model.keras", custom_objects={"Block": Block})
+    for saved, loaded in zip(model.get_weights(), reloaded.get_weights()):
+        np.testing.assert_array_equal(saved, loaded)
+    assert reloaded.optimizer.iterations.numpy() == 0
 
 
 def test_the_checks_module_examples_run():

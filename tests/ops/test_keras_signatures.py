@@ -14,7 +14,7 @@ from mlkit import ops
 KERAS_SIGNATURES = {
     # element-wise arithmetic
     "add": "(x1, x2)", "subtract": "(x1, x2)", "multiply": "(x1, x2)", "divide": "(x1, x2)",
-    "true_divide": "(x1, x2)", "power": "(x1, x2)", "maximum": "(x1, x2)", "minimum": "(x1, x2)",
+    "true_divide": "(x1, x2)", "floor_divide": "(x1, x2)", "mod": "(x1, x2)", "power": "(x1, x2)", "maximum": "(x1, x2)", "minimum": "(x1, x2)",
     "negative": "(x)", "square": "(x)", "sqrt": "(x)", "rsqrt": "(x)", "exp": "(x)", "expm1": "(x)",
     "log": "(x)", "log1p": "(x)", "abs": "(x)", "absolute": "(x)", "sign": "(x)", "sin": "(x)",
     "cos": "(x)", "floor": "(x)", "ceil": "(x)", "round": "(x, decimals=0)", "reciprocal": "(x)",

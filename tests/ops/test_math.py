@@ -139,6 +139,29 @@ def test_piecewise_constant_ops_have_a_zero_gradient_not_none(name):
     np.testing.assert_array_equal(tape.gradient(out, x).numpy(), [0.0, 0.0, 0.0])
 
 
+def test_floor_divide_and_mod_follow_python_signs_and_broadcast(rng):
+    a = np.array([[7.0, -7.0, 7.5]])
+    b = np.array([[2.0], [-2.0]])
+    np.testing.assert_array_equal((ops.convert_to_tensor(a) // b).numpy(), np.floor_divide(a, b))
+    np.testing.assert_array_equal((ops.convert_to_tensor(a) % b).numpy(), np.mod(a, b))
+    np.testing.assert_array_equal((7 // ops.convert_to_tensor(b)).numpy(), [[3.0], [-4.0]])
+    np.testing.assert_array_equal((7 % ops.convert_to_tensor(b)).numpy(), [[1.0], [-1.0]])
+
+
+def test_mod_gradients_match_finite_differences_and_floor_divide_is_flat(rng):
+    a = rng.uniform(0.1, 0.9, size=(3, 1)) + np.array([[0.0], [3.0], [-5.0]])
+    b = np.array([[1.0, -2.0]])  # every a / b stays away from an integer: no jump nearby
+    check_gradients(ops.mod, [a, b])
+    x, y = ops.convert_to_tensor(a), ops.convert_to_tensor(b)
+    with GradientTape() as tape:
+        tape.watch(x)
+        tape.watch(y)
+        out = ops.sum(ops.floor_divide(x, y))
+    grad_x, grad_y = tape.gradient(out, [x, y])
+    np.testing.assert_array_equal(grad_x.numpy(), np.zeros((3, 1)))
+    np.testing.assert_array_equal(grad_y.numpy(), np.zeros((1, 2)))
+
+
 # -- float32 stays float32 ----------------------------------------------------
 DTYPE_CASES = {
     "add": lambda x: ops.add(x, 1.0),

@@ -92,11 +92,6 @@ def test_non_positive_decay_steps_are_refused(make):
         make()
 
 
-@pytest.mark.xfail(
-    reason="mlkit.ops.Tensor has no __floordiv__ (no ops.floor_divide yet): `iterations // n` fails",
-    raises=TypeError,
-    strict=True,
-)
 def test_a_schedule_may_floor_divide_the_step_tensor():
     optimizer = optimizers.SGD(learning_rate=0.1)
     optimizer.iterations.assign(25)
