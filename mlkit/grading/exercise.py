@@ -131,6 +131,10 @@ def _hint_for(error):
                 "(which runs `__call__`, which runs `call` again). In `call`, compute with ops.")
     if isinstance(error, MemoryError):
         return "an array far bigger than needed (check the shapes you create)."
+    if isinstance(error, ValueError) and "after it was built" in str(error):
+        from mlkit.grading.layer_helpers import new_state_hint
+
+        return new_state_hint(error)
     if isinstance(error, ValueError) and "matmul" in str(error):
         return ("the shapes do not fit: in inputs @ kernel, the kernel's first axis must equal the "
                 "inputs' last axis, so create it with shape (input_shape[-1], units).")

@@ -1,6 +1,7 @@
 """Small helpers shared by the layer checks: make a layer, feed it, describe its weights."""
 
 import contextlib
+import traceback
 
 import numpy as np
 
@@ -44,10 +45,27 @@ def call_layer(layer, inputs, during, **kwargs):
             raise GradingFailure(
                 f"{during} of {class_name(layer)}",
                 got=f"an error: {error}".split(" You cannot")[0],
-                hint="weights are created in call(). call() runs on every use of the layer; "
-                     "create the weights once, in build(self, input_shape), and only use them in call().",
+                hint=new_state_hint(error),
             ) from None
         raise
+
+
+def new_state_hint(error):
+    """Why a built layer tried to create state: build() run again, or state made in call()."""
+    functions = [frame.f_code.co_name for frame, _ in traceback.walk_tb(error.__traceback__)]
+    if "build" in functions:
+        caller = next((name for name in reversed(functions[: functions.index("build")])
+                       if name not in ("wrapped", "__call__", "build")), None)
+        called_from = f" from {caller}()" if caller else ""
+        return (f"build() ran a second time{called_from}, and it creates the weights again. "
+                "__call__ runs build() once, before the first call; don't call self.build yourself, "
+                "or only when `not self.built`.")
+    if "sublayer" in str(error):
+        return ("the layers are created again on every call: call() runs on every use of the layer. "
+                "Create each sublayer once, in __init__() (or build()), keep it as an attribute "
+                "(self.dense = layers.Dense(...)), and only use it in call().")
+    return ("weights are created in call(). call() runs on every use of the layer; "
+            "create the weights once, in build(self, input_shape), and only use them in call().")
 
 
 def class_name(layer):

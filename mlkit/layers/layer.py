@@ -156,12 +156,7 @@ class Layer:
                 f"got add_weight({shape!r}, ...). Use add_weight(shape=..., name={shape!r})."
             )
         if self.built and not self._building:
-            raise ValueError(
-                f"Layer {self.name!r} ({type(self).__name__}) tried to create a weight after it "
-                "was built. You cannot add new elements of state (variables or sub-layers) to a "
-                "layer that is already built: create all weights in __init__() or in build(), "
-                "never in call()."
-            )
+            self._refuse_new_state(f"a weight ({name or 'unnamed'})")
         from mlkit import constraints, initializers, regularizers
 
         if shape is None:
@@ -214,9 +209,18 @@ class Layer:
 
     def __setattr__(self, name, value):
         if name not in _UNTRACKED and changes_structure(value):
+            if isinstance(value, Layer) and self.__dict__.get("built") and not self._building:
+                self._refuse_new_state(f"a sublayer ({name} = {type(value).__name__}(...))")
             value = track(value)
             state_version[0] += 1
         object.__setattr__(self, name, value)
+
+    def _refuse_new_state(self, what):
+        raise ValueError(
+            f"Layer {self.name!r} ({type(self).__name__}) tried to add {what} after it was built. "
+            "You cannot add new elements of state (variables or sub-layers) to a layer that is "
+            "already built: create them in __init__() or in build(), never in call() or later."
+        )
 
     def _cached(self, key, compute):
         """`compute()`, remembered until the structure of any layer changes."""
@@ -756,7 +760,8 @@ def _build_wrapper(build):
     def wrapped(self, *args, **kwargs):
         self._check_super_init_called("build")
         was_building = self._building
-        self._building = True
+        # A second build() of a built layer may not create state again (as in Keras).
+        self._building = was_building or not self.built
         try:
             result = build(self, *args, **kwargs)
         finally:

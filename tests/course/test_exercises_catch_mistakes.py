@@ -58,7 +58,7 @@ CASES = {
     "weights re-created on every call": (THE_LAYER, {"ex1_simple_dense": simple_dense(call=(
         "    def call(self, inputs):\n        self.build(inputs.shape)\n"
         "        return ops.matmul(inputs, self.kernel) + self.bias\n"))},
-        {"ex1_test_weights", "ex1_test_output"}, "ex1_test_weights", "don't call self.build yourself"),
+        EX1_TESTS, "ex1_test_weights", "don't call self.build yourself"),
     "weights created in __init__ (not lazy)": (THE_LAYER, {"ex1_simple_dense": simple_dense(
         init=("    def __init__(self, units=32, input_dim=3, **kwargs):\n        super().__init__(**kwargs)\n"
               "        self.units = units\n        self.build((None, input_dim))\n"),

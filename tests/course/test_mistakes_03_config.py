@@ -188,7 +188,7 @@ CASES = {
         EX3, "ex3_test_saving", "create it in __init__ or build"),
     "build called at every adapt": ({"ex3_standardize": standardize(adapt=STANDARDIZE["adapt"].replace(
         "        if not self.built:\n            self.build(data.shape)\n", "        self.build(data.shape)\n"))},
-        {"ex3_test_state"}, "adapt only assigns to them"),
+        {"ex3_test_state"}, "build() ran a second time from adapt()"),
     "standard deviation instead of variance": ({"ex3_standardize": standardize(adapt=STANDARDIZE["adapt"].replace(
         "data.var(axis=0)", "data.std(axis=0)"))},
         {"ex3_test_state"}, "this is the standard deviation"),

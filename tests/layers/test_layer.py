@@ -172,6 +172,38 @@ def test_creating_a_weight_in_call_raises_the_keras_error():
         layer(np.ones((2, 2)))
 
 
+def test_a_second_build_cannot_create_the_weights_again():
+    layer = layers.Dense(3, name="twice")
+    layer.build((None, 2))
+    kernel = layer.kernel
+    with pytest.raises(ValueError, match=r"'twice'.*add a weight \(kernel\).*cannot add new elements of state"):
+        layer.build((None, 2))
+    assert len(layer.weights) == 2 and layer.kernel is kernel
+
+
+def test_a_sublayer_assigned_after_build_is_refused_but_other_attributes_are_not():
+    layer = layers.Dense(3, name="host")
+    layer(np.ones((1, 2)))
+    with pytest.raises(ValueError, match=r"'host'.*sublayer \(extra = Dense\(\.\.\.\)\)"):
+        layer.extra = layers.Dense(2)
+    layer.note = "plain attributes are fine"
+    assert layer._layers == [] and layer.note == "plain attributes are fine"
+
+
+def test_sublayers_created_in_build_are_allowed():
+    class Wrapper(layers.Layer):
+        def build(self, input_shape):
+            self.inner = layers.Dense(4)
+            self.inner.build(input_shape)
+
+        def call(self, inputs):
+            return self.inner(inputs)
+
+    wrapper = Wrapper()
+    assert wrapper(np.ones((2, 3))).shape == (2, 4)
+    assert len(wrapper.weights) == 2
+
+
 def test_input_spec_is_checked_before_build():
     class Flat(Recorder):
         def __init__(self):
