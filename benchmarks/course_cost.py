@@ -1,0 +1,95 @@
+"""What the course costs to run: each notebook executed, and autograded, against its budget.
+
+Two measurements per notebook of `solutions/`, in one run:
+
+- execute  : the instructor notebook run top to bottom in a fresh kernel
+             (what CI and a learner's "Restart & Run All" pay);
+- autograde: `python -m mlkit.grading autograde` of one submission, a full
+             solution and an untouched release averaged (what an instructor
+             pays per student and notebook; includes nbgrader's own work).
+
+The reference is the budget the course promises: the whole course executes
+in under 3 minutes, so 18 s per notebook for ten notebooks. Prints seconds and
+the ratio to that budget. Run it with `make bench` or
+`python benchmarks/course_cost.py` (needs the course tools: `pip install -e '.[dev]'`).
+"""
+
+import shutil
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from mlkit.grading import instructor
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE_BUDGET_SECONDS = 180.0
+
+
+def notebooks():
+    return [path for folder in sorted((ROOT / "solutions").iterdir()) if folder.is_dir()
+            for path in sorted(folder.glob("*.ipynb"))]
+
+
+def execute_seconds(path):
+    book = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    return time.perf_counter() - start
+
+
+def solved(student_book, source_book):
+    """The student notebook with every solution cell filled in from the source."""
+    sources = {cell.metadata.nbgrader["grade_id"]: cell.source
+               for cell in source_book.cells if "nbgrader" in cell.metadata}
+    for cell in student_book.cells:
+        info = cell.metadata.get("nbgrader", {})
+        if info.get("solution"):
+            cell.source = "\n".join(line for line in sources[info["grade_id"]].split("\n")
+                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return student_book
+
+
+def autograde_seconds(root, assignment, notebook):
+    """Mean seconds to autograde one submission (a full solution and an untouched release)."""
+    student_book = nbformat.read(root / "course" / assignment / notebook, as_version=4)
+    source_book = nbformat.read(root / "solutions" / assignment / notebook, as_version=4)
+    for student, book in {"full": solved(student_book, source_book),
+                          "untouched": nbformat.read(root / "course" / assignment / notebook, as_version=4)}.items():
+        folder = root / "submitted" / student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(book, folder / notebook)
+    start = time.perf_counter()
+    results = instructor.autograde(root, [assignment], log=None, record=False)
+    seconds = (time.perf_counter() - start) / len(results)
+    if not all(result.get("success") for result in results.values()):
+        raise RuntimeError(f"autograde of {assignment} failed: {results}")
+    return seconds
+
+
+def main():
+    warnings.filterwarnings("ignore", message=".*not in session")  # nbgrader's gradebook chatter
+    paths = notebooks()
+    budget = COURSE_BUDGET_SECONDS / len(paths)
+    with tempfile.TemporaryDirectory(prefix="mlkit-course-cost-") as scratch:
+        root = Path(scratch)
+        shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+        shutil.copytree(ROOT / "solutions", root / "solutions",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        instructor.release(root, config=instructor.load_config(root), throwaway_gradebook=False)
+        print(f"budget: the whole course in {COURSE_BUDGET_SECONDS:.0f} s, {budget:.0f} s per notebook")
+        print(f"{'notebook':40s} {'execute s':>10s} {'/budget':>8s} {'autograde s':>12s}")
+        total = 0.0
+        for path in paths:
+            seconds = execute_seconds(root / "solutions" / path.parent.name / path.name)
+            total += seconds
+            grading = autograde_seconds(root, path.parent.name, path.name)
+            print(f"{path.parent.name:40s} {seconds:10.1f} {seconds / budget:7.2f}x {grading:12.1f}")
+        print(f"{'whole course':40s} {total:10.1f} {total / COURSE_BUDGET_SECONDS:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()
