@@ -137,6 +137,26 @@ class Functional(Model):
         return functional_config(self)
 
 
+_functional_versions = {}
+
+
+def functional_version(model_class):
+    """`model_class` with `Functional` behind it, for `MyModel(inputs, outputs)`.
+
+    The new class keeps `model_class`'s name and methods (its `train_step`,
+    say) and takes the graph, `call` and config from `Functional`;
+    `isinstance(model, MyModel)` stays true.
+    """
+    found = _functional_versions.get(model_class)
+    if found is None:
+        namespace = {"__module__": model_class.__module__, "__qualname__": model_class.__qualname__,
+                     "__doc__": model_class.__doc__}
+        if "_registered_name" in model_class.__dict__:
+            namespace["_registered_name"] = model_class.__dict__["_registered_name"]
+        found = type(model_class.__name__, (model_class, Functional), namespace)
+        _functional_versions[model_class] = found
+    return found
+
 
 def _check_tensors(tensors, what):
     for tensor in tensors:

@@ -22,10 +22,15 @@ from mlkit.models.trainer import Trainer
 
 class Model(Trainer, Layer):
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from mlkit.models.functional import Functional
+        from mlkit.models.functional import Functional, functional_version
+        from mlkit.models.sequential import Sequential
 
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
             return Functional.__new__(Functional, *args, **kwargs)
+        if not issubclass(cls, (Functional, Sequential)) and _functional_arguments(args, kwargs):
+            # `MyModel(inputs, outputs)`: a functional model with MyModel's methods
+            # (a custom train_step, say), as Keras allows.
+            return super().__new__(functional_version(cls))
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, **kwargs):
@@ -151,9 +156,26 @@ class Model(Trainer, Layer):
             from mlkit.models.functional import Functional
             from mlkit.saving.functional_config import functional_from_config
 
-            target = cls if issubclass(cls, Functional) else Functional
+            # A subclass of Model rebuilt from a functional config keeps its methods.
+            target = Functional if cls is Model else cls
             return functional_from_config(target, config, custom_objects)
         return super().from_config(config)
 
     def _output_names(self):
         return ["output"]
+
+
+def _functional_arguments(args, kwargs):
+    """Were a model's arguments `(inputs, outputs)`, positional or by keyword, as Keras reads them?"""
+    from mlkit.models.keras_tensor import KerasTensor, flatten
+
+    if len(args) == 2:
+        inputs = args[0]
+    elif len(args) == 1 and "outputs" in kwargs:
+        inputs = args[0]
+    elif not args and "inputs" in kwargs and "outputs" in kwargs:
+        inputs = kwargs["inputs"]
+    else:
+        return False
+    flat = flatten(inputs)
+    return bool(flat) and all(isinstance(tensor, KerasTensor) for tensor in flat)

@@ -112,3 +112,52 @@ def test_summary_counts_parameters_and_shows_connections():
     assert "Total params: 50" in text  # 16 + 24 + 10
     assert "Connected to" in text
     assert "(None, 2)" in text
+
+
+class CountingModel(mlkit.Model):
+    """A Model subclass that only changes train_step: built as CountingModel(inputs, outputs)."""
+
+    def train_step(self, data):
+        self.custom_steps = getattr(self, "custom_steps", 0) + 1
+        return super().train_step(data)
+
+
+def test_a_model_subclass_called_with_inputs_and_outputs_is_functional_with_its_methods():
+    inputs = mlkit.Input(shape=(4,))
+    model = CountingModel(inputs, layers.Dense(1, name="out")(inputs), name="counting")
+    assert isinstance(model, CountingModel) and type(model).__name__ == "CountingModel"
+    assert [layer.name for layer in model.layers][1:] == ["out"]
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.random.rand(16, 4).astype("float32"), np.random.rand(16, 1).astype("float32")
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+    assert model.custom_steps == 8
+    dense = model.get_layer("out")
+    np.testing.assert_allclose(model.predict(x, verbose=0), x @ dense.kernel.numpy() + dense.bias.numpy(), rtol=1e-5)
+
+
+def test_a_functional_model_subclass_round_trips_through_a_file(tmp_path):
+    inputs = mlkit.Input(shape=(3,))
+    model = CountingModel(inputs=inputs, outputs=layers.Dense(2)(inputs))
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.ones((4, 3), "float32"), np.zeros((4, 2), "float32"), epochs=1, verbose=0)
+    model.save(tmp_path / "counting.keras")
+    reloaded = mlkit.saving.load_model(tmp_path / "counting.keras", custom_objects={"CountingModel": CountingModel})
+    assert type(reloaded).__name__ == "CountingModel" and isinstance(reloaded, CountingModel)
+    for saved, loaded in zip(model.get_weights(), reloaded.get_weights()):
+        np.testing.assert_array_equal(saved, loaded)
+    reloaded.fit(np.ones((4, 3), "float32"), np.zeros((4, 2), "float32"), epochs=1, verbose=0)
+    assert reloaded.custom_steps == 1
+
+
+def test_a_subclass_taking_its_own_positional_arguments_stays_subclassed():
+    class Widths(mlkit.Model):
+        def __init__(self, first, second, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden, self.head = layers.Dense(first), layers.Dense(second)
+
+        def call(self, inputs):
+            return self.head(self.hidden(inputs))
+
+    model = Widths(8, 2)
+    assert model(np.ones((3, 5), "float32")).shape == (3, 2)
+    assert len(model.weights) == 4
