@@ -727,10 +727,12 @@ class Layer:
 
     @property
     def input_shape(self):
+        """`self.input.shape` (mlkit extension: Keras 2 had it, Keras 3 has only `input`)."""
         return _shape_of_structure(self.input)
 
     @property
     def output_shape(self):
+        """`self.output.shape` (mlkit extension: Keras 2 had it, Keras 3 has only `output`)."""
         return _shape_of_structure(self.output)
 
     def __repr__(self):
