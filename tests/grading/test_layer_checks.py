@@ -47,6 +47,14 @@ class RebuildingLinear(Linear):
         return super().call(inputs)
 
 
+class BuildsTwiceLinear(Linear):
+    """build() runs its body twice: four weights where two belong."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        super().build(input_shape)
+
+
 class NumpyWeightsLinear(Linear):
     def build(self, input_shape):
         self.kernel = np.ones((input_shape[-1], self.units), dtype="float32")
@@ -191,7 +199,8 @@ def test_weights_made_in_call_are_named():
 
 
 def test_recreated_weights_are_noticed():
-    assert "created again on every call" in failure_of(check_weights_created_once, lambda: RebuildingLinear(4), (2, 3))
+    # mlkit (like Keras) refuses the second build, and the check says why.
+    assert "build() ran a second time from call()" in failure_of(check_weights_created_once, lambda: RebuildingLinear(4), (2, 3))
 
 
 @pytest.mark.parametrize("layer_class, phrase", [
@@ -200,13 +209,11 @@ def test_recreated_weights_are_noticed():
     (NoBiasLinear, "the bias is missing"),
     (UnnamedLinear, "give each weight the name the exercise asks for"),
     (FrozenBiasLinear, "it must be trainable"),
-    (RebuildingLinear, "created twice"),
+    (BuildsTwiceLinear, "created twice"),
 ])
 def test_check_weights_names_the_mistake(layer_class, phrase):
     layer = layer_class(4)
     layer(np.ones((2, 3), dtype="float32"))
-    if layer_class is RebuildingLinear:
-        layer(np.ones((2, 3), dtype="float32"))
     assert phrase in failure_of(check_weights, layer, [("kernel", (3, 4), True), ("bias", (4,), True)])
 
 
