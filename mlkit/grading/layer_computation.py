@@ -126,23 +126,24 @@ def check_output_shape(make_layer, input_shape, expected, *, must_override=True)
 def check_layer_gradients(make_layer, input_shape, *, call_kwargs=None):
     """Backprop through the layer matches finite differences, for inputs and trainable weights.
 
-    The layer is created in float64 (the default float type is switched
-    while `make_layer` runs), as finite differences need the precision.
+    The whole check runs in float64 (the default float type is switched, then
+    restored, even on failure): finite differences need the precision, also
+    for sublayers a layer creates in build().
     """
     call_kwargs = call_kwargs or {}
     with float64_layers():
         layer = new_layer(make_layer)
-    x = sample_inputs(input_shape, seed=3, dtype="float64")
-    outputs = call_layer(layer, x, "the first call", **call_kwargs)
-    if not isinstance(outputs, Tensor):
-        raise GradingFailure(
-            f"what {class_name(layer)}.call returns", expected="a tensor computed with mlkit.ops",
-            got=f"a {type(outputs).__name__}", hint=_NOT_DIFFERENTIABLE_HINT,
+        x = sample_inputs(input_shape, seed=3, dtype="float64")
+        outputs = call_layer(layer, x, "the first call", **call_kwargs)
+        if not isinstance(outputs, Tensor):
+            raise GradingFailure(
+                f"what {class_name(layer)}.call returns", expected="a tensor computed with mlkit.ops",
+                got=f"a {type(outputs).__name__}", hint=_NOT_DIFFERENTIABLE_HINT,
+            )
+        check_gradients(
+            lambda inputs: layer(inputs, **call_kwargs), [x] + list(layer.trainable_weights),
+            f"the gradients of {class_name(layer)} (inputs and trainable weights)",
         )
-    check_gradients(
-        lambda inputs: layer(inputs, **call_kwargs), [x] + list(layer.trainable_weights),
-        f"the gradients of {class_name(layer)} (inputs and trainable weights)",
-    )
 
 
 def check_gradients(function, sources, checked, *, hint=_NOT_DIFFERENTIABLE_HINT):

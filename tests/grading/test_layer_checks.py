@@ -198,6 +198,34 @@ def test_weights_made_in_call_are_named():
     assert "weights are created in call()" in failure_of(check_builds_lazily, lambda: CallMadeLinear(2), (1, 3))
 
 
+class RunningSum(layers.Layer):
+    """Correct: a non-trainable total that every call adds to (its output changes too)."""
+
+    def build(self, input_shape):
+        self.total = self.add_weight(shape=(), initializer="zeros", trainable=False, name="total")
+
+    def call(self, inputs):
+        self.total.assign_add(ops.sum(inputs))
+        return inputs * 0 + self.total
+
+
+class RedrawnKernelLinear(Linear):
+    """Wrong: call() draws new random values into the trainable kernel."""
+
+    def call(self, inputs):
+        self.kernel.assign(np.random.default_rng().normal(size=tuple(self.kernel.shape)).astype("float32"))
+        return super().call(inputs)
+
+
+def test_state_a_layer_updates_is_not_mistaken_for_recreated_weights():
+    check_weights_created_once(RunningSum, (2, 3))
+
+
+def test_trainable_values_changed_by_call_are_noticed():
+    text = failure_of(check_weights_created_once, lambda: RedrawnKernelLinear(4), (2, 3))
+    assert "the value of weight 'kernel'" in text and "new values" in text
+
+
 def test_recreated_weights_are_noticed():
     # mlkit (like Keras) refuses the second build, and the check says why.
     assert "build() ran a second time from call()" in failure_of(check_weights_created_once, lambda: RebuildingLinear(4), (2, 3))
@@ -268,6 +296,24 @@ def test_gradient_checks_catch_numpy_and_wrong_gradients():
     text = failure_of(check_layer_gradients, lambda: WrongGradientLinear(2), (2, 3))
     assert "Gradient check failed" in text and "finite differences" in text
     check_gradients(lambda x: ops.tanh(x), [np.linspace(-1, 1, 5)], "tanh")
+
+
+class SublayerInBuild(layers.Layer):
+    """Correct, with a sublayer made in build(): it too must be float64 for the check."""
+
+    def build(self, input_shape):
+        self.inner = layers.Dense(3, activation="tanh")
+        self.inner.build(input_shape)
+
+    def call(self, inputs):
+        return self.inner(inputs)
+
+
+def test_gradient_check_runs_wholly_in_float64_and_restores_floatx():
+    check_layer_gradients(SublayerInBuild, (2, 4))
+    assert mlkit.config.floatx() == "float32"
+    failure_of(check_layer_gradients, lambda: WrongGradientLinear(2), (2, 3))
+    assert mlkit.config.floatx() == "float32"
 
 
 @pytest.mark.parametrize("layer_class, phrase", [
