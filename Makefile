@@ -19,7 +19,7 @@ WITH_VENV := PATH="$(abspath $(VENV_BIN)):$$PATH"
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help venv lab test bench clean
+.PHONY: help venv system-packages lab test bench clean
 .DEFAULT_GOAL := help
 
 help:
@@ -52,7 +52,25 @@ lab: venv
 	@$(WITH_VENV) "$(VENV_BIN)/jupyter" lab --ServerApp.root_dir=course \
 	    $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
-test: venv
+# Debian packages some tests need (tests/system-packages.txt, one per line).
+# As root (CI) the missing ones are installed; otherwise the tests that need
+# them skip and say so, and this prints the command that installs them.
+SYSTEM_PACKAGES_FILE := tests/system-packages.txt
+
+system-packages:
+	@missing=""; \
+	for package in $$(grep -v '^[[:space:]]*#' $(SYSTEM_PACKAGES_FILE)); do \
+	    dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "==> installing Debian packages the tests need:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+	    echo "note: Debian packages missing:$$missing; the tests that need them will skip (install: sudo apt-get install$$missing)"; \
+	fi
+
+test: venv system-packages
 	@$(WITH_VENV) "$(VENV_PYTHON)" -m pytest -q $(PYTEST_ARGS)
 
 bench: venv
