@@ -25,6 +25,7 @@ import operator
 import warnings
 
 from mlkit.callbacks.monitor_callback import MonitorCallback, as_number, resolve_monitor_op
+from mlkit.utils.arguments import check_bool, check_integer
 
 
 class EarlyStopping(MonitorCallback):
@@ -39,12 +40,14 @@ class EarlyStopping(MonitorCallback):
         restore_best_weights=False,
         start_from_epoch=0,
     ):
-        super().__init__(monitor=monitor, mode=mode, baseline=None, min_delta=min_delta)
-        self.patience = patience
+        super().__init__(monitor=monitor, mode=mode, baseline=baseline, min_delta=min_delta)
+        self.best = None
+        self.patience = check_integer("EarlyStopping", "patience", patience, at_least=0,
+                                      hint="It counts epochs without improvement, e.g. patience=3.")
         self.verbose = verbose
         self.baseline = baseline
-        self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = start_from_epoch
+        self.restore_best_weights = check_bool("EarlyStopping", "restore_best_weights", restore_best_weights)
+        self.start_from_epoch = check_integer("EarlyStopping", "start_from_epoch", start_from_epoch, at_least=0)
         self.wait = 0
         self.stopped_epoch = 0
         self.best_weights = None

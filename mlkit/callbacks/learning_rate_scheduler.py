@@ -18,6 +18,7 @@ import numpy as np
 
 from mlkit.callbacks.callback import Callback
 from mlkit.callbacks.reduce_lr_on_plateau import current_learning_rate
+from mlkit.utils.arguments import check_callable_with
 
 
 def _takes_two_arguments(function):
@@ -39,6 +40,11 @@ class LearningRateScheduler(Callback):
             raise TypeError(
                 f"LearningRateScheduler: `schedule` must be a function (epoch, lr) -> new lr, got "
                 f"{type(schedule).__name__}: {schedule!r}."
+            )
+        if not _takes_two_arguments(schedule):
+            check_callable_with(
+                "LearningRateScheduler", "schedule", schedule, (0,),
+                "schedule(epoch, lr) (or schedule(epoch))", "def schedule(epoch, lr): return lr",
             )
         self.schedule = schedule
         self.verbose = verbose

@@ -19,8 +19,19 @@ import warnings
 import numpy as np
 
 from mlkit.callbacks.callback import Callback
+from mlkit.utils.arguments import check_number
 
 MODES = ("auto", "min", "max")
+
+
+def checked_monitor(monitor, callback_name):
+    """`monitor`, which must name a log entry such as "val_loss"."""
+    if not isinstance(monitor, str):
+        raise TypeError(
+            f"{callback_name}: `monitor` must be the name of a logged value, such as 'val_loss' or "
+            f"'accuracy', got monitor={monitor!r} (of type {type(monitor).__name__})."
+        )
+    return monitor
 
 
 def checked_mode(mode, callback_name):
@@ -78,10 +89,11 @@ class MonitorCallback(Callback):
 
     def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
         super().__init__()
-        self.monitor = monitor
-        self.mode = checked_mode(mode, type(self).__name__)
-        self.best = baseline
-        self.min_delta = abs(min_delta)
+        name = type(self).__name__
+        self.monitor = checked_monitor(monitor, name)
+        self.mode = checked_mode(mode, name)
+        self.best = None if baseline is None else check_number(name, "baseline", baseline)
+        self.min_delta = abs(check_number(name, "min_delta", min_delta))
         self.monitor_op = None
 
     def _set_monitor_op(self):

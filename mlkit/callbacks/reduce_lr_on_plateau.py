@@ -26,7 +26,8 @@ import warnings
 import numpy as np
 
 from mlkit.callbacks.callback import Callback
-from mlkit.callbacks.monitor_callback import as_number, checked_mode
+from mlkit.callbacks.monitor_callback import as_number, checked_mode, checked_monitor
+from mlkit.utils.arguments import check_integer, check_number
 
 
 def current_learning_rate(model, callback_name):
@@ -53,18 +54,21 @@ class ReduceLROnPlateau(Callback):
         min_lr=0.0,
     ):
         super().__init__()
+        name = "ReduceLROnPlateau"
+        check_number(name, "factor", factor, above=0, hint="The learning rate is multiplied by it, e.g. factor=0.1.")
         if factor >= 1.0:
             raise ValueError(
                 f"ReduceLROnPlateau does not support a factor >= 1.0 (it would not reduce the "
                 f"learning rate). Received factor={factor}; use e.g. factor=0.1."
             )
-        self.monitor = monitor
+        self.monitor = checked_monitor(monitor, name)
         self.factor = factor
-        self.min_lr = min_lr
-        self.min_delta = min_delta
-        self.patience = patience
+        self.min_lr = check_number(name, "min_lr", min_lr, at_least=0)
+        self.min_delta = check_number(name, "min_delta", min_delta)
+        self.patience = check_integer(name, "patience", patience, at_least=0,
+                                      hint="It counts epochs without improvement, e.g. patience=5.")
         self.verbose = verbose
-        self.cooldown = cooldown
+        self.cooldown = check_integer(name, "cooldown", cooldown, at_least=0)
         self.mode = mode
         self._reset()
 

@@ -34,6 +34,7 @@ from mlkit import dtype_policies
 from mlkit.dtype_policies.autocast import state as _autocast
 from mlkit.layers.call_context import context
 from mlkit.layers.layer_config import auto_config, config_error
+from mlkit.layers.input_checks import check_build_shapes, complex_input_error, returned_none_error, structure_error
 from mlkit.layers.input_spec import assert_input_compatibility
 from mlkit.ops.autodiff import no_recording
 from mlkit.ops.core import convert_to_tensor, standardize_dtype
@@ -558,6 +559,8 @@ class Layer:
             context.depth -= 1
             context.training = outer_training
             _autocast.dtype = outer_autocast
+        if outputs is None:
+            raise returned_none_error(self)
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
         return outputs
@@ -610,6 +613,8 @@ class Layer:
                 return x
             if self.autocast and dtype.kind == "f" and dtype != self._compute_np_dtype:
                 return cast(x, self._dtype_policy.compute_dtype)
+            if dtype.kind == "c":
+                raise complex_input_error(self, dtype)
             return x
         if x is None or isinstance(x, bool):
             return x
@@ -618,7 +623,9 @@ class Layer:
         except (TypeError, ValueError) as error:
             raise TypeError(f"Layer {self.name!r} ({type(self).__name__}) expects numeric inputs: {error}") from None
         kind = tensor.data.dtype.kind
-        if kind not in "biufc":
+        if kind == "c":
+            raise complex_input_error(self, tensor.data.dtype)
+        if kind not in "biuf":
             raise TypeError(
                 f"Layer {self.name!r} ({type(self).__name__}) expects numeric inputs (floats or "
                 f"integers), got an array of dtype {tensor.data.dtype}. Convert the data to "
@@ -630,8 +637,15 @@ class Layer:
 
     def _build_for(self, shapes):
         """Build with the shape(s) of the first call, exactly once."""
+        check_build_shapes(self, shapes)
         with no_recording():
-            self.build(_shapes_for_build(shapes))
+            try:
+                self.build(_shapes_for_build(shapes))
+            except (KeyError, IndexError, TypeError) as error:
+                clearer = structure_error(self, shapes, error)
+                if clearer is None:
+                    raise
+                raise clearer from error
         self.built = True
         state_version[0] += 1  # build may have assigned Variables or sublayers directly
 

@@ -123,13 +123,26 @@ def unpack_batch(batch):
     return _to_arrays(batch), None, None
 
 
+def _nested_list_as_array(value):
+    """A Python list of numbers (or of lists of numbers) as one array; a list of arrays stays a list."""
+    if isinstance(value, list) and value and not all(hasattr(v, "shape") for v in value):
+        try:
+            return np.asarray(value)
+        except ValueError:
+            raise ValueError(
+                "The data is a nested Python list whose rows have different lengths, so it cannot "
+                "become one array. Give every sample the same number of values (pad short ones), "
+                "or pass NumPy arrays."
+            ) from None
+    return value
+
+
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps=None, seed=None):
     """The right batch source for `x` (arrays or an iterable of batches)."""
     if x is None:
         raise ValueError("No data was given: pass x (and y) to fit/evaluate/predict.")
     if isinstance(x, (np.ndarray, list, dict)) or hasattr(x, "data") and hasattr(x, "shape"):
-        if isinstance(x, list) and x and not all(hasattr(v, "shape") for v in x):
-            x = np.asarray(x)
+        x, y, sample_weight = (_nested_list_as_array(part) for part in (x, y, sample_weight))
         return ArrayBatches(x, y, sample_weight, batch_size, shuffle, seed)
     if isinstance(x, tuple):
         return ArrayBatches(list(x), y, sample_weight, batch_size, shuffle, seed)

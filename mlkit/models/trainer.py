@@ -25,6 +25,7 @@ from mlkit.models.data_adapter import (
     unpack_batch,
 )
 from mlkit.models.keras_tensor import flatten
+from mlkit.models.training_arguments import check_compile_arguments, check_fit_arguments, check_targets_given
 from mlkit.ops.autodiff import GradientTape, no_recording
 from mlkit.ops.math import add_n, sum as reduce_sum
 from mlkit.ops.core import zeros
@@ -112,8 +113,9 @@ class Trainer:
         from mlkit import metrics as metrics_module
         from mlkit import optimizers
 
-        self.optimizer = optimizers.get(optimizer)
         names = self._output_names()
+        check_compile_arguments(names, loss, loss_weights, metrics, weighted_metrics)
+        self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self._compiled_loss = CompiledLoss(loss, loss_weights, names) if loss is not None else None
         has_metrics = metrics is not None or weighted_metrics is not None
@@ -246,6 +248,7 @@ class Trainer:
     ):
         """Train for `epochs` passes over the data; returns a `History`."""
         self._assert_compiled("fit")
+        epochs, initial_epoch = check_fit_arguments(self, x, y, epochs, initial_epoch, class_weight)
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
         if class_weight is not None:
@@ -295,6 +298,7 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False):
         """Loss and metrics over the data (a float, or a list in `metrics_names` order)."""
         self._assert_compiled("evaluate")
+        check_targets_given(self, x, y, "evaluate")
         data = make_batches(x, y, sample_weight, batch_size, False, steps)
         callback_list = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=data.steps,

@@ -370,6 +370,14 @@ class Optimizer:
         """Update `trainable_variables` (default: those built with) from `grads`."""
         grads = list(grads)
         if not grads:
+            if trainable_variables is not None:
+                warnings.warn(
+                    f"The model does not have any trainable weights: {self._describe()} has nothing "
+                    "to update, so training changes nothing. Weights kept as NumPy arrays or "
+                    "constant tensors are not trained: create them with self.add_weight(...) in "
+                    "build() or __init__(); and check that no layer is frozen (trainable=False).",
+                    stacklevel=2,
+                )
             return
         if trainable_variables is None:
             if not self.built:

@@ -115,5 +115,5 @@ def test_embedding_errors_explain_the_fix():
     with pytest.raises(ValueError, match="output_dim must be a positive integer, got output_dim=2.5"):
         Embedding(10, 2.5)
     layer = Embedding(10, 4, name="small_vocab")
-    with pytest.raises(ValueError, match=r"Embedding 'small_vocab': an input index is outside 0..9 \(largest index received: 12\)"):
+    with pytest.raises(ValueError, match=r"Embedding 'small_vocab': every input index must be in 0..9, got indices from 1 to 12"):
         layer(np.array([[1, 12]]))

@@ -15,6 +15,7 @@ from mlkit import activations, constraints, initializers, ops, regularizers
 from mlkit.layers.input_spec import InputSpec
 from mlkit.layers.layer import Layer, _get_setting
 from mlkit.ops import fused
+from mlkit.utils.arguments import check_bool
 
 # Activations that fused.dense applies itself (as plain functions, with their defaults).
 _FUSED = {
@@ -53,7 +54,7 @@ class Dense(Layer):
 
         self.units = units
         self.activation = setting(activations, "activation", "activation", activation)
-        self.use_bias = use_bias
+        self.use_bias = check_bool(f"Dense {self.name!r}", "use_bias", use_bias)
         self.kernel_initializer = setting(initializers, "initializer", "kernel_initializer", kernel_initializer)
         self.bias_initializer = setting(initializers, "initializer", "bias_initializer", bias_initializer)
         self.kernel_regularizer = setting(regularizers, "regularizer", "kernel_regularizer", kernel_regularizer)

@@ -24,6 +24,7 @@ every call, the same sequence for two layers with the same seed.
 
 from mlkit import ops, random
 from mlkit.layers.layer import Layer
+from mlkit.utils.arguments import check_number
 
 
 def _check_noise_shape(noise_shape, layer_name):
@@ -48,12 +49,10 @@ def _check_noise_shape(noise_shape, layer_name):
 class Dropout(Layer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate <= 1:
-            raise ValueError(
-                f"Dropout {self.name!r}: rate is the fraction of inputs to drop and must be "
-                f"between 0 and 1, got rate={rate!r}."
-            )
-        self.rate = rate
+        self.rate = check_number(
+            f"Dropout {self.name!r}", "rate", rate, at_least=0, at_most=1,
+            hint="It is the fraction of inputs to drop, e.g. Dropout(0.5).",
+        )
         self.seed = seed
         self.noise_shape = _check_noise_shape(noise_shape, self.name)
         self.seed_generator = random.SeedGenerator(seed)
