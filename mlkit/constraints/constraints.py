@@ -11,6 +11,7 @@ kernel (rows, cols, in, out), axis=[0, 1, 2] gives one norm per filter.
 """
 
 from mlkit import backend, ops
+from mlkit.utils.arguments import check_number
 
 
 class Constraint:
@@ -39,7 +40,8 @@ class MaxNorm(Constraint):
     """
 
     def __init__(self, max_value=2, axis=0):
-        self.max_value, self.axis = max_value, axis
+        self.max_value = check_number("MaxNorm", "max_value", max_value, at_least=0)
+        self.axis = axis
 
     def __call__(self, w):
         norms = _norms(w, self.axis)
@@ -74,6 +76,10 @@ class MinMaxNorm(Constraint):
     """Keep slice norms in [min_value, max_value]; `rate` < 1 moves only part way."""
 
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        check_number("MinMaxNorm", "min_value", min_value, at_least=0)
+        check_number("MinMaxNorm", "max_value", max_value, at_least=min_value,
+                     hint="Norms are kept between min_value and max_value.")
+        check_number("MinMaxNorm", "rate", rate, at_least=0, at_most=1)
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
     def __call__(self, w):

@@ -21,9 +21,15 @@ import numpy as np
 from mlkit import random
 from mlkit.ops.core import is_float_dtype, standardize_dtype
 from mlkit.ops.tensor import Tensor
+from mlkit.utils.arguments import check_number
 
 
 def _shape(shape, owner):
+    if isinstance(shape, str):
+        raise TypeError(
+            f"{type(owner).__name__}: `shape` must be a tuple of ints such as (64, 32), got the "
+            f"string {shape!r}. Write the sizes as numbers: shape=(3,) or shape=(3, 4)."
+        )
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
@@ -36,6 +42,22 @@ def _shape(shape, owner):
             f"(64, 32), got {shape!r}."
         )
     return dims
+
+
+def _is_numeric(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _checked_normal(owner, mean, stddev):
+    """(mean, stddev) of a normal initializer: numbers, the spread not negative."""
+    name = type(owner).__name__
+    check_number(name, "mean", mean)
+    check_number(name, "stddev", stddev, at_least=0, hint="It is a spread, e.g. stddev=0.05; its sign is not a direction.")
+    return mean, stddev
 
 
 class Initializer:
@@ -77,6 +99,16 @@ class Constant(Initializer):
     """Every value equal to `value`."""
 
     def __init__(self, value=0.0):
+        try:
+            as_array = np.asarray(value)
+        except ValueError:
+            as_array = None
+        if as_array is None or as_array.dtype.kind not in "biuf":
+            raise ValueError(
+                f"Constant: `value` must be a number (or an array of numbers), got value={value!r} "
+                f"(of type {type(value).__name__}). E.g. Constant(0.1)"
+                + (f", or Constant({value.strip()}) without quotes." if isinstance(value, str) and _is_numeric(value) else ".")
+            )
         self.value = value
 
     def __call__(self, shape, dtype=None):
@@ -90,7 +122,7 @@ class Identity(Initializer):
     """The identity matrix times `gain` (2-d shapes only)."""
 
     def __init__(self, gain=1.0):
-        self.gain = gain
+        self.gain = check_number("Identity", "gain", gain)
 
     def __call__(self, shape, dtype=None):
         shape = _shape(shape, self)
@@ -167,7 +199,7 @@ class RandomNormal(RandomInitializer):
     """Draws from a normal distribution (default mean 0, stddev 0.05)."""
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev = mean, stddev
+        self.mean, self.stddev = _checked_normal(self, mean, stddev)
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):
@@ -182,6 +214,9 @@ class RandomUniform(RandomInitializer):
     """Draws from the uniform distribution on [minval, maxval) (default ±0.05)."""
 
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        check_number("RandomUniform", "minval", minval)
+        check_number("RandomUniform", "maxval", maxval, at_least=minval,
+                     hint="Values are drawn from [minval, maxval): give the smaller bound as minval.")
         self.minval, self.maxval = minval, maxval
         super().__init__(seed)
 
@@ -197,7 +232,7 @@ class TruncatedNormal(RandomInitializer):
     """Normal draws cut at two standard deviations (default stddev 0.05)."""
 
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
-        self.mean, self.stddev = mean, stddev
+        self.mean, self.stddev = _checked_normal(self, mean, stddev)
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):
@@ -231,8 +266,7 @@ class VarianceScaling(RandomInitializer):
     """
 
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
-        if scale <= 0:
-            raise ValueError(f"VarianceScaling: scale must be a positive number, got {scale!r}.")
+        check_number("VarianceScaling", "scale", scale, above=0)
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(
                 f"VarianceScaling: mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}."
@@ -303,7 +337,7 @@ class Orthogonal(RandomInitializer):
     """
 
     def __init__(self, gain=1.0, seed=None):
-        self.gain = gain
+        self.gain = check_number("Orthogonal", "gain", gain)
         super().__init__(seed)
 
     def __call__(self, shape, dtype=None):

@@ -21,6 +21,7 @@ from mlkit import ops
 from mlkit.losses import crossentropy_ops
 from mlkit.losses.loss import Loss, LossFunctionWrapper
 from mlkit.losses.reduction import as_tensor, set_loss_mask, squeeze_or_expand_to_same_rank
+from mlkit.utils.arguments import check_bool, check_number
 
 
 def _as_float_pair(y_true, y_pred):
@@ -153,6 +154,10 @@ class BinaryCrossentropy(LossFunctionWrapper):
         name="binary_crossentropy",
         dtype=None,
     ):
+        from_logits = check_bool(type(self).__name__, "from_logits", from_logits)
+        label_smoothing = check_number(
+            type(self).__name__, "label_smoothing", label_smoothing, at_least=0, at_most=1
+        )
         super().__init__(
             binary_crossentropy,
             name=name,
@@ -184,6 +189,10 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         name="categorical_crossentropy",
         dtype=None,
     ):
+        from_logits = check_bool(type(self).__name__, "from_logits", from_logits)
+        label_smoothing = check_number(
+            type(self).__name__, "label_smoothing", label_smoothing, at_least=0, at_most=1
+        )
         super().__init__(
             categorical_crossentropy,
             name=name,
@@ -214,6 +223,7 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         name="sparse_categorical_crossentropy",
         dtype=None,
     ):
+        from_logits = check_bool(type(self).__name__, "from_logits", from_logits)
         super().__init__(
             sparse_categorical_crossentropy,
             name=name,

@@ -82,7 +82,7 @@ def test_random_initializers_refuse_integer_dtypes_and_bad_shapes():
         initializers.RandomNormal(seed="x")
     with pytest.raises(ValueError, match="mode must be 'fan_in', 'fan_out' or 'fan_avg'"):
         initializers.VarianceScaling(mode="fan")
-    with pytest.raises(ValueError, match="scale must be a positive number"):
+    with pytest.raises(ValueError, match="`scale` must be a number > 0, got scale=0"):
         initializers.VarianceScaling(scale=0)
     with pytest.raises(ValueError, match="distribution must be"):
         initializers.VarianceScaling(distribution="cauchy")
