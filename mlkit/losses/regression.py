@@ -27,12 +27,17 @@ def prepare_pair(function_name, y_true, y_pred):
     y_true = as_tensor(y_true, y_pred.data.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     try:
-        np.broadcast_shapes(y_true.shape, y_pred.shape)
+        broadcast = np.broadcast_shapes(y_true.shape, y_pred.shape)
     except ValueError:
+        broadcast = None
+    if broadcast != y_pred.shape:
+        # Also when y_pred would be stretched to y_true's shape: (batch, 1) predictions
+        # against (batch, 4) targets compare one output with four targets.
         raise ValueError(
             f"{function_name}: y_true has shape {y_true.shape} but y_pred has shape "
-            f"{y_pred.shape}; they must have the same shape (one target per prediction)."
-        ) from None
+            f"{y_pred.shape}; they must have the same shape (one target per prediction). "
+            "Give the last layer one unit per target value."
+        )
     return y_true, y_pred
 
 
