@@ -1,19 +1,21 @@
-"""What a layer checks about its inputs once, when it is built: no call pays for it.
+"""Careless inputs a layer refuses with an error that names it and the fix.
 
-Three careless inputs that NumPy would otherwise accept without a word, or
-answer with an error from deep inside a `build`:
+Checked once, when the layer is built, or on a branch the usual call never
+takes, so no training step pays for them. Without them NumPy would accept
+these without a word, or answer with an error from deep inside a `build`:
 
 - an axis of size 0 after the batch axis (`x[:, 0:0]`): there is nothing to
   compute with, and a Dense would quietly return zeros;
 - complex numbers: layers, losses and gradients here are for real numbers;
-- a dict or list of inputs given to a layer whose `build` reads one shape.
+- a dict or list of inputs given to a layer whose `build` reads one shape;
+- a `call` that returns None (a forgotten `return`).
 
     >>> from mlkit import layers
     >>> import numpy as np
-    >>> layers.Dense(4)(np.zeros((2, 0)))
+    >>> layers.Dense(4, name="features")(np.zeros((2, 0)))
     Traceback (most recent call last):
     ...
-    ValueError: Layer 'dense' (Dense) received an input of shape (2, 0), whose axis 1 has size 0: there is nothing to compute with, and the results would be empty or zeros. Check how the data was sliced or loaded; only the batch axis may be empty.
+    ValueError: Layer 'features' (Dense) received an input of shape (2, 0), whose axis 1 has size 0: there is nothing to compute with, and the results would be empty or zeros. Check how the data was sliced or loaded; only the batch axis may be empty.
 """
 
 

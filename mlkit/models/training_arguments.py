@@ -11,7 +11,7 @@ here runs per batch.
     >>> model.compile(optimizer="sgd", loss="msee")
     Traceback (most recent call last):
     ...
-    ValueError: compile(): unknown loss 'msee'. Use one of: ... or pass a Loss object or a function f(y_true, y_pred).
+    ValueError: compile(): unknown loss 'msee'. Use one of: ... or pass a Loss object or a function f(y_true, y_pred) ...
 """
 
 import numpy as np

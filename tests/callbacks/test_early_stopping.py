@@ -181,3 +181,23 @@ def test_mode_auto_with_an_unknown_quantity_explains_what_to_pass(tiny_model, re
             warnings.simplefilter("ignore")
             tiny_model().fit(*regression_data, epochs=1, verbose=0, callbacks=[stop])
     assert "EarlyStopping" in str(error.value)
+
+
+BAD_SETTINGS = {
+    "patience in quotes": (dict(patience="2"), TypeError, ["EarlyStopping: `patience` must be an integer, got patience='2'", "patience=2."]),
+    "negative patience": (dict(patience=-1), ValueError, ["`patience` must be an integer >= 0, got patience=-1"]),
+    "min_delta in quotes": (dict(min_delta="0.1"), TypeError, ["`min_delta` must be a number, got min_delta='0.1'"]),
+    "a monitor that is not a name": (dict(monitor=3), TypeError, ["`monitor` must be the name of a logged value", "monitor=3"]),
+    "a baseline in quotes": (dict(baseline="0.5"), TypeError, ["`baseline` must be a number, got baseline='0.5'"]),
+    "restore_best_weights as a string": (dict(restore_best_weights="yes"), TypeError, ["`restore_best_weights` must be True or False"]),
+    "a negative start_from_epoch": (dict(start_from_epoch=-2), ValueError, ["`start_from_epoch` must be an integer >= 0"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+def test_bad_settings_are_refused_when_the_callback_is_made(case):
+    arguments, error_type, parts = BAD_SETTINGS[case]
+    with pytest.raises(error_type) as caught:
+        callbacks.EarlyStopping(**arguments)
+    for part in parts:
+        assert part in str(caught.value)

@@ -158,3 +158,39 @@ def test_scheduler_refuses_a_non_float_result(tiny_model, regression_data):
     with pytest.raises(ValueError, match="should be a float. Got: 1") as error:
         tiny_model().fit(*regression_data, epochs=1, verbose=0, callbacks=[schedule])
     assert "LearningRateScheduler in on_epoch_begin(epoch=0)" in str(error.value.__notes__)
+
+
+BAD_SETTINGS = {
+    "a schedule without parameters": (
+        lambda: callbacks.LearningRateScheduler(lambda: 0.1), TypeError,
+        ["LearningRateScheduler: `schedule` is called as schedule(epoch, lr) (or schedule(epoch))", "<lambda>()"]),
+    "a schedule with three parameters": (
+        lambda: callbacks.LearningRateScheduler(lambda epoch, lr, extra: lr), TypeError,
+        ["<lambda>(epoch, lr, extra)", "def schedule(epoch, lr): return lr"]),
+    "ReduceLROnPlateau patience in quotes": (
+        lambda: callbacks.ReduceLROnPlateau(patience="2"), TypeError,
+        ["ReduceLROnPlateau: `patience` must be an integer, got patience='2'"]),
+    "ReduceLROnPlateau negative cooldown": (
+        lambda: callbacks.ReduceLROnPlateau(cooldown=-1), ValueError, ["`cooldown` must be an integer >= 0"]),
+    "ReduceLROnPlateau factor in quotes": (
+        lambda: callbacks.ReduceLROnPlateau(factor="0.5"), TypeError, ["`factor` must be a number, got factor='0.5'"]),
+    "ReduceLROnPlateau negative min_lr": (
+        lambda: callbacks.ReduceLROnPlateau(min_lr=-1e-3), ValueError, ["`min_lr` must be a number >= 0"]),
+    "ReduceLROnPlateau monitor that is not a name": (
+        lambda: callbacks.ReduceLROnPlateau(monitor=None), TypeError, ["`monitor` must be the name of a logged value"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+def test_bad_settings_are_refused_when_the_callback_is_made(case):
+    action, error_type, parts = BAD_SETTINGS[case]
+    with pytest.raises(error_type) as caught:
+        action()
+    for part in parts:
+        assert part in str(caught.value)
+
+
+def test_a_schedule_of_the_epoch_alone_still_works(tiny_model, regression_data):
+    model = tiny_model(learning_rate=0.1)
+    model.fit(*regression_data, epochs=2, verbose=0, callbacks=[callbacks.LearningRateScheduler(lambda epoch: 0.5 ** epoch)])
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.5)

@@ -88,3 +88,27 @@ def test_lambda_callback_refuses_an_unknown_hook_name():
         callbacks.LambdaCallback(on_epoch_ended=print)
     with pytest.raises(TypeError, match="must be a function"):
         callbacks.LambdaCallback(on_epoch_end="print")
+
+
+WRONG_HOOK_FUNCTIONS = {
+    "an epoch hook without the epoch": (dict(on_epoch_end=lambda logs: None), "on_epoch_end(epoch, logs)", "<lambda>(logs)"),
+    "a logs-only hook with three parameters": (dict(on_train_begin=lambda a, b, c: None), "on_train_begin(logs)", "<lambda>(a, b, c)"),
+    "a batch hook without parameters": (dict(on_train_batch_end=lambda: None), "on_train_batch_end(batch, logs)", "<lambda>()"),
+    "a hook by keyword with one parameter too many": (dict(on_test_end=lambda a, b: None), "on_test_end(logs)", "<lambda>(a, b)"),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_HOOK_FUNCTIONS)
+def test_lambda_callback_refuses_functions_of_the_wrong_arity(case):
+    hooks, call_text, given = WRONG_HOOK_FUNCTIONS[case]
+    with pytest.raises(TypeError) as caught:
+        callbacks.LambdaCallback(**hooks)
+    message = str(caught.value)
+    assert f"is called as {call_text}" in message and given in message
+
+
+def test_batch_hooks_may_name_their_parameters_as_they_like(tiny_model, regression_data):
+    seen = []
+    record = callbacks.LambdaCallback(on_train_batch_end=lambda step, batch_logs: seen.append((step, sorted(batch_logs))))
+    tiny_model().fit(*regression_data, batch_size=4, epochs=1, verbose=0, callbacks=[record])
+    assert seen == [(0, ["loss"]), (1, ["loss"])]

@@ -96,3 +96,22 @@ def test_the_base_constraint_is_the_identity_and_can_be_subclassed():
 
     assert Clip()(w).numpy().tolist() == [1.0, -1.0]
     assert Clip().get_config() == {}
+
+
+BAD_SETTINGS = {
+    "a max norm in quotes": (lambda: constraints.MaxNorm(max_value="2"), TypeError,
+                             ["MaxNorm: `max_value` must be a number, got max_value='2'", "max_value=2."]),
+    "a negative max norm": (lambda: constraints.MaxNorm(max_value=-1.0), ValueError, ["`max_value` must be a number >= 0"]),
+    "min and max swapped": (lambda: constraints.MinMaxNorm(min_value=2.0, max_value=1.0), ValueError,
+                            ["MinMaxNorm: `max_value` must be a number >= 2.0, got max_value=1.0"]),
+    "a rate above 1": (lambda: constraints.MinMaxNorm(rate=2.0), ValueError, ["`rate` must be a number between 0 and 1"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+def test_bad_settings_are_refused_when_the_constraint_is_made(case):
+    action, error_type, parts = BAD_SETTINGS[case]
+    with pytest.raises(error_type) as caught:
+        action()
+    for part in parts:
+        assert part in str(caught.value)

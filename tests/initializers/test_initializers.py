@@ -238,3 +238,40 @@ def test_a_subclassed_initializer_saves_and_loads():
     assert isinstance(clone, Halves) and clone((2,)).numpy().tolist() == [0.25, 0.25]
     with pytest.raises(NotImplementedError, match=r"must implement __call__\(shape, dtype=None\)"):
         initializers.Initializer()((2,))
+
+
+BAD_SETTINGS = {
+    "a constant that is not a number": (lambda: initializers.Constant("a"), ValueError,
+                                        ["Constant: `value` must be a number (or an array of numbers), got value='a'"]),
+    "a constant number in quotes": (lambda: initializers.Constant("0.5"), ValueError, ["Constant(0.5) without quotes"]),
+    "a negative stddev": (lambda: initializers.RandomNormal(stddev=-1), ValueError,
+                          ["RandomNormal: `stddev` must be a number >= 0, got stddev=-1"]),
+    "a stddev in quotes": (lambda: initializers.TruncatedNormal(stddev="0.1"), TypeError,
+                           ["TruncatedNormal: `stddev` must be a number, got stddev='0.1'", "stddev=0.1."]),
+    "a negative truncated stddev": (lambda: initializers.TruncatedNormal(stddev=-0.1), ValueError, ["got stddev=-0.1"]),
+    "a mean in quotes": (lambda: initializers.RandomNormal(mean="0"), TypeError, ["`mean` must be a number"]),
+    "uniform bounds swapped": (lambda: initializers.RandomUniform(minval=1, maxval=0), ValueError,
+                               ["RandomUniform: `maxval` must be a number >= 1, got maxval=0", "smaller bound as minval"]),
+    "a scale in quotes": (lambda: initializers.VarianceScaling(scale="2"), TypeError,
+                          ["VarianceScaling: `scale` must be a number, got scale='2'"]),
+    "an orthogonal gain in quotes": (lambda: initializers.Orthogonal(gain="1"), TypeError, ["Orthogonal: `gain` must be a number"]),
+    "an identity gain in quotes": (lambda: initializers.Identity(gain="1"), TypeError, ["Identity: `gain` must be a number"]),
+    "a shape written as a string": (lambda: initializers.GlorotUniform(seed=0)("32"), TypeError,
+                                    ["GlorotUniform: `shape` must be a tuple of ints", "got the string '32'"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+def test_bad_settings_get_an_error_that_names_the_argument(case):
+    action, error_type, parts = BAD_SETTINGS[case]
+    with pytest.raises(error_type) as caught:
+        action()
+    for part in parts:
+        assert part in str(caught.value)
+
+
+def test_constant_takes_numbers_arrays_and_tensors():
+    from mlkit import ops
+
+    for value, expected in ((2, [2.0, 2.0]), (np.float32(0.5), [0.5, 0.5]), ([1, 3], [1.0, 3.0]), (ops.ones((2,)), [1.0, 1.0])):
+        assert initializers.Constant(value)((2,)).numpy().tolist() == expected

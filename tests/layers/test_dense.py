@@ -147,3 +147,9 @@ def test_frozen_dense():
     dense = layers.Dense(2, trainable=False)
     dense(np.ones((1, 3)))
     assert dense.trainable_weights == [] and [w.name for w in dense.non_trainable_weights] == ["kernel", "bias"]
+
+
+def test_use_bias_must_be_a_boolean():
+    with pytest.raises(TypeError) as caught:
+        layers.Dense(4, use_bias="no", name="careless")
+    assert "Dense 'careless': `use_bias` must be True or False, got use_bias='no'" in str(caught.value)

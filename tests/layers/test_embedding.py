@@ -117,3 +117,14 @@ def test_embedding_errors_explain_the_fix():
     layer = Embedding(10, 4, name="small_vocab")
     with pytest.raises(ValueError, match=r"Embedding 'small_vocab': every input index must be in 0..9, got indices from 1 to 12"):
         layer(np.array([[1, 12]]))
+
+
+@pytest.mark.parametrize("indices, low, high", [([[-1, 2]], -1, 2), ([[3, 10]], 3, 10)])
+def test_indices_outside_the_vocabulary_are_refused(indices, low, high):
+    # NumPy would read -1 as the last row: a silent wrong answer.
+    layer = Embedding(10, 4, name="vocab")
+    with pytest.raises(ValueError) as caught:
+        layer(np.array(indices))
+    message = str(caught.value)
+    assert f"Embedding 'vocab': every input index must be in 0..9, got indices from {low} to {high}" in message
+    assert "never negative" in message

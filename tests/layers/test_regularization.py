@@ -282,3 +282,14 @@ def test_output_shape_is_the_input_shape_in_both_modes(layer, shape):
     assert layer(x, training=True).shape == shape
     assert layer(x, training=False).shape == shape
     assert layer.weights == []
+
+
+@pytest.mark.parametrize("rate, error_type, part", [
+    ("0.5", TypeError, "`rate` must be a number, got rate='0.5' (of type str). Write the number without quotes: rate=0.5."),
+    (None, TypeError, "`rate` must be a number, got rate=None"),
+    (-0.1, ValueError, "`rate` must be a number between 0 and 1, got rate=-0.1"),
+])
+def test_dropout_rate_of_the_wrong_kind_names_the_fix(rate, error_type, part):
+    with pytest.raises(error_type) as caught:
+        layers.Dropout(rate, name="careless")
+    assert str(caught.value).startswith("Dropout 'careless': ") and part in str(caught.value)

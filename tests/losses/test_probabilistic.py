@@ -284,3 +284,26 @@ def test_doctests():
     with warnings.catch_warnings():
         result = doctest.testmod(probabilistic)
     assert result.attempted > 0 and result.failed == 0
+
+
+BAD_SETTINGS = {
+    "from_logits as a string": (lambda: BinaryCrossentropy(from_logits="no"), TypeError,
+                                ["BinaryCrossentropy: `from_logits` must be True or False, got from_logits='no'"]),
+    "from_logits as a string, categorical": (lambda: CategoricalCrossentropy(from_logits="False"), TypeError,
+                                             ["CategoricalCrossentropy: `from_logits`", "even 'False', counts as true"]),
+    "from_logits as a string, sparse": (lambda: SparseCategoricalCrossentropy(from_logits="True"), TypeError,
+                                        ["SparseCategoricalCrossentropy: `from_logits`"]),
+    "label smoothing above 1": (lambda: CategoricalCrossentropy(label_smoothing=1.5), ValueError,
+                                ["`label_smoothing` must be a number between 0 and 1, got label_smoothing=1.5"]),
+    "label smoothing in quotes": (lambda: BinaryCrossentropy(label_smoothing="0.1"), TypeError,
+                                  ["`label_smoothing` must be a number, got label_smoothing='0.1'"]),
+}
+
+
+@pytest.mark.parametrize("case", BAD_SETTINGS)
+def test_bad_settings_are_refused_when_the_loss_is_made(case):
+    action, error_type, parts = BAD_SETTINGS[case]
+    with pytest.raises(error_type) as caught:
+        action()
+    for part in parts:
+        assert part in str(caught.value)

@@ -99,3 +99,18 @@ def test_config_round_trip(loss, expected):
 def test_doctests():
     result = doctest.testmod(regression)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("loss", [MeanSquaredError(), MeanAbsoluteError(), Huber()])
+def test_predictions_narrower_than_the_targets_are_refused_not_broadcast(loss):
+    # One output against four targets would be stretched to four equal predictions.
+    with pytest.raises(ValueError) as caught:
+        loss(np.ones((8, 4)), np.ones((8, 1)))
+    message = str(caught.value)
+    assert "y_true has shape (8, 4) but y_pred has shape (8, 1)" in message
+    assert "one unit per target value" in message
+
+
+def test_one_target_column_still_broadcasts_against_its_predictions():
+    value = MeanSquaredError()(np.array([[1.0], [3.0]]), np.array([[1.0, 1.0], [1.0, 1.0]]))
+    assert float(value) == pytest.approx((0 + 0 + 4 + 4) / 4)

@@ -13,7 +13,7 @@ MODULES = [
     "mlkit.regularizers", "mlkit.regularizers.regularizers",
     "mlkit.constraints", "mlkit.constraints.constraints",
     "mlkit.activations", "mlkit.activations.activations",
-    "mlkit.backend", "mlkit.utils.lookup",
+    "mlkit.backend", "mlkit.utils.lookup", "mlkit.utils.arguments",
 ]
 
 

@@ -631,3 +631,21 @@ def test_docstring_examples_run():
         result = doctest.testmod(importlib.import_module(name))
         failed += result.failed
     assert failed == 0
+
+
+def test_fit_warns_when_the_model_has_nothing_to_train():
+    # Weights kept as NumPy arrays are constants: Keras warns, and so does mlkit.
+    class NumpyWeights(mlkit.Model):
+        def __init__(self):
+            super().__init__()
+            self.kernel = np.ones((3, 1), "float32")
+
+        def call(self, inputs):
+            return ops.matmul(inputs, self.kernel)
+
+    model = NumpyWeights()
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match="The model does not have any trainable weights") as caught:
+        model.fit(np.ones((4, 3), "float32"), np.zeros((4, 1), "float32"), verbose=0)
+    assert "self.add_weight" in str(caught[0].message)
+    np.testing.assert_array_equal(model.kernel, 1.0)
