@@ -34,6 +34,11 @@ class CSVLogger(Callback):
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator
+        if not isinstance(filename, (str, os.PathLike)):
+            raise TypeError(
+                f"CSVLogger: `filename` must be the path of the CSV file to write, such as "
+                f"'training.csv', got filename={filename!r} (of type {type(filename).__name__})."
+            )
         self.filename = os.fspath(filename)
         self.append = append
         self.writer = None

@@ -129,7 +129,7 @@ class Layer:
         from mlkit import regularizers
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self._input_shape_arg = _input_shape_from_kwargs(kwargs)
+        self._input_shape_arg = _input_shape_from_kwargs(kwargs, self)
         self._last_checked_shapes = None
 
     # -- state ----------------------------------------------------------------
@@ -789,12 +789,19 @@ def _build_wrapper(build):
     return wrapped
 
 
-def _input_shape_from_kwargs(kwargs):
+def _input_shape_from_kwargs(kwargs, layer):
     """The full input shape (batch axis None) given by `input_shape=` or `input_dim=`."""
     if kwargs.get("input_dim") is not None:
         return (None, kwargs["input_dim"])
     if kwargs.get("input_shape") is not None:
-        return (None,) + tuple(kwargs["input_shape"])
+        shape = kwargs["input_shape"]
+        if not isinstance(shape, (tuple, list)):
+            raise TypeError(
+                f"Layer {layer.name!r} ({type(layer).__name__}): `input_shape` must be a tuple of "
+                f"sizes without the batch axis, got input_shape={shape!r}. For samples of "
+                f"{shape!r} features write input_shape=({shape!r},)."
+            )
+        return (None,) + tuple(shape)
     return None
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from mlkit import ops
 from mlkit.losses.loss import Loss, LossFunctionWrapper
 from mlkit.losses.reduction import as_tensor, squeeze_or_expand_to_same_rank
+from mlkit.utils.arguments import check_number
 
 
 def prepare_pair(function_name, y_true, y_pred):
@@ -99,6 +100,10 @@ class Huber(LossFunctionWrapper):
     """
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+        check_number(
+            "Huber", "delta", delta, above=0,
+            hint="It is the error size where the loss turns from squared to linear, e.g. delta=1.0.",
+        )
         super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
         self.delta = delta
 

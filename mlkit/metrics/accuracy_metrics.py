@@ -22,6 +22,7 @@ from mlkit import backend
 from mlkit.losses.reduction import squeeze_or_expand_to_same_rank
 from mlkit.metrics.reduction_metrics import MeanMetricWrapper, as_array
 from mlkit.ops.tensor import Tensor
+from mlkit.utils.arguments import check_integer
 
 
 def _matches(equal):
@@ -153,10 +154,14 @@ class SparseCategoricalAccuracy(_AccuracyMetric):
         return {"name": self.name, "dtype": self.dtype}
 
 
+_K_HINT = "It is how many of the highest predictions may hold the label, e.g. k=5."
+
+
 class TopKCategoricalAccuracy(_AccuracyMetric):
     """How often the one-hot label is among the `k` highest predictions."""
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+        k = check_integer(type(self).__name__, "k", k, at_least=1, hint=_K_HINT)
         super().__init__(fn=top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
 
@@ -168,6 +173,7 @@ class SparseTopKCategoricalAccuracy(_AccuracyMetric):
     """How often the integer label is among the `k` highest predictions."""
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
+        k = check_integer(type(self).__name__, "k", k, at_least=1, hint=_K_HINT)
         super().__init__(fn=sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
 

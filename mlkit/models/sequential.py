@@ -26,6 +26,11 @@ class Sequential(Model):
         self._layers_list = []
         self._input_layer = None
         self._graph_output = None
+        if layers is not None and not isinstance(layers, (list, tuple)):
+            raise TypeError(
+                f"Sequential expects a list of layers, got a single {type(layers).__name__}: "
+                f"{layers!r}. Wrap it in a list: Sequential([...])."
+            )
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._rebuild()

@@ -248,7 +248,10 @@ class Trainer:
     ):
         """Train for `epochs` passes over the data; returns a `History`."""
         self._assert_compiled("fit")
-        epochs, initial_epoch = check_fit_arguments(self, x, y, epochs, initial_epoch, class_weight)
+        epochs, initial_epoch = check_fit_arguments(
+            self, x, y, epochs, initial_epoch, class_weight,
+            {"steps_per_epoch": steps_per_epoch, "validation_steps": validation_steps}, validation_freq,
+        )
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
         if class_weight is not None:
@@ -385,9 +388,12 @@ def _should_validate(epoch, validation_freq):
 def _unpack_validation(validation_data):
     if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
         return validation_data if len(validation_data) == 3 else (*validation_data, None)
+    given = f"a {type(validation_data).__name__}"
+    if isinstance(validation_data, (tuple, list)):
+        given += f" of {len(validation_data)} item{'s' if len(validation_data) != 1 else ''}"
     raise ValueError(
         "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
-        f"got {type(validation_data).__name__}."
+        f"got {given}. Pass e.g. validation_data=(x_val, y_val)."
     )
 
 

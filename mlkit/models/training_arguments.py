@@ -81,12 +81,30 @@ def check_epochs(epochs, initial_epoch):
     return epochs, initial_epoch
 
 
-def check_fit_arguments(model, x, y, epochs, initial_epoch, class_weight):
-    """Everything fit() checks before the first batch; returns (epochs, initial_epoch) as ints."""
+def check_fit_arguments(model, x, y, epochs, initial_epoch, class_weight, steps, validation_freq):
+    """Everything fit() checks before the first batch; returns (epochs, initial_epoch) as ints.
+
+    `steps` maps "steps_per_epoch" and "validation_steps" to their values.
+    """
     epochs, initial_epoch = check_epochs(epochs, initial_epoch)
+    for argument, value in steps.items():
+        if value is not None:
+            check_integer("fit()", argument, value, at_least=1, hint="Leave it None to use all the data.")
+    check_validation_freq(validation_freq)
     check_class_weight(class_weight)
     check_targets_given(model, x, y, "fit")
     return epochs, initial_epoch
+
+
+def check_validation_freq(validation_freq):
+    """An int n >= 1 (every n-th epoch) or a collection of epoch numbers (from 1)."""
+    if isinstance(validation_freq, (list, tuple, set)):
+        for epoch in validation_freq:
+            check_integer("fit()", "validation_freq", epoch, at_least=1,
+                          hint="A list names the epochs to validate after, counted from 1.")
+        return
+    check_integer("fit()", "validation_freq", validation_freq, at_least=1,
+                  hint="validation_freq=2 validates after every second epoch.")
 
 
 def check_class_weight(class_weight):

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from mlkit.optimizers.optimizer import Optimizer
+from mlkit.utils.arguments import check_number
 
 
 class Adam(Optimizer):
@@ -67,7 +68,7 @@ class Adam(Optimizer):
                 )
         self.beta_1 = beta_1
         self.beta_2 = beta_2
-        self.epsilon = epsilon
+        self.epsilon = check_number(self._describe(), "epsilon", epsilon, above=0)
         self.amsgrad = amsgrad
 
     def build(self, var_list):

@@ -20,6 +20,7 @@ With momentum (a velocity v per variable, starting at 0):
 import numpy as np
 
 from mlkit.optimizers.optimizer import Optimizer
+from mlkit.utils.arguments import check_bool
 
 
 class SGD(Optimizer):
@@ -57,7 +58,7 @@ class SGD(Optimizer):
         if not isinstance(momentum, float) or not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum!r}")
         self.momentum = momentum
-        self.nesterov = nesterov
+        self.nesterov = check_bool(self._describe(), "nesterov", nesterov)
 
     def build(self, variables):
         if self.built:

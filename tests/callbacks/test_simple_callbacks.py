@@ -112,3 +112,9 @@ def test_batch_hooks_may_name_their_parameters_as_they_like(tiny_model, regressi
     record = callbacks.LambdaCallback(on_train_batch_end=lambda step, batch_logs: seen.append((step, sorted(batch_logs))))
     tiny_model().fit(*regression_data, batch_size=4, epochs=1, verbose=0, callbacks=[record])
     assert seen == [(0, ["loss"]), (1, ["loss"])]
+
+
+def test_csv_logger_needs_a_file_path():
+    with pytest.raises(TypeError) as caught:
+        callbacks.CSVLogger(None)
+    assert "CSVLogger: `filename` must be the path of the CSV file to write" in str(caught.value)

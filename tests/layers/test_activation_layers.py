@@ -131,7 +131,7 @@ def test_leaky_relu_old_alpha_argument_warns_and_works():
 
 @pytest.mark.parametrize("slope", [None, -0.1])
 def test_leaky_relu_rejects_bad_slope(slope):
-    with pytest.raises(ValueError, match="LeakyReLU .*negative_slope must be a number >= 0"):
+    with pytest.raises(ValueError, match="LeakyReLU .*`negative_slope` must be a number >= 0"):
         layers.LeakyReLU(negative_slope=slope)
 
 
@@ -242,3 +242,10 @@ def test_weightless_activation_layers_are_built_and_keep_shape(layer):
     assert layer.built and layer.weights == []
     assert layer.compute_output_shape((None, 2, 5)) == (None, 2, 5)
     assert layer(np.zeros((3, 2, 5), "float32")).shape == (3, 2, 5)
+
+
+@pytest.mark.parametrize("slope, error_type", [("0.2", TypeError), ([0.1], TypeError)])
+def test_leaky_relu_slope_of_the_wrong_kind_is_refused(slope, error_type):
+    with pytest.raises(error_type) as caught:
+        layers.LeakyReLU(negative_slope=slope, name="leaky")
+    assert "LeakyReLU 'leaky': `negative_slope` must be a number" in str(caught.value)

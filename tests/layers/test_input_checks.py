@@ -74,3 +74,10 @@ def test_careless_inputs_get_an_error_that_names_the_layer_and_the_fix(case):
 def test_an_empty_batch_is_still_fine():
     dense = layers.Dense(4)
     assert dense(np.zeros((0, 3), "float32")).shape == (0, 4)
+
+
+def test_input_shape_given_as_a_number_asks_for_a_tuple():
+    with pytest.raises(TypeError) as caught:
+        layers.Dense(4, input_shape=3, name="dense_shape")
+    assert "Layer 'dense_shape' (Dense): `input_shape` must be a tuple" in str(caught.value)
+    assert "write input_shape=(3,)" in str(caught.value)

@@ -335,3 +335,11 @@ def test_lstm_learns_the_order_of_two_markers():
 @pytest.mark.parametrize("module", [lstm_module, fused_lstm, fused_common])
 def test_docstring_examples(module):
     assert doctest.testmod(module).failed == 0
+
+
+@pytest.mark.parametrize("flag", ["return_sequences", "return_state", "go_backwards"])
+def test_recurrent_flags_must_be_booleans(flag):
+    # return_sequences="no" is a non-empty string, so it used to count as True.
+    with pytest.raises(TypeError) as caught:
+        layers.LSTM(4, name="careless", **{flag: "no"})
+    assert f"LSTM 'careless': `{flag}` must be True or False, got {flag}='no'" in str(caught.value)

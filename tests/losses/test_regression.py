@@ -114,3 +114,11 @@ def test_predictions_narrower_than_the_targets_are_refused_not_broadcast(loss):
 def test_one_target_column_still_broadcasts_against_its_predictions():
     value = MeanSquaredError()(np.array([[1.0], [3.0]]), np.array([[1.0, 1.0], [1.0, 1.0]]))
     assert float(value) == pytest.approx((0 + 0 + 4 + 4) / 4)
+
+
+@pytest.mark.parametrize("delta, error_type", [(-1.0, ValueError), (0, ValueError), ("1", TypeError)])
+def test_huber_delta_must_be_a_positive_number(delta, error_type):
+    # A negative delta used to give negative losses without a word.
+    with pytest.raises(error_type) as caught:
+        Huber(delta=delta)
+    assert "Huber: `delta` must be a number" in str(caught.value)

@@ -102,3 +102,14 @@ def test_config_round_trip(metric, expected):
 def test_doctests():
     result = doctest.testmod(accuracy_metrics)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("metric_class", [TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy])
+@pytest.mark.parametrize("k, error_type, part", [
+    (0, ValueError, "`k` must be an integer >= 1, got k=0"),
+    ("3", TypeError, "`k` must be an integer, got k='3'"),
+])
+def test_top_k_needs_a_positive_whole_k(metric_class, k, error_type, part):
+    with pytest.raises(error_type) as caught:
+        metric_class(k=k)
+    assert str(caught.value).startswith(f"{metric_class.__name__}: ") and part in str(caught.value)

@@ -92,3 +92,10 @@ def test_config_round_trip_gives_the_same_predictions():
     clone.set_weights(model.get_weights())
     x = np.random.rand(3, 5).astype("float32")
     np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_a_single_layer_instead_of_a_list_is_refused_with_the_fix():
+    with pytest.raises(TypeError) as caught:
+        mlkit.Sequential(mlkit.layers.Dense(4))
+    assert "Sequential expects a list of layers, got a single Dense" in str(caught.value)
+    assert "Sequential([...])" in str(caught.value)

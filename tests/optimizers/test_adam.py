@@ -70,3 +70,13 @@ def test_defaults():
     assert config["learning_rate"] == pytest.approx(0.001)
     assert (config["beta_1"], config["beta_2"], config["epsilon"], config["amsgrad"]) == (0.9, 0.999, 1e-7, False)
     assert config["name"] == "adam"
+
+
+@pytest.mark.parametrize("epsilon, error_type, part", [
+    ("1e-7", TypeError, "`epsilon` must be a number, got epsilon='1e-7' (of type str). Write the number without quotes"),
+    (0.0, ValueError, "`epsilon` must be a number > 0, got epsilon=0.0"),
+])
+def test_epsilon_of_the_wrong_kind_is_refused(epsilon, error_type, part):
+    with pytest.raises(error_type) as caught:
+        optimizers.Adam(epsilon=epsilon)
+    assert str(caught.value).startswith("Adam 'adam': ") and part in str(caught.value)

@@ -67,3 +67,9 @@ def test_nesterov_differs_from_plain_momentum_by_the_look_ahead():
     # v: -1, -1.5.  plain: -1 - 1.5 = -2.5.  nesterov: (0.5*-1 - 1) + (0.5*-1.5 - 1) = -3.25
     assert float(plain.numpy()[0]) == -2.5
     assert float(look_ahead.numpy()[0]) == -3.25
+
+
+def test_nesterov_must_be_a_boolean():
+    with pytest.raises(TypeError) as caught:
+        optimizers.SGD(momentum=0.9, nesterov="yes")
+    assert "SGD 'SGD': `nesterov` must be True or False, got nesterov='yes'" in str(caught.value)

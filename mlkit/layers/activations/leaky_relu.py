@@ -17,6 +17,7 @@ import warnings
 
 from mlkit import ops
 from mlkit.layers.layer import Layer
+from mlkit.utils.arguments import check_number
 
 
 class LeakyReLU(Layer):
@@ -26,12 +27,11 @@ class LeakyReLU(Layer):
             negative_slope = kwargs.pop("alpha")
             warnings.warn("LeakyReLU: argument `alpha` is deprecated; use `negative_slope` instead.")
         super().__init__(**kwargs)
-        if negative_slope is None or negative_slope < 0:
-            raise ValueError(
-                f"LeakyReLU {self.name!r}: negative_slope must be a number >= 0, "
-                f"got negative_slope={negative_slope!r}."
-            )
-        self.negative_slope = negative_slope
+        if negative_slope is None:  # a ValueError, as in Keras
+            raise ValueError(f"LeakyReLU {self.name!r}: `negative_slope` must be a number >= 0, got None.")
+        self.negative_slope = check_number(
+            f"LeakyReLU {self.name!r}", "negative_slope", negative_slope, at_least=0
+        )
         self.supports_masking = True
         self.built = True
 

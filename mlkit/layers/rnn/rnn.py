@@ -35,6 +35,7 @@ from mlkit.layers.layer import Layer
 from mlkit.layers.rnn.base_cell import serialize_setting
 from mlkit.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from mlkit.saving.serialization import deserialize_keras_object, serialize_keras_object
+from mlkit.utils.arguments import check_bool
 
 
 def nest_weight_paths(parent, sublayer):
@@ -126,9 +127,10 @@ class RNN(Layer):
                 "return_state=True and pass the returned states as `initial_state=` next time."
             )
         self.cell = cell
-        self.return_sequences = return_sequences
-        self.return_state = return_state
-        self.go_backwards = go_backwards
+        owner = f"{type(self).__name__} {self.name!r}"
+        self.return_sequences = check_bool(owner, "return_sequences", return_sequences)
+        self.return_state = check_bool(owner, "return_state", return_state)
+        self.go_backwards = check_bool(owner, "go_backwards", go_backwards)
         self.stateful = stateful
         self.unroll = unroll
         self.zero_output_for_mask = zero_output_for_mask
