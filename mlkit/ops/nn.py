@@ -170,16 +170,28 @@ def mish(x):
     return multiply(x, tanh(softplus(x)))
 
 
+def _max_along(function_name, a, axis):
+    """`a.max(axis, keepdims=True)`, with an error that names the function for a bad axis."""
+    try:
+        return a.max(axis=axis, keepdims=True)
+    except np.exceptions.AxisError:
+        raise np.exceptions.AxisError(
+            f"{function_name}: axis={axis} does not exist in an input of shape {a.shape} "
+            f"({a.ndim} axes). Use an axis between {-a.ndim} and {a.ndim - 1}; -1, the default, "
+            "is the last axis (the classes)."
+        ) from None
+
+
 def softmax(x, axis=-1):
     a = np.asarray(data_of(x))
-    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    e = np.exp(a - _max_along("softmax", a, axis))
     out = e / e.sum(axis=axis, keepdims=True)
     return _unary(x, out, lambda g: (out * (g - (g * out).sum(axis=axis, keepdims=True)),))
 
 
 def log_softmax(x, axis=-1):
     a = np.asarray(data_of(x))
-    shifted = a - a.max(axis=axis, keepdims=True)
+    shifted = a - _max_along("log_softmax", a, axis)
     out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return _unary(x, out, lambda g: (g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
 

@@ -164,3 +164,13 @@ def test_moments(rng):
     check_gradients(lambda t: list(ops.moments(t, axes=[0])), [x])
     keras_example = ops.moments(ops.convert_to_tensor([0.0, 1, 2, 3, 100]), axes=[0])
     np.testing.assert_allclose([float(v) for v in keras_example], [21.2, 1553.36], rtol=1e-6)
+
+
+@pytest.mark.parametrize("function", [ops.softmax, ops.log_softmax])
+def test_softmax_on_a_missing_axis_names_the_function_and_the_axes(function):
+    with pytest.raises(np.exceptions.AxisError) as caught:
+        function(ops.ones((2, 3)), axis=4)
+    message = str(caught.value)
+    assert message.startswith(f"{function.__name__}: axis=4 does not exist in an input of shape (2, 3)")
+    assert "between -2 and 1" in message
+    assert isinstance(caught.value, (ValueError, IndexError))  # as NumPy's own error
