@@ -41,7 +41,7 @@ class EarlyStopping(MonitorCallback):
         start_from_epoch=0,
     ):
         super().__init__(monitor=monitor, mode=mode, baseline=baseline, min_delta=min_delta)
-        self.best = None
+        self.best = None  # `baseline` is a bar to clear here, not a first best (see on_epoch_end)
         self.patience = check_integer("EarlyStopping", "patience", patience, at_least=0,
                                       hint="It counts epochs without improvement, e.g. patience=3.")
         self.verbose = verbose

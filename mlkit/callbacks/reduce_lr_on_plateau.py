@@ -55,7 +55,7 @@ class ReduceLROnPlateau(Callback):
     ):
         super().__init__()
         name = "ReduceLROnPlateau"
-        check_number(name, "factor", factor, above=0, hint="The learning rate is multiplied by it, e.g. factor=0.1.")
+        check_number(name, "factor", factor, above=0, hint="It multiplies the learning rate, e.g. factor=0.1.")
         if factor >= 1.0:
             raise ValueError(
                 f"ReduceLROnPlateau does not support a factor >= 1.0 (it would not reduce the "

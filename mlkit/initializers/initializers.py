@@ -56,7 +56,7 @@ def _checked_normal(owner, mean, stddev):
     """(mean, stddev) of a normal initializer: numbers, the spread not negative."""
     name = type(owner).__name__
     check_number(name, "mean", mean)
-    check_number(name, "stddev", stddev, at_least=0, hint="It is a spread, e.g. stddev=0.05; its sign is not a direction.")
+    check_number(name, "stddev", stddev, at_least=0, hint="It is a spread, e.g. stddev=0.05, never negative.")
     return mean, stddev
 
 
@@ -104,10 +104,11 @@ class Constant(Initializer):
         except ValueError:
             as_array = None
         if as_array is None or as_array.dtype.kind not in "biuf":
-            raise ValueError(
+            unquoted = isinstance(value, str) and _is_numeric(value)
+            raise ValueError(  # a ValueError, as Keras raises for it
                 f"Constant: `value` must be a number (or an array of numbers), got value={value!r} "
                 f"(of type {type(value).__name__}). E.g. Constant(0.1)"
-                + (f", or Constant({value.strip()}) without quotes." if isinstance(value, str) and _is_numeric(value) else ".")
+                + (f", or Constant({value.strip()}) without quotes." if unquoted else ".")
             )
         self.value = value
 

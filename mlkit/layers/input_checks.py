@@ -66,9 +66,11 @@ def returned_none_error(layer):
 def structure_error(layer, shapes, error):
     """A clear error when `build` failed on a dict or list of inputs it cannot read, else None."""
     if isinstance(shapes, dict):
-        given, example = f"a dict of inputs with keys {list(shapes)}", f"layer(inputs[{next(iter(shapes), 'key')!r}])"
+        given = f"a dict of inputs with keys {list(shapes)}"
+        example = f"layer(inputs[{next(iter(shapes), 'key')!r}])"
     elif isinstance(shapes, list) and len(shapes) > 1:
-        given, example = f"a list of {len(shapes)} inputs", "layer(inputs[0]), or merge them first with layers.Concatenate()"
+        given = f"a list of {len(shapes)} inputs"
+        example = "layer(inputs[0]), or merge them first with layers.Concatenate()"
     else:
         return None
     return ValueError(

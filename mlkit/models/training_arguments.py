@@ -70,7 +70,9 @@ def check_compile_arguments(output_names, loss, loss_weights, metrics, weighted_
 
 def check_epochs(epochs, initial_epoch):
     """`epochs` and `initial_epoch` as ints, with a clear error for anything else."""
-    epochs = check_integer("fit()", "epochs", epochs, at_least=1, hint="It is the number of passes over the data, e.g. epochs=10.")
+    epochs = check_integer(
+        "fit()", "epochs", epochs, at_least=1, hint="It is the number of passes over the data, e.g. epochs=10."
+    )
     initial_epoch = check_integer("fit()", "initial_epoch", initial_epoch, at_least=0)
     if initial_epoch > epochs:
         raise ValueError(

@@ -79,7 +79,8 @@ def check_bool(owner, argument, value):
     """`value` if it is True or False, else a clear error (a string like 'no' is truthy)."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(
-            f"{owner}: `{argument}` must be True or False, got {argument}={value!r} (of type {type(value).__name__})."
+            f"{owner}: `{argument}` must be True or False, got {argument}={value!r} "
+            f"(of type {type(value).__name__})."
             " Note that any non-empty string, even 'False', counts as true in Python."
         )
     return bool(value)
