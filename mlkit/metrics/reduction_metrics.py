@@ -27,13 +27,22 @@ def as_array(x, dtype=None):
     return np.asarray(getattr(x, "data", x), dtype=dtype)
 
 
-def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
+def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype, metric=None):
     """Weight `values` and reduce them to one value per sample, as Keras does.
 
     Returns (values, sample_weight) as NumPy arrays, each with at most one axis.
+    `metric` (the caller) is named in the error for values that are not numbers.
     """
     mask = get_loss_mask(values)
-    values = as_array(values, dtype)
+    try:
+        values = as_array(values, dtype)
+    except (TypeError, ValueError) as error:
+        owner = "metric" if metric is None else f"{type(metric).__name__} {metric.name!r}"
+        raise TypeError(
+            f"{owner}: update_state() takes numbers (a number, an array or a tensor), got "
+            f"{values!r} (of type {type(values).__name__}): {error}. Pass the values to average, "
+            "e.g. update_state([0.5, 0.25])."
+        ) from None
     if mask is not None:
         sample_weight = apply_mask(sample_weight, mask, dtype=dtype, reduction="sum")
     if sample_weight is not None:
@@ -72,7 +81,7 @@ class Sum(Metric):
         self.total = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="total")
 
     def update_state(self, values, sample_weight=None):
-        values, _ = reduce_to_samplewise_values(values, sample_weight, np.sum, self.dtype)
+        values, _ = reduce_to_samplewise_values(values, sample_weight, np.sum, self.dtype, self)
         self.total.assign(self.total.data + values.sum())
 
     def result(self):
@@ -94,7 +103,9 @@ class Mean(Metric):
             self.total._value = self.total._value + as_array(values, self.dtype) * weight
             self.count._value = self.count._value + np.asarray(weight, dtype=self.dtype)
             return
-        values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean, self.dtype)
+        values, sample_weight = reduce_to_samplewise_values(
+            values, sample_weight, np.mean, self.dtype, self
+        )
         if sample_weight is not None:
             count = sample_weight.sum()
         else:

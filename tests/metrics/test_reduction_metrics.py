@@ -106,3 +106,13 @@ def test_sum_and_mean_config_round_trip():
 def test_doctests():
     result = doctest.testmod(reduction_metrics)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("metric_class", [Mean, Sum])
+def test_values_that_are_not_numbers_are_named_with_the_metric(metric_class):
+    metric = metric_class(name="tracker")
+    with pytest.raises(TypeError) as caught:
+        metric.update_state(["a", "b"])
+    message = str(caught.value)
+    assert message.startswith(f"{metric_class.__name__} 'tracker': update_state() takes numbers")
+    assert "got ['a', 'b']" in message
