@@ -70,14 +70,21 @@ class Embedding(Layer):
         if inputs.dtype not in ("int32", "int64"):
             inputs = ops.cast(inputs, "int32")
         indices = inputs.data
-        if indices.size and (indices.min() < 0 or indices.max() >= self.input_dim):
-            # NumPy would read a negative index from the end of the table: refuse it, as Keras does.
-            raise ValueError(
-                f"Embedding {self.name!r}: every input index must be in 0..{self.input_dim - 1}, "
-                f"got indices from {int(indices.min())} to {int(indices.max())}. input_dim must "
-                "be the vocabulary size (the largest index + 1), and indices are never negative."
-            )
-        return ops.take(self.embeddings, inputs, axis=0)
+        # NumPy would read a negative index from the end of the table: refuse it, as Keras
+        # does; an index past the end makes `take` raise. One pass over the indices, not two.
+        if indices.size and indices.min() < 0:
+            raise self._index_error(indices)
+        try:
+            return ops.take(self.embeddings, inputs, axis=0)
+        except IndexError:
+            raise self._index_error(indices) from None
+
+    def _index_error(self, indices):
+        return ValueError(
+            f"Embedding {self.name!r}: every input index must be in 0..{self.input_dim - 1}, "
+            f"got indices from {int(indices.min())} to {int(indices.max())}. input_dim must "
+            "be the vocabulary size (the largest index + 1), and indices are never negative."
+        )
 
     def compute_mask(self, inputs, mask=None):
         """True where the index is not 0 (padding), when `mask_zero=True`."""
