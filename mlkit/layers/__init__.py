@@ -14,6 +14,7 @@ from mlkit.layers.core.dense import Dense
 from mlkit.layers.core.embedding import Embedding
 from mlkit.layers.core.identity import Identity
 from mlkit.layers.core.lambda_layer import Lambda
+from mlkit.layers.core.masking import Masking
 from mlkit.layers.input_spec import InputSpec
 from mlkit.layers.layer import Layer
 from mlkit.layers.merging import *  # noqa: F401,F403

@@ -4,6 +4,9 @@
 batch, `train_step(batch)` — forward pass under a `GradientTape`, loss,
 gradients, one optimizer step — with callbacks called around it. Override
 `train_step`, `test_step` or `predict_step` to change what happens inside.
+A `train_step` runs with ops recorded (`ops.enable_grad`), so it may also be
+written torch-style: `self.zero_grad()`, `loss.backward()`, then the
+gradients `v.value.grad`, as on Keras's torch backend.
 
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
@@ -25,7 +28,7 @@ from mlkit.models.data_adapter import (
     unpack_batch,
 )
 from mlkit.models.keras_tensor import flatten
-from mlkit.ops.autodiff import GradientTape, no_recording
+from mlkit.ops.autodiff import GradientTape, enable_grad, no_recording
 from mlkit.ops.math import add_n, sum as reduce_sum
 from mlkit.ops.core import zeros
 
@@ -266,7 +269,8 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(data.batches()):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                with enable_grad():
+                    logs = self.train_step(batch)
                 if not isinstance(logs, MetricsLogs):
                     logs = pythonify_logs(logs)
                 callback_list.on_train_batch_end(step, logs)
@@ -343,7 +347,8 @@ class Trainer:
         if class_weight is not None:
             weights = class_weights_to_sample_weights(y, class_weight)
             sample_weight = weights if sample_weight is None else weights * np.asarray(sample_weight)
-        logs = pythonify_logs(self.train_step(pack_batch(x, y, sample_weight)))
+        with enable_grad():
+            logs = pythonify_logs(self.train_step(pack_batch(x, y, sample_weight)))
         return logs if return_dict else _flatten_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
