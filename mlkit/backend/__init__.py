@@ -8,8 +8,6 @@ Mirrors `keras.config` / `keras.backend` for the few knobs the course uses.
     'float32'
 """
 
-from mlkit.backend.masking import get_keras_mask, set_keras_mask
-
 _settings = {"floatx": "float32", "epsilon": 1e-7, "image_data_format": "channels_last"}
 
 

@@ -6,12 +6,15 @@ output; every later layer whose `call` takes `mask` receives it, and losses
 and metrics weight their values by it.
 
     >>> import numpy as np
-    >>> from mlkit import backend, ops
+    >>> from mlkit import ops
+    >>> from mlkit.backend.masking import get_keras_mask, set_keras_mask
     >>> x = ops.convert_to_tensor(np.zeros((1, 3)))
-    >>> backend.get_keras_mask(x) is None
+    >>> get_keras_mask(x) is None
     True
-    >>> _ = backend.set_keras_mask(x, np.array([[True, True, False]]))
-    >>> backend.get_keras_mask(x).tolist()
+    >>> _ = set_keras_mask(x, np.array([[True, True, False]]))
+    >>> get_keras_mask(x).tolist()
+    [[True, True, False]]
+    >>> x._keras_mask.tolist()      # where Keras keeps it, read the same way
     [[True, True, False]]
 
 Tensors have fixed slots, so the masks live here, keyed by the tensor's id

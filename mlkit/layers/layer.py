@@ -34,7 +34,7 @@ import numpy as np
 from mlkit import dtype_policies
 from mlkit.backend.masking import any_masks, get_keras_mask, set_keras_mask
 from mlkit.dtype_policies.autocast import state as _autocast
-from mlkit.layers.call_context import context
+from mlkit.layers.call_context import context, name_scope
 from mlkit.layers.layer_config import auto_config, config_error
 from mlkit.layers.input_spec import assert_input_compatibility
 from mlkit.ops.autodiff import no_recording
@@ -191,7 +191,7 @@ class Layer:
             name=name,
             constraint=constraint,
         )
-        variable.path = f"{self.name}/{variable.name}"
+        variable.path = "/".join(self._name_scope() + [variable.name])
         variable.regularizer = regularizer
         variable._tracked_trainable = bool(trainable)
         if trainable:
@@ -202,6 +202,13 @@ class Layer:
             variable.trainable = False
         state_version[0] += 1
         return variable
+
+    def _name_scope(self):
+        """The names a new weight's path starts with: the enclosing layer calls, then this layer."""
+        names = [layer.name for layer in context.scope]
+        if not context.scope or context.scope[-1] is not self:
+            names.append(self.name)
+        return names
 
     def _check_super_init_called(self, what):
         if "_trainable_variables" not in self.__dict__:
@@ -561,9 +568,11 @@ class Layer:
             _autocast.dtype = self._variable_read_dtype(outer_autocast)
         context.depth += 1
         context.training = training
+        context.scope.append(self)
         try:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
+            context.scope.pop()
             context.depth -= 1
             context.training = outer_training
             _autocast.dtype = outer_autocast
@@ -672,7 +681,7 @@ class Layer:
 
     def _build_for(self, shapes):
         """Build with the shape(s) of the first call, exactly once."""
-        with no_recording():
+        with name_scope(self), no_recording():
             self.build(_shapes_for_build(shapes))
         self.built = True
         state_version[0] += 1  # build may have assigned Variables or sublayers directly
@@ -815,10 +824,16 @@ def _build_wrapper(build):
         was_building = self._building
         # A second build() of a built layer may not create state again (as in Keras).
         self._building = was_building or not self.built
+        # Built by hand (`self.inner.build(shape)`), a layer still names its weights "outer/inner/...".
+        opens_scope = not context.scope or context.scope[-1] is not self
+        if opens_scope:
+            context.scope.append(self)
         try:
             result = build(self, *args, **kwargs)
         finally:
             self._building = was_building
+            if opens_scope:
+                context.scope.pop()
         self.built = True
         return result
 

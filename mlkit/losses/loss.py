@@ -22,7 +22,7 @@ from mlkit.losses.reduction import (
     standardize_reduction,
 )
 from mlkit import ops
-from mlkit.backend import get_keras_mask
+from mlkit.backend.masking import get_keras_mask
 from mlkit.ops.core import standardize_dtype
 from mlkit.utils.naming import to_snake_case, unique_name
 

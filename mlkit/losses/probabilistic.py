@@ -20,7 +20,7 @@ import numpy as np
 from mlkit import ops
 from mlkit.losses import crossentropy_ops
 from mlkit.losses.loss import Loss, LossFunctionWrapper
-from mlkit.backend import set_keras_mask
+from mlkit.backend.masking import set_keras_mask
 from mlkit.losses.reduction import as_tensor, squeeze_or_expand_to_same_rank
 
 

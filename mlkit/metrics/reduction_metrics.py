@@ -17,7 +17,7 @@ The state is updated with NumPy on the values (no autodiff graph is built).
 
 import numpy as np
 
-from mlkit.backend import get_keras_mask
+from mlkit.backend.masking import get_keras_mask
 from mlkit.losses.reduction import apply_mask, squeeze_or_expand_to_same_rank
 from mlkit.metrics.metric import Metric
 from mlkit.ops.tensor import Tensor

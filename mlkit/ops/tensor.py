@@ -18,6 +18,8 @@ computed from (see `mlkit.ops.autodiff.backward`).
 
 import numpy as np
 
+from mlkit.backend.masking import get_keras_mask
+
 
 class Tensor:
     __slots__ = ("data", "parents", "grad_fn", "requires_grad", "grad", "_upstream", "__weakref__")
@@ -61,6 +63,11 @@ class Tensor:
         if copy:
             return np.array(self.data, dtype=dtype)
         return np.asarray(self.data, dtype=dtype)
+
+    @property
+    def _keras_mask(self):
+        """The mask a layer attached to this tensor, or None (read as in Keras; see backend.masking)."""
+        return get_keras_mask(self)
 
     def backward(self):
         """Add the gradient of this (scalar) tensor to the `.grad` of every variable it came from.

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import mlkit
-from mlkit import backend, layers, ops
+from mlkit import layers, ops
 
 TOKENS = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])  # 0 is padding
 KEEP = TOKENS != 0
@@ -27,10 +27,10 @@ def test_masking_layer_zeroes_padding_steps_and_attaches_their_mask():
     x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]], [[0.0, 0.0], [5.0, 5.0], [0.0, 0.0]]])
     masking = layers.Masking()
     y = masking(x)
-    np.testing.assert_array_equal(ops.convert_to_numpy(backend.get_keras_mask(y)), [[1, 0, 1], [0, 1, 0]])
+    np.testing.assert_array_equal(ops.convert_to_numpy(y._keras_mask), [[1, 0, 1], [0, 1, 0]])
     np.testing.assert_array_equal(ops.convert_to_numpy(y), x)
     y = layers.Masking(mask_value=5.0)(x)
-    np.testing.assert_array_equal(ops.convert_to_numpy(backend.get_keras_mask(y)), [[1, 1, 1], [1, 0, 1]])
+    np.testing.assert_array_equal(ops.convert_to_numpy(y._keras_mask), [[1, 1, 1], [1, 0, 1]])
     np.testing.assert_array_equal(ops.convert_to_numpy(y)[1, 1], [0.0, 0.0])
     assert layers.Masking.from_config(layers.Masking(mask_value=-1.0).get_config()).mask_value == -1.0
 
@@ -57,13 +57,13 @@ def test_models_propagate_the_mask_to_later_layers(kind):
     spy.received.clear()
     output = model(TOKENS)
     np.testing.assert_array_equal(spy.received[-1], KEEP)
-    np.testing.assert_array_equal(ops.convert_to_numpy(backend.get_keras_mask(output)), KEEP)
+    np.testing.assert_array_equal(ops.convert_to_numpy(output._keras_mask), KEEP)
 
 
 def test_a_layer_that_drops_the_time_axis_drops_the_mask():
     embedded = layers.Embedding(10, 4, mask_zero=True)(TOKENS)
     pooled = layers.GlobalAveragePooling1D()(embedded)
-    assert backend.get_keras_mask(pooled) is None
+    assert pooled._keras_mask is None
     vectors = ops.convert_to_numpy(embedded)
     expected = np.stack([vectors[0, :3].mean(axis=0), vectors[1].mean(axis=0)])
     np.testing.assert_allclose(ops.convert_to_numpy(pooled), expected, rtol=1e-6)
@@ -86,13 +86,13 @@ def test_recurrent_layers_skip_masked_steps(rnn_class, go_backwards):
         assert (full[0, :2] == 0).all()
     else:  # masked steps repeat the last real output
         np.testing.assert_allclose(full[0, 3], full[0, 2], rtol=1e-6)
-    np.testing.assert_array_equal(ops.convert_to_numpy(backend.get_keras_mask(outputs)), KEEP)
+    np.testing.assert_array_equal(ops.convert_to_numpy(outputs._keras_mask), KEEP)
     last = rnn_class(4, go_backwards=go_backwards)
     last.build((None, 5, 3))
     last.set_weights(rnn.get_weights())
     final = last(embedding(TOKENS))
     np.testing.assert_allclose(ops.convert_to_numpy(final)[0], ops.convert_to_numpy(last(embedding(TOKENS[:1, :3])))[0], rtol=1e-5, atol=1e-6)
-    assert backend.get_keras_mask(final) is None
+    assert final._keras_mask is None
 
 
 def test_zero_output_for_mask_gives_zeros_on_padding():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mlkit import ops
-from mlkit.backend import get_keras_mask, set_keras_mask
+from mlkit.backend.masking import get_keras_mask, set_keras_mask
 from mlkit.losses.reduction import (
     reduce_weighted_values,
     squeeze_or_expand_to_same_rank,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mlkit import losses, ops
-from mlkit.backend import set_keras_mask
+from mlkit.backend.masking import set_keras_mask
 from mlkit.metrics import reduction_metrics
 from mlkit.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
 

@@ -7,10 +7,10 @@ whose `call` takes `mask` (recurrent layers, pooling, attention) and to
 the loss.
 
     >>> import numpy as np
-    >>> from mlkit import backend, layers
+    >>> from mlkit import layers
     >>> x = np.array([[[1.0, 2.0], [0.0, 0.0], [3.0, 0.0]]])
     >>> y = layers.Masking()(x)
-    >>> backend.get_keras_mask(y).numpy().tolist()
+    >>> y._keras_mask.numpy().tolist()
     [[True, False, True]]
 """
 

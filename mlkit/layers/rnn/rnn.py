@@ -45,10 +45,9 @@ from mlkit.saving.serialization import deserialize_keras_object, serialize_keras
 
 def nest_weight_paths(parent, sublayer):
     """Prefix the paths of a sublayer's weights with the parent's name, as Keras's name scopes do."""
-    prefix = parent.name + "/"
     for variable in sublayer.weights:
-        if not variable.path.startswith(prefix):
-            variable.path = prefix + variable.path
+        if f"/{parent.name}/" not in f"/{variable.path}":
+            variable.path = f"{parent.name}/{variable.path}"
 
 
 def layer_classes():
