@@ -4,9 +4,9 @@
 batch, `train_step(batch)` — forward pass under a `GradientTape`, loss,
 gradients, one optimizer step — with callbacks called around it. Override
 `train_step`, `test_step` or `predict_step` to change what happens inside.
-A `train_step` runs with ops recorded (`ops.enable_grad`), so it may also be
-written torch-style: `self.zero_grad()`, `loss.backward()`, then the
-gradients `v.value.grad`, as on Keras's torch backend.
+A `train_step` you write runs with ops recorded (`ops.enable_grad`), so it
+may also be written torch-style: `self.zero_grad()`, `loss.backward()`, then
+the gradients `v.value.grad`, as on Keras's torch backend.
 
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
@@ -14,6 +14,7 @@ gradients `v.value.grad`, as on Keras's torch backend.
     loss, accuracy = model.evaluate(x_test, y_test)
 """
 
+import functools
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -88,6 +89,11 @@ def pythonify_logs(logs):
 
 
 class Trainer:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "train_step" in cls.__dict__:
+            cls.train_step = _recording(cls.__dict__["train_step"])
+
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = None
@@ -269,8 +275,7 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(data.batches()):
                 callback_list.on_train_batch_begin(step)
-                with enable_grad():
-                    logs = self.train_step(batch)
+                logs = self.train_step(batch)
                 if not isinstance(logs, MetricsLogs):
                     logs = pythonify_logs(logs)
                 callback_list.on_train_batch_end(step, logs)
@@ -347,8 +352,7 @@ class Trainer:
         if class_weight is not None:
             weights = class_weights_to_sample_weights(y, class_weight)
             sample_weight = weights if sample_weight is None else weights * np.asarray(sample_weight)
-        with enable_grad():
-            logs = pythonify_logs(self.train_step(pack_batch(x, y, sample_weight)))
+        logs = pythonify_logs(self.train_step(pack_batch(x, y, sample_weight)))
         return logs if return_dict else _flatten_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -360,6 +364,18 @@ class Trainer:
 
     def predict_on_batch(self, x):
         return _to_numpy(self.predict_step((x,)))
+
+
+def _recording(train_step):
+    """Run a custom train_step with ops recorded, as torch records them by default,
+    so that `loss.backward()` inside it finds the graph (whoever calls it)."""
+
+    @functools.wraps(train_step)
+    def recorded_train_step(self, data):
+        with enable_grad():
+            return train_step(self, data)
+
+    return recorded_train_step
 
 
 def _metrics_result_or_logs(model, logs):
