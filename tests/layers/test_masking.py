@@ -145,3 +145,24 @@ def test_a_masked_sequence_model_trains():
     model.compile(optimizer=mlkit.optimizers.Adam(0.03), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(tokens, labels, epochs=30, batch_size=16, verbose=0)
     assert history.history["accuracy"][-1] > 0.95
+
+
+def test_a_layer_that_cannot_pass_a_mask_on_warns_as_keras():
+    class Doubler(layers.Layer):
+        def call(self, inputs):
+            return inputs * 2.0
+
+    embedded = layers.Embedding(10, 3, mask_zero=True)(TOKENS)
+    with pytest.warns(UserWarning, match="does not support masking"):
+        doubled = Doubler()(embedded)
+    assert doubled._keras_mask is None
+
+
+def test_bidirectional_passes_the_mask_to_both_directions_and_on():
+    mlkit.utils.set_random_seed(2)
+    embedding = layers.Embedding(10, 3, mask_zero=True)
+    both = layers.Bidirectional(layers.GRU(2, return_sequences=True))
+    outputs = both(embedding(TOKENS))
+    np.testing.assert_array_equal(ops.convert_to_numpy(outputs._keras_mask), KEEP)
+    short = ops.convert_to_numpy(both(embedding(TOKENS[:1, :3])))
+    np.testing.assert_allclose(ops.convert_to_numpy(outputs)[0, :3], short[0], rtol=1e-5, atol=1e-6)
