@@ -133,3 +133,12 @@ def test_bad_arguments_get_clear_errors():
         layers.MultiHeadAttention(2, 2, attention_axes=(1, 2))
     with pytest.raises(ValueError, match="needs a `value`"):
         layers.MultiHeadAttention(2, 2)(np.ones((1, 2, 3)))
+
+
+def test_docstring_examples():
+    import doctest
+
+    from mlkit.layers.attention import head_projection, multi_head_attention
+
+    assert doctest.testmod(multi_head_attention).failed == 0
+    assert doctest.testmod(head_projection).failed == 0
