@@ -22,12 +22,14 @@ from mlkit import (
     dtype_policies,
     initializers,
     layers,
+    mixed_precision,
     ops,
     random,
     regularizers,
     saving,
     utils,
 )
+from mlkit.dtype_policies import DTypePolicy
 from mlkit.models import Input, InputLayer, KerasTensor, Model, Sequential
 from mlkit.ops.autodiff import GradientTape
 from mlkit.variable import Variable

@@ -150,10 +150,16 @@ class Variable(Tensor):
 
     @property
     def value(self):
-        """The current value as a tensor (a view that stays differentiable)."""
+        """The current value as a tensor (a view that stays differentiable).
+
+        Its `.grad` is the variable's gradient from `loss.backward()`, read
+        as `variable.value.grad` as on Keras's torch backend.
+        """
         from mlkit.ops.array import reshape
 
-        return reshape(self, self._value.shape)
+        view = reshape(self, self._value.shape)
+        view.grad = self.grad
+        return view
 
     def numpy(self):
         """A copy of the value as a NumPy array (autocast inside a mixed-precision call)."""

@@ -2,7 +2,9 @@
 
 The first column is `epoch` (counted from 0), then the log names in
 alphabetical order, as Keras writes them; a value missing in some epoch is
-written as `NA`. The file is flushed after every row, so it can be read
+written as `NA`. As in Keras, a run whose first epoch has no validation
+results still gets their `val_` columns (filled with `NA`), so that a later
+validation (`validation_freq`) has a column to go to. The file is flushed after every row, so it can be read
 while training runs. `append=True` continues an existing file (no second
 header), which suits a resumed training.
 
@@ -61,6 +63,8 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
+            if not any(key.startswith("val_") for key in self.keys):
+                self.keys += [f"val_{key}" for key in self.keys]
         if self.writer is None:
             self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch"] + self.keys, delimiter=self.sep)
             if self.append_header:

@@ -5,15 +5,18 @@
     True
 
 Each family lives in its own subpackage (core, activations, convolutional,
-pooling, normalization, regularization, reshaping, merging, rnn), as in Keras.
+pooling, normalization, regularization, reshaping, merging, rnn, attention), as in
+Keras.
 """
 
 from mlkit.layers.activations import *  # noqa: F401,F403
+from mlkit.layers.attention import *  # noqa: F401,F403
 from mlkit.layers.convolutional import *  # noqa: F401,F403
 from mlkit.layers.core.dense import Dense
 from mlkit.layers.core.embedding import Embedding
 from mlkit.layers.core.identity import Identity
 from mlkit.layers.core.lambda_layer import Lambda
+from mlkit.layers.core.masking import Masking
 from mlkit.layers.input_spec import InputSpec
 from mlkit.layers.layer import Layer
 from mlkit.layers.merging import *  # noqa: F401,F403

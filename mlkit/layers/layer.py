@@ -27,12 +27,14 @@ checks `x` against `input_spec`, calls `build(x.shape)` once, then `call(x)`.
 
 import functools
 import inspect
+import warnings
 
 import numpy as np
 
 from mlkit import dtype_policies
+from mlkit.backend.masking import any_masks, get_keras_mask, set_keras_mask
 from mlkit.dtype_policies.autocast import state as _autocast
-from mlkit.layers.call_context import context
+from mlkit.layers.call_context import context, name_scope
 from mlkit.layers.layer_config import auto_config, config_error
 from mlkit.layers.input_checks import check_build_shapes, complex_input_error, returned_none_error, structure_error
 from mlkit.layers.input_spec import assert_input_compatibility
@@ -84,6 +86,7 @@ class Layer:
         call_parameters = inspect.signature(cls.call).parameters
         cls._call_accepts_training = "training" in call_parameters
         cls._call_accepts_mask = "mask" in call_parameters
+        cls._overrides_compute_mask = cls.compute_mask is not Layer.compute_mask
         training = call_parameters.get("training")
         cls._call_training_default = None if training is None or training.default is training.empty else training.default
 
@@ -125,7 +128,8 @@ class Layer:
         self._losses = []
         self._input_spec = None
         self._input_spec_checks_dtype = False
-        self.supports_masking = False
+        # As in Keras: a layer that says how its output is masked passes masks on.
+        self.supports_masking = self._overrides_compute_mask
         from mlkit import regularizers
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
@@ -188,7 +192,7 @@ class Layer:
             name=name,
             constraint=constraint,
         )
-        variable.path = f"{self.name}/{variable.name}"
+        variable.path = "/".join(self._name_scope() + [variable.name])
         variable.regularizer = regularizer
         variable._tracked_trainable = bool(trainable)
         if trainable:
@@ -199,6 +203,13 @@ class Layer:
             variable.trainable = False
         state_version[0] += 1
         return variable
+
+    def _name_scope(self):
+        """The names a new weight's path starts with: the enclosing layer calls, then this layer."""
+        names = [layer.name for layer in context.scope]
+        if not context.scope or context.scope[-1] is not self:
+            names.append(self.name)
+        return names
 
     def _check_super_init_called(self, what):
         if "_trainable_variables" not in self.__dict__:
@@ -540,8 +551,13 @@ class Layer:
                 training = self._call_training_default
         if training is not None and self._call_accepts_training:
             kwargs["training"] = training
-        mask = kwargs.get("mask")
-        if mask is not None and not self._call_accepts_mask:
+        # Masks, by Keras's rules: a call() that takes `mask` receives the mask
+        # attached to the inputs (unless one is passed); see _attach_output_masks.
+        previous_mask = _mask_of(inputs) if any_masks() else None
+        if self._call_accepts_mask:
+            if previous_mask is not None and kwargs.get("mask") is None:
+                kwargs["mask"] = previous_mask
+        elif kwargs.get("mask") is not None:
             kwargs.pop("mask")
 
         if context.depth == 0:
@@ -553,9 +569,11 @@ class Layer:
             _autocast.dtype = self._variable_read_dtype(outer_autocast)
         context.depth += 1
         context.training = training
+        context.scope.append(self)
         try:
             outputs = self.call(inputs, *args, **kwargs)
         finally:
+            context.scope.pop()
             context.depth -= 1
             context.training = outer_training
             _autocast.dtype = outer_autocast
@@ -563,7 +581,40 @@ class Layer:
             raise returned_none_error(self)
         if self.activity_regularizer is not None:
             self._add_activity_losses(outputs)
+        if self.supports_masking:
+            if previous_mask is not None or self._overrides_compute_mask:
+                self._attach_output_masks(inputs, outputs, previous_mask)
+        elif previous_mask is not None and not self._call_accepts_mask:
+            warnings.warn(
+                f"Layer {self.name!r} (of type {type(self).__name__}) was passed an input with a "
+                "mask attached to it, but it does not support masking, so later layers will not "
+                "see the mask. Set `self.supports_masking = True` in its __init__ if its output "
+                "keeps the time steps of its input, or define compute_mask().",
+                stacklevel=2,
+            )
         return outputs
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of this layer's output: by default the input's mask, unchanged.
+
+        Only asked when `supports_masking` is True (it is for a layer that
+        overrides this method). Return None to drop the mask, e.g. after a
+        layer that removes the time axis.
+        """
+        return previous_mask
+
+    def _attach_output_masks(self, inputs, outputs, previous_mask):
+        """Attach compute_mask()'s answer to the outputs that carry no mask yet (as Keras does)."""
+        flat_outputs = [x for x in _flatten(outputs) if isinstance(x, Tensor)]
+        if not flat_outputs or all(get_keras_mask(x) is not None for x in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        flat_masks = _flatten(masks) if isinstance(outputs, (list, tuple, dict)) else [masks]
+        for output, mask in zip(flat_outputs, flat_masks):
+            if mask is not None and get_keras_mask(output) is None:
+                set_keras_mask(output, mask)
 
     def _variable_read_dtype(self, outer_dtype):
         """The dtype float variables are read in during this layer's call, by Keras's rules.
@@ -638,7 +689,7 @@ class Layer:
     def _build_for(self, shapes):
         """Build with the shape(s) of the first call, exactly once."""
         check_build_shapes(self, shapes)
-        with no_recording():
+        with name_scope(self), no_recording():
             try:
                 self.build(_shapes_for_build(shapes))
             except (KeyError, IndexError, TypeError) as error:
@@ -759,6 +810,15 @@ class Layer:
 # The base call() names neither `training` nor `mask` (Keras passes them only
 # to a call() that does).
 Layer._call_accepts_training, Layer._call_accepts_mask, Layer._call_training_default = False, False, None
+Layer._overrides_compute_mask = False
+
+
+def _mask_of(inputs):
+    """The mask(s) attached to the inputs: one mask, a list of them, or None if there is none."""
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_keras_mask(x) for x in inputs]
+        return None if all(mask is None for mask in masks) else masks
+    return get_keras_mask(inputs)
 
 
 def _shape_of_structure(structure):
@@ -778,10 +838,16 @@ def _build_wrapper(build):
         was_building = self._building
         # A second build() of a built layer may not create state again (as in Keras).
         self._building = was_building or not self.built
+        # Built by hand (`self.inner.build(shape)`), a layer still names its weights "outer/inner/...".
+        opens_scope = not context.scope or context.scope[-1] is not self
+        if opens_scope:
+            context.scope.append(self)
         try:
             result = build(self, *args, **kwargs)
         finally:
             self._building = was_building
+            if opens_scope:
+                context.scope.pop()
         self.built = True
         return result
 

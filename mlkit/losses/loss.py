@@ -17,12 +17,12 @@ reduction (see `mlkit.losses.reduction`), so `fit` gets a single number.
 
 from mlkit.losses.reduction import (
     as_tensor,
-    get_loss_mask,
     reduce_weighted_values,
     squeeze_or_expand_to_same_rank,
     standardize_reduction,
 )
 from mlkit import ops
+from mlkit.backend.masking import get_keras_mask
 from mlkit.ops.core import standardize_dtype
 from mlkit.utils.naming import to_snake_case, unique_name
 
@@ -56,9 +56,9 @@ class Loss:
         y_pred = as_tensor(y_pred, self._dtype)
         y_true = as_tensor(y_true, self._dtype)
         values = self.call(y_true, y_pred)
-        mask = get_loss_mask(values)
+        mask = get_keras_mask(values)
         if mask is None:
-            mask = get_loss_mask(y_pred)
+            mask = get_keras_mask(y_pred)
         if mask is None and sample_weight is None and self.reduction == "sum_over_batch_size":
             # The usual case in fit(): no weights, no mask — just the mean.
             return ops.mean(values)

@@ -20,7 +20,8 @@ import numpy as np
 from mlkit import ops
 from mlkit.losses import crossentropy_ops
 from mlkit.losses.loss import Loss, LossFunctionWrapper
-from mlkit.losses.reduction import as_tensor, set_loss_mask, squeeze_or_expand_to_same_rank
+from mlkit.backend.masking import set_keras_mask
+from mlkit.losses.reduction import as_tensor, squeeze_or_expand_to_same_rank
 from mlkit.utils.arguments import check_bool, check_number
 
 
@@ -138,7 +139,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     ids = _check_class_ids(labels, y_pred.shape[-1])
     values = crossentropy_ops.sparse_crossentropy(ids, y_pred, from_logits=from_logits)
     if valid is not None:
-        values = set_loss_mask(values * valid.astype(values.dtype), valid)
+        values = set_keras_mask(values * valid.astype(values.dtype), valid)
     return values
 
 

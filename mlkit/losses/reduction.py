@@ -12,7 +12,8 @@ reduces them, as Keras 3 does:
 
 A loss function can also mark some of its values as "not counted" (for
 example `ignore_class` in sparse categorical cross-entropy) by attaching a
-mask with `set_loss_mask`. Masked-out values get weight 0 and, for the mean
+mask with `backend.set_keras_mask`, the same mask a layer such as
+`Embedding(mask_zero=True)` attaches to its output. Masked-out values get weight 0 and, for the mean
 reductions, the sum is divided by the number of values that do count.
 
     >>> import numpy as np
@@ -23,8 +24,6 @@ reductions, the sum is divided by the number of values that do count.
     >>> float(reduce_weighted_values(values, [1.0, 0.0], reduction="mean_with_sample_weight"))
     1.0
 """
-
-import weakref
 
 import numpy as np
 
@@ -45,27 +44,6 @@ def standardize_reduction(reduction):
             f"{list(REDUCTIONS)}.{hint}"
         )
     return reduction
-
-
-# -- masks: which values of a loss count --------------------------------------
-# A mask rides along with the tensor it describes. Tensors have fixed slots,
-# so the masks live here, keyed by the tensor's id and dropped when it dies.
-_masks = {}
-
-
-def set_loss_mask(values, mask):
-    """Attach a boolean `mask` (same shape as `values`) saying which values count."""
-    key = id(values)
-    _masks[key] = (weakref.ref(values, lambda _, key=key: _masks.pop(key, None)), mask)
-    return values
-
-
-def get_loss_mask(values):
-    """The mask attached to `values` by `set_loss_mask`, or None."""
-    entry = _masks.get(id(values))
-    if entry is None or entry[0]() is not values:
-        return None
-    return entry[1]
 
 
 # -- shapes and dtypes ----------------------------------------------------------

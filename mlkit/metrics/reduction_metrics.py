@@ -17,7 +17,8 @@ The state is updated with NumPy on the values (no autodiff graph is built).
 
 import numpy as np
 
-from mlkit.losses.reduction import apply_mask, get_loss_mask, squeeze_or_expand_to_same_rank
+from mlkit.backend.masking import get_keras_mask
+from mlkit.losses.reduction import apply_mask, squeeze_or_expand_to_same_rank
 from mlkit.metrics.metric import Metric
 from mlkit.ops.tensor import Tensor
 
@@ -33,7 +34,7 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype, metric=
     Returns (values, sample_weight) as NumPy arrays, each with at most one axis.
     `metric` (the caller) is named in the error for values that are not numbers.
     """
-    mask = get_loss_mask(values)
+    mask = get_keras_mask(values)
     try:
         values = as_array(values, dtype)
     except (TypeError, ValueError) as error:
@@ -70,7 +71,7 @@ def _is_scalar(values):
     if isinstance(values, (int, float)):
         return True
     value = getattr(values, "data", values)
-    return isinstance(value, (np.ndarray, np.generic)) and value.ndim == 0 and get_loss_mask(values) is None
+    return isinstance(value, (np.ndarray, np.generic)) and value.ndim == 0 and get_keras_mask(values) is None
 
 
 class Sum(Metric):
@@ -141,7 +142,7 @@ class MeanMetricWrapper(Mean):
             self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        mask = get_loss_mask(y_pred)
+        mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
         if mask is not None:
             sample_weight = apply_mask(sample_weight, mask, dtype=self.dtype, reduction="sum")

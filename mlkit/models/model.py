@@ -124,6 +124,15 @@ class Model(Trainer, Layer):
             self._cached_trainable = (state_version[0], cached)
         return list(cached)
 
+    def zero_grad(self):
+        """Forget the gradients `loss.backward()` left on the weights (torch's idiom).
+
+        As on Keras's torch backend, a torch-style `train_step` calls this
+        first, since backward() adds to the gradients already there.
+        """
+        for variable in self.weights:
+            variable.grad = None
+
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False, layer_range=None):
         """Print a table of layers, output shapes and parameter counts."""
         from mlkit.models.summary import print_summary

@@ -4,6 +4,9 @@
 batch, `train_step(batch)` — forward pass under a `GradientTape`, loss,
 gradients, one optimizer step — with callbacks called around it. Override
 `train_step`, `test_step` or `predict_step` to change what happens inside.
+A `train_step` you write runs with ops recorded (`ops.enable_grad`), so it
+may also be written torch-style: `self.zero_grad()`, `loss.backward()`, then
+the gradients `v.value.grad`, as on Keras's torch backend.
 
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
@@ -11,6 +14,7 @@ gradients, one optimizer step — with callbacks called around it. Override
     loss, accuracy = model.evaluate(x_test, y_test)
 """
 
+import functools
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -26,7 +30,7 @@ from mlkit.models.data_adapter import (
 )
 from mlkit.models.keras_tensor import flatten
 from mlkit.models.training_arguments import check_compile_arguments, check_fit_arguments, check_targets_given
-from mlkit.ops.autodiff import GradientTape, no_recording
+from mlkit.ops.autodiff import GradientTape, enable_grad, no_recording
 from mlkit.ops.math import add_n, sum as reduce_sum
 from mlkit.ops.core import zeros
 
@@ -86,6 +90,11 @@ def pythonify_logs(logs):
 
 
 class Trainer:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "train_step" in cls.__dict__:
+            cls.train_step = _recording(cls.__dict__["train_step"])
+
     def _init_trainer(self):
         self.compiled = False
         self.optimizer = None
@@ -362,6 +371,18 @@ class Trainer:
 
     def predict_on_batch(self, x):
         return _to_numpy(self.predict_step((x,)))
+
+
+def _recording(train_step):
+    """Run a custom train_step with ops recorded, as torch records them by default,
+    so that `loss.backward()` inside it finds the graph (whoever calls it)."""
+
+    @functools.wraps(train_step)
+    def recorded_train_step(self, data):
+        with enable_grad():
+            return train_step(self, data)
+
+    return recorded_train_step
 
 
 def _metrics_result_or_logs(model, logs):

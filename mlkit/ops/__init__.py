@@ -37,7 +37,7 @@ from mlkit.ops.array import (
     transpose,
     unstack,
 )
-from mlkit.ops.autodiff import GradientTape, custom_gradient, no_recording, stop_gradient
+from mlkit.ops.autodiff import GradientTape, custom_gradient, enable_grad, no_grad, no_recording, stop_gradient
 from mlkit.ops.core import (
     arange,
     cast,
@@ -153,6 +153,8 @@ from mlkit.ops.tensor import Tensor
 from mlkit.ops.conv import conv, conv_transpose, depthwise_conv, separable_conv
 from mlkit.ops.pooling import average_pool, max_pool
 
-from mlkit.ops import array as _array_module, linalg as _linalg_module, math as _math_module, tensor as _tensor_module
+from mlkit.ops import array as _array_module, autodiff as _autodiff_module, linalg as _linalg_module
+from mlkit.ops import math as _math_module, tensor as _tensor_module
 
 _tensor_module._array, _tensor_module._linalg, _tensor_module._math = _array_module, _linalg_module, _math_module
+_tensor_module._autodiff = _autodiff_module

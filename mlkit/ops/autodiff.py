@@ -1,8 +1,8 @@
 """Reverse-mode automatic differentiation, in one page.
 
 Every op computes its NumPy result first. Then, only if a tape is recording
-and some input needs a gradient, it calls `record(result, parents, backward)`:
-the result remembers its parents and a `backward(grad)` function returning one
+and some input needs a gradient, it calls `record(result, parents, grad_fn)`:
+the result remembers its parents and a `grad_fn(grad)` function returning one
 gradient per parent. `GradientTape.gradient()` walks the recorded nodes backwards, from the
 output to the sources, summing the gradients that meet at a node.
 
@@ -46,9 +46,9 @@ def needs_grad(x):
     return _state.recording > 0 and isinstance(x, Tensor) and x.requires_grad
 
 
-def record(value, parents, backward):
-    """Wrap `value` in a tensor that remembers `parents` and `backward`."""
-    out = Tensor(value, parents, backward)
+def record(value, parents, grad_fn):
+    """Wrap `value` in a tensor that remembers `parents` and `grad_fn`."""
+    out = Tensor(value, parents, grad_fn)
     _state.nodes.append(out)
     return out
 
@@ -74,46 +74,109 @@ def unbroadcast(grad, shape):
 def backpropagate(nodes, output, sources, output_gradient=None):
     """Gradients of `output` w.r.t. `sources`, walking the recorded `nodes` backwards.
 
-    Each node's gradient is parked on the node itself (`node.grad`) while the
-    walk runs and cleared afterwards. A source `output` does not depend on
-    gets `None`, as in Keras.
+    A source `output` does not depend on gets `None`, as in Keras.
     """
     if not isinstance(output, Tensor) or not output.requires_grad:
         return [None for _ in sources]
+    touched = _propagate(nodes, output, output_gradient)
+    try:
+        return [_finish(source) for source in sources]
+    finally:
+        for tensor in touched:
+            tensor._upstream = None
+
+
+def _propagate(nodes, output, output_gradient=None):
+    """Walk `nodes` (in creation order) backwards from `output`.
+
+    Each node's gradient is parked on the node itself (`node._upstream`) while
+    the walk runs; returns every tensor that received one, for the caller to
+    read and then clear.
+    """
     if output_gradient is None:
         seed = np.ones_like(output.data)
     else:
         seed = np.asarray(getattr(output_gradient, "data", output_gradient), dtype=output.data.dtype)
     touched = [output]
-    output.grad = seed
+    output._upstream = seed
     saved = _state.recording
     _state.recording = 0  # backward rules must not record a graph of their own
     try:
         for node in reversed(nodes):
-            grad = node.grad
-            if grad is None:
+            grad = node._upstream
+            if grad is None or node.grad_fn is None:
                 continue
-            for parent, parent_grad in zip(node.parents, node.backward(grad)):
+            for parent, parent_grad in zip(node.parents, node.grad_fn(grad)):
                 if parent_grad is None or not getattr(parent, "requires_grad", False):
                     continue
-                if parent.grad is None:
-                    parent.grad = parent_grad
+                if parent._upstream is None:
+                    parent._upstream = parent_grad
                     touched.append(parent)
                 else:
-                    parent.grad = parent.grad + parent_grad
-        results = [_finish(source) for source in sources]
+                    parent._upstream = parent._upstream + parent_grad
+    except BaseException:
+        for tensor in touched:
+            tensor._upstream = None
+        raise
     finally:
         _state.recording = saved
+    return touched
+
+
+def backward(output):
+    """`output.backward()`: add d(output)/d(leaf) to the `.grad` of each leaf it came from.
+
+    The leaves are the trainable variables (and watched tensors) the recorded
+    ops started from. Unlike `GradientTape.gradient`, this needs no list of
+    recorded nodes: it follows `parents` from `output`, as torch does.
+    """
+    if not isinstance(output, Tensor) or output.grad_fn is None:
+        raise RuntimeError(
+            "backward(): this tensor was not computed by recorded ops, so it has no gradient. "
+            "Compute the loss inside fit()'s train_step (where ops are recorded, as on Keras's "
+            "torch backend) or inside `with mlkit.GradientTape():`, and not under ops.no_grad()."
+        )
+    if output.data.size != 1:
+        raise RuntimeError(
+            f"backward() needs a scalar (one value), got a tensor of shape {output.shape}. "
+            "Reduce it first, e.g. `ops.mean(loss).backward()`."
+        )
+    touched = _propagate(_graph_order(output), output)
+    try:
         for tensor in touched:
-            tensor.grad = None
-    return results
+            if tensor.grad_fn is None:  # a leaf: keep its gradient, adding to an earlier one
+                gradient = _finish_upstream(tensor)
+                tensor.grad = gradient if tensor.grad is None else Tensor(tensor.grad.data + gradient.data)
+    finally:
+        for tensor in touched:
+            tensor._upstream = None
+
+
+def _graph_order(output):
+    """Every recorded tensor `output` depends on, parents before children (a topological sort)."""
+    order, visited, stack = [], {id(output)}, [(output, False)]
+    while stack:
+        tensor, children_done = stack.pop()
+        if children_done:
+            order.append(tensor)
+            continue
+        stack.append((tensor, True))
+        for parent in tensor.parents:
+            if isinstance(parent, Tensor) and parent.grad_fn is not None and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, False))
+    return order
 
 
 def _finish(source):
     """A source's accumulated gradient as a fresh, writable tensor of its shape and dtype."""
-    grad = source.grad
-    if grad is None:
+    if source._upstream is None:
         return None
+    return _finish_upstream(source)
+
+
+def _finish_upstream(source):
+    grad = source._upstream
     value = source.data
     if not isinstance(grad, np.ndarray) or grad.dtype != value.dtype:
         grad = np.asarray(grad, dtype=value.dtype)
@@ -224,6 +287,23 @@ class no_recording:
     def __exit__(self, *exc_info):
         _state.recording = self._saved
         return False
+
+
+# Torch's name for the same thing (`torch.no_grad()` on Keras's torch backend):
+# what runs inside, such as an optimizer step, is not recorded.
+no_grad = no_recording
+
+
+class enable_grad(GradientTape):
+    """Record ops so that `loss.backward()` can follow them (torch's default mode).
+
+    `fit` runs each `train_step` inside one, so a torch-style step works:
+
+        with ops.enable_grad():
+            loss = ops.mean(model(x) ** 2)
+        loss.backward()
+        model.trainable_variables[0].value.grad   # d loss / d kernel
+    """
 
 
 def stop_gradient(variable):

@@ -2,32 +2,39 @@
 
 A `Tensor` wraps an `np.ndarray` in `.data`. While a `GradientTape` is
 recording and one of an op's inputs needs a gradient, the op's result also
-keeps its `parents` (the inputs) and a `backward` function that turns the
-gradient of the result into gradients for each parent. Outside a tape nothing
-is recorded, so inference costs only the NumPy work.
+keeps its `parents` (the inputs) and a `grad_fn` that turns the gradient of
+the result into gradients for each parent. Outside a tape nothing is
+recorded, so inference costs only the NumPy work.
 
     >>> from mlkit import ops
     >>> x = ops.ones((2, 3))
     >>> (x * 2 + 1).numpy().tolist()
     [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]
+
+`loss.backward()` is the other way to get gradients, as on Keras's torch
+backend: it fills the `.grad` of every trainable variable the loss was
+computed from (see `mlkit.ops.autodiff.backward`).
 """
 
 import numpy as np
 
+from mlkit.backend.masking import get_keras_mask
+
 
 class Tensor:
-    __slots__ = ("data", "parents", "backward", "requires_grad", "grad", "__weakref__")
+    __slots__ = ("data", "parents", "grad_fn", "requires_grad", "grad", "_upstream", "__weakref__")
 
     # Make NumPy hand `array + tensor` over to `Tensor.__radd__` and friends
     # instead of treating the tensor as an object array.
     __array_ufunc__ = None
 
-    def __init__(self, data, parents=(), backward=None):
+    def __init__(self, data, parents=(), grad_fn=None):
         self.data = data
         self.parents = parents
-        self.backward = backward
-        self.requires_grad = backward is not None
-        self.grad = None  # used only while a backward pass runs
+        self.grad_fn = grad_fn
+        self.requires_grad = grad_fn is not None
+        self.grad = None  # filled by backward() on the leaves (variables)
+        self._upstream = None  # the gradient reaching this tensor, while a backward pass runs
 
     # -- what a tensor looks like -------------------------------------------
     @property
@@ -51,9 +58,26 @@ class Tensor:
         return np.array(self.data)
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is None:
-            return self.data
-        return self.data.astype(dtype)
+        # np.asarray(loss) must get an ndarray even when .data is a NumPy
+        # scalar (a 0-d result), as NumPy 2 requires of __array__.
+        if copy:
+            return np.array(self.data, dtype=dtype)
+        return np.asarray(self.data, dtype=dtype)
+
+    @property
+    def _keras_mask(self):
+        """The mask a layer attached to this tensor, or None (read as in Keras; see backend.masking)."""
+        return get_keras_mask(self)
+
+    def backward(self):
+        """Add the gradient of this (scalar) tensor to the `.grad` of every variable it came from.
+
+        Torch's idiom, as on Keras's torch backend: gradients add up over
+        calls until `model.zero_grad()` clears them; `variable.value.grad`
+        reads one. The ops must have been recorded: inside `fit`'s
+        `train_step` they are; elsewhere, inside `GradientTape()`.
+        """
+        _autodiff.backward(self)
 
     def __len__(self):
         if self.data.ndim == 0:
@@ -177,5 +201,5 @@ class Tensor:
 
 
 # The operator methods above call ops from modules that themselves import
-# Tensor; `mlkit.ops` binds these three names once everything is loaded.
-_array = _linalg = _math = None
+# Tensor; `mlkit.ops` binds these names once everything is loaded.
+_array = _autodiff = _linalg = _math = None

@@ -38,6 +38,15 @@ def test_csv_logger_writes_na_for_a_value_missing_later(tmp_path, run_scripted):
     assert path.read_text().splitlines() == ["epoch,loss,val_loss", "0,1.0,2.0", "1,0.5,NA"]
 
 
+def test_csv_logger_writes_val_columns_without_validation_data_as_keras(tmp_path, tiny_model, regression_data):
+    path = tmp_path / "log.csv"
+    tiny_model(metrics=["mae"]).fit(*regression_data, epochs=2, verbose=0, callbacks=[callbacks.CSVLogger(path)])
+    rows = [line.split(",") for line in path.read_text().splitlines()]
+    assert rows[0] == ["epoch", "loss", "mae", "val_loss", "val_mae"]
+    assert [row[3:] for row in rows[1:]] == [["NA", "NA"], ["NA", "NA"]]
+    assert float(rows[2][1]) > 0
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_terminate_on_nan_stops_after_the_first_bad_batch(tiny_model, regression_data, capsys):
     x, y = regression_data

@@ -15,7 +15,8 @@ def test_signature_follows_keras():
     parameters = inspect.signature(layers.Dense.__init__).parameters
     assert list(parameters)[1:] == [
         "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
-        "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "kwargs",
+        "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint",
+        "quantization_config", "kwargs",
     ]
     assert parameters["kernel_initializer"].default == "glorot_uniform"
     assert parameters["bias_initializer"].default == "zeros"
@@ -95,8 +96,9 @@ def test_config_keys_and_round_trip():
     assert list(config) == [
         "name", "trainable", "dtype", "activity_regularizer", "units", "activation", "use_bias",
         "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
-        "kernel_constraint", "bias_constraint",
+        "kernel_constraint", "bias_constraint", "quantization_config",
     ]
+    assert config["quantization_config"] is None
     assert (config["units"], config["activation"], config["use_bias"]) == (3, "tanh", True)
     assert config["kernel_initializer"]["class_name"] == "HeNormal"
     assert config["kernel_regularizer"]["config"]["l2"] == pytest.approx(0.1)
@@ -104,6 +106,8 @@ def test_config_keys_and_round_trip():
     clone = layers.Dense.from_config(config)
     assert clone.get_config() == config
     assert "activity_regularizer" not in layers.Dense(2).get_config()
+    with pytest.raises(NotImplementedError, match="quantization_config must be None"):
+        layers.Dense(2, quantization_config={"mode": "int8"})
 
 
 def test_regularizer_losses_and_constraints():

@@ -414,10 +414,10 @@ def test_weights_order_is_own_trainable_own_non_trainable_then_sublayers():
     paths = [w.path for w in block.weights]
     assert paths == [
         "block/gain", "block/count",
-        "first/kernel", "first/bias",
-        "in_list/kernel", "in_list/bias",
-        "appended/kernel", "appended/bias",
-        "in_dict/kernel", "in_dict/bias",
+        "block/first/kernel", "block/first/bias",
+        "block/in_list/kernel", "block/in_list/bias",
+        "block/appended/kernel", "block/appended/bias",
+        "block/in_dict/kernel", "block/in_dict/bias",
     ]
     assert block.variables == block.weights
     assert [w.path for w in block.non_trainable_weights] == ["block/count"]
@@ -488,7 +488,7 @@ def test_inner_layer_frozen_alone():
     block = Block()
     block(np.ones((1, 3)))
     block.first.trainable = False
-    assert [w.path for w in block.trainable_weights][:3] == ["block/gain", "in_list/kernel", "in_list/bias"]
+    assert [w.path for w in block.trainable_weights][:3] == ["block/gain", "block/in_list/kernel", "block/in_list/bias"]
 
 
 # -- get_weights / set_weights / count_params ----------------------------------
@@ -643,3 +643,56 @@ def test_import_mlkit_is_fast(tmp_path):
     best = min(run() for _ in range(3))
     assert best < 1.0, f"import mlkit took {best:.3f} s"
     assert mlkit.layers.Layer is layers.Layer
+
+
+# -- weight paths follow the layer calls they were made in, as in Keras ---------
+class ScopedConvBlock(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = layers.Conv2D(2, 3, name="conv2d")
+
+    def call(self, inputs):
+        return self.conv(inputs)
+
+
+class ScopedOuter(layers.Layer):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = ScopedConvBlock(name="inner")
+
+    def build(self, input_shape):
+        self.inner.build(input_shape)  # built by hand in build(): still inside "outer"
+
+    def call(self, inputs):
+        return self.inner(inputs)
+
+
+def test_a_sublayer_made_in_init_has_its_weights_under_the_parent_name():
+    block = ScopedConvBlock(name="conv_block")
+    block(np.ones((1, 5, 5, 1), np.float32))
+    assert [w.path for w in block.weights] == ["conv_block/conv2d/kernel", "conv_block/conv2d/bias"]
+    outer = ScopedOuter(name="outer")
+    outer(np.ones((1, 5, 5, 1), np.float32))
+    assert [w.path for w in outer.weights] == ["outer/inner/conv2d/kernel", "outer/inner/conv2d/bias"]
+    alone = layers.Conv2D(2, 3, name="alone")
+    alone(np.ones((1, 5, 5, 1), np.float32))
+    assert alone.kernel.path == "alone/kernel"
+
+
+def test_model_weight_paths_match_keras():
+    class MyModel(mlkit.Model):
+        def __init__(self):
+            super().__init__(name="my_model")
+            self.dense = layers.Dense(2, name="dense")
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    subclassed = MyModel()
+    subclassed(np.ones((1, 3), np.float32))
+    assert [w.path for w in subclassed.weights] == ["my_model/dense/kernel", "my_model/dense/bias"]
+    sequential = mlkit.Sequential([mlkit.Input(shape=(3,)), layers.Dense(2, name="dd")], name="seq")
+    assert [w.path for w in sequential.weights] == ["seq/dd/kernel", "seq/dd/bias"]
+    inputs = mlkit.Input(shape=(3,))
+    functional = mlkit.Model(inputs, layers.Dense(2, name="fd")(inputs), name="fm")
+    assert [w.path for w in functional.weights] == ["fd/kernel", "fd/bias"]

@@ -304,8 +304,8 @@ def test_bad_arguments_get_clear_errors():
         lstm(np.ones((2, 4, 1), np.float32), initial_state=[np.zeros((2, 3), np.float32)])
     with pytest.raises(ValueError, match=r"shape \(batch, units\) = \(2, 3\)"):
         lstm(np.ones((2, 4, 1), np.float32), initial_state=[np.zeros((2, 3)), np.zeros((2, 4))])
-    with pytest.raises(NotImplementedError, match="masks"):
-        lstm(np.ones((2, 4, 1), np.float32), mask=np.ones((2, 4), bool))
+    with pytest.raises(ValueError, match=r"mask must have shape \(batch, timesteps\) = \(2, 4\)"):
+        lstm(np.ones((2, 4, 1), np.float32), mask=np.ones((2, 3), bool))
 
 
 # -- it learns -------------------------------------------------------------------------

@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 
 from mlkit import ops
+from mlkit.backend.masking import get_keras_mask, set_keras_mask
 from mlkit.losses.reduction import (
-    get_loss_mask,
     reduce_weighted_values,
-    set_loss_mask,
     squeeze_or_expand_to_same_rank,
     standardize_reduction,
 )
@@ -88,9 +87,9 @@ def test_reduction_keeps_gradients():
 def test_loss_masks_follow_their_tensor():
     values = ops.convert_to_tensor(VALUES)
     mask = np.array([True, False, True, True])
-    assert set_loss_mask(values, mask) is values
-    assert get_loss_mask(values) is mask
-    assert get_loss_mask(ops.convert_to_tensor(VALUES)) is None
+    assert set_keras_mask(values, mask) is values
+    assert get_keras_mask(values) is mask
+    assert get_keras_mask(ops.convert_to_tensor(VALUES)) is None
 
 
 def test_standardize_reduction_rejects_unknown_names():

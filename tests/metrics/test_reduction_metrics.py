@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mlkit import losses, ops
-from mlkit.losses.reduction import set_loss_mask
+from mlkit.backend.masking import set_keras_mask
 from mlkit.metrics import reduction_metrics
 from mlkit.metrics.reduction_metrics import Mean, MeanMetricWrapper, Sum
 
@@ -82,7 +82,7 @@ def test_wrapper_default_name():
 def test_wrapper_respects_masks_on_the_values():
     def masked(y_true, y_pred):
         values = ops.convert_to_tensor(np.asarray(y_pred, dtype="float32"))
-        return set_loss_mask(values, np.array([True, False, True]))
+        return set_keras_mask(values, np.array([True, False, True]))
 
     assert float(MeanMetricWrapper(masked)([0, 0, 0], [1.0, 100.0, 3.0])) == pytest.approx(2.0)
 

@@ -69,7 +69,7 @@ def test_nested_tapes_each_give_their_gradients():
 def test_nothing_is_recorded_outside_a_tape():
     w = Variable([1.0, 2.0])
     y = ops.sum(w * w)
-    assert y.parents == () and y.backward is None
+    assert y.parents == () and y.grad_fn is None
     with GradientTape() as tape:
         with tape.stop_recording():
             z = w * 2.0
@@ -221,3 +221,71 @@ def test_custom_gradient_must_return_one_gradient_per_input():
 def test_custom_gradient_outside_a_tape_records_nothing():
     out = custom_activation(ops.convert_to_tensor([0.5]))
     assert out.parents == ()
+
+
+# -- torch's idiom: loss.backward() and variable.value.grad ---------------------
+def test_backward_fills_the_same_gradients_as_the_tape():
+    w = Variable([[1.0, -2.0], [0.5, 3.0]])
+    b = Variable([0.25, -0.75])
+    x = ops.convert_to_tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    with GradientTape() as tape:
+        loss = ops.mean(ops.tanh(ops.matmul(x, w) + b) ** 2)
+    expected_w, expected_b = tape.gradient(loss, [w, b])
+    with ops.enable_grad():
+        loss = ops.mean(ops.tanh(ops.matmul(x, w) + b) ** 2)
+    assert w.grad is None
+    loss.backward()
+    np.testing.assert_allclose(w.value.grad.numpy(), expected_w.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(b.value.grad.numpy(), expected_b.numpy(), rtol=1e-6)
+
+
+def test_backward_adds_to_earlier_gradients_until_cleared():
+    w = Variable([1.0, 2.0])
+    for _ in range(2):
+        with ops.enable_grad():
+            loss = ops.sum(w * w)
+        loss.backward()
+    assert w.grad.numpy().tolist() == [4.0, 8.0]  # 2 * (2w)
+    w.grad = None
+    with ops.enable_grad():
+        ops.sum(3.0 * w).backward()
+    assert w.grad.numpy().tolist() == [3.0, 3.0]
+
+
+def test_backward_reaches_a_variable_used_twice_and_skips_frozen_ones():
+    w = Variable([2.0])
+    frozen = Variable([5.0], trainable=False)
+    with ops.enable_grad():
+        loss = ops.sum(w * w * w + frozen * w)
+    loss.backward()
+    assert w.grad.numpy().tolist() == [3 * 4.0 + 5.0]
+    assert frozen.grad is None
+
+
+def test_backward_without_recording_says_where_to_compute_the_loss():
+    w = Variable([1.0])
+    with pytest.raises(RuntimeError, match="train_step"):
+        ops.sum(w * w).backward()
+    with ops.enable_grad():
+        with ops.no_grad():
+            loss = ops.sum(w * w)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        loss.backward()
+
+
+def test_backward_needs_a_scalar():
+    w = Variable([1.0, 2.0])
+    with ops.enable_grad():
+        values = w * w
+    with pytest.raises(RuntimeError, match="scalar"):
+        values.backward()
+
+
+def test_numpy_converts_a_zero_dimensional_tensor():
+    loss = ops.mean(ops.convert_to_tensor([1.0, 2.0]))  # .data is a NumPy scalar
+    as_array = np.asarray(loss)
+    assert isinstance(as_array, np.ndarray) and as_array.shape == () and float(as_array) == 1.5
+    assert np.allclose(loss, 1.5)
+    assert np.asarray(loss, dtype="float64").dtype == np.float64
+    copied = np.array(ops.convert_to_tensor([1.0]), copy=True)
+    assert copied.tolist() == [1.0]

@@ -383,7 +383,7 @@ def test_one_hot():
 def test_ops_outside_a_tape_record_nothing(rng):
     x = ops.convert_to_tensor(rng.normal(size=(2, 2)))
     for out in [x + x, ops.sum(x * 2.0), ops.max(x, axis=0), ops.clip(x, 0, 1), ops.var(x)]:
-        assert out.parents == () and out.backward is None and not out.requires_grad
+        assert out.parents == () and out.grad_fn is None and not out.requires_grad
 
 
 def test_large_values_give_no_floating_point_warnings():

@@ -40,9 +40,15 @@ class Dense(Layer):
         activity_regularizer=None,
         kernel_constraint=None,
         bias_constraint=None,
+        quantization_config=None,
         **kwargs,
     ):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if quantization_config is not None:
+            raise NotImplementedError(
+                f"Dense {self.name!r}: mlkit has no quantized layers, so quantization_config must "
+                f"be None (it is in the config only to match Keras). Received: {quantization_config!r}."
+            )
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(
                 f"Dense {self.name!r}: received an invalid value for `units`, expected a positive "
@@ -120,6 +126,7 @@ class Dense(Layer):
                 "bias_regularizer": regularizers.serialize(self.bias_regularizer),
                 "kernel_constraint": constraints.serialize(self.kernel_constraint),
                 "bias_constraint": constraints.serialize(self.bias_constraint),
+                "quantization_config": None,
             }
         )
         return config

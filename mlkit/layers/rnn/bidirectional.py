@@ -144,6 +144,16 @@ class Bidirectional(Layer):
             return (output if self.merge_mode is None else (output,)) + states
         return output
 
+    def compute_mask(self, inputs, previous_mask):
+        """As for a recurrent layer: the input's mask when the steps are returned, else none."""
+        if isinstance(previous_mask, (list, tuple)):
+            previous_mask = previous_mask[0]
+        output_mask = previous_mask if self.return_sequences else None
+        if self.return_state:
+            states = len(self.forward_layer.state_size) + len(self.backward_layer.state_size)
+            return [output_mask] + [None] * states
+        return output_mask
+
     def reset_state(self):
         raise AttributeError("Layer must be stateful.")
 

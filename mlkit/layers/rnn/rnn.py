@@ -19,10 +19,16 @@ one after the other, passing each step's states on to the next:
 - `initial_state=` in the call: the states to start from (zeros otherwise).
 
 The cell's weights belong to the cell, a sublayer, so their paths read
-"lstm/lstm_cell/kernel" as in Keras. `stateful=True` and masks are not
-supported (a clear error says so); `unroll` is accepted and has no effect.
+"lstm/lstm_cell/kernel" as in Keras. `stateful=True` is not supported (a
+clear error says so); `unroll` is accepted and has no effect.
 SimpleRNN, LSTM and GRU replace the step-by-step loop (`inner_loop`) by one
 fused op with a hand-written backward pass; the numbers are the same.
+
+Masks, as in Keras: a `mask` (batch, timesteps) -- given, or attached by an
+`Embedding(mask_zero=True)` or `Masking` layer before -- makes the layer skip
+the masked steps: there the states stay as they were and the output repeats
+the previous one (zeros with `zero_output_for_mask=True`). The mask passes
+on to the next layer when `return_sequences=True`.
 """
 
 import inspect
@@ -40,10 +46,9 @@ from mlkit.utils.arguments import check_bool
 
 def nest_weight_paths(parent, sublayer):
     """Prefix the paths of a sublayer's weights with the parent's name, as Keras's name scopes do."""
-    prefix = parent.name + "/"
     for variable in sublayer.weights:
-        if not variable.path.startswith(prefix):
-            variable.path = prefix + variable.path
+        if f"/{parent.name}/" not in f"/{variable.path}":
+            variable.path = f"{parent.name}/{variable.path}"
 
 
 def layer_classes():
@@ -138,6 +143,7 @@ class RNN(Layer):
         self.state_size = [state_size] if self.single_state else list(state_size)
         self.states = None  # only stateful layers keep states between calls
         self.input_spec = InputSpec(ndim=3)
+        self.supports_masking = True
 
     # -- checks ---------------------------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -194,15 +200,12 @@ class RNN(Layer):
 
     # -- the computation ------------------------------------------------------
     def call(self, sequences, initial_state=None, mask=None, training=False):
-        if mask is not None:
-            raise NotImplementedError(
-                f"{type(self).__name__} layer {self.name!r}: masks are not supported by mlkit's "
-                "recurrent layers. Pad the sequences to the same length and let the model learn "
-                "to ignore the padding, or drop the mask."
-            )
         states = self._standardize_initial_state(initial_state, sequences)
+        # With a mask, every layer takes the step-by-step loop (the fused ops know no masks).
+        inner_loop = self.inner_loop if mask is None else RNN.inner_loop.__get__(self)
+        mask = None if mask is None else self._standardize_mask(mask, sequences)
         try:
-            last_output, outputs, states = self.inner_loop(sequences, states, mask=None, training=bool(training))
+            last_output, outputs, states = inner_loop(sequences, states, mask=mask, training=bool(training))
         finally:
             if isinstance(self.cell, DropoutRNNCell):
                 self.cell.reset_dropout_mask()
@@ -224,11 +227,40 @@ class RNN(Layer):
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         states, outputs = list(initial_state), []
         for t in order:
-            output, states = call_cell(sequences[:, t], states, **cell_kwargs)
-            states = list(states) if isinstance(states, (list, tuple)) else [states]
+            output, new_states = call_cell(sequences[:, t], states, **cell_kwargs)
+            new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+            if mask is not None:
+                # A masked step changes nothing: old states, previous (or zero) output.
+                keep = mask[:, t : t + 1]
+                new_states = [ops.where(keep, new, old) for new, old in zip(new_states, states)]
+                previous = outputs[-1] if outputs and not self.zero_output_for_mask else ops.zeros_like(output)
+                output = ops.where(keep, output, previous)
+            states = new_states
             outputs.append(output)
         all_outputs = ops.stack(outputs, axis=1) if self.return_sequences else None
         return outputs[-1], all_outputs, states
+
+    def _standardize_mask(self, mask, sequences):
+        """The mask as booleans of shape (batch, timesteps), checked against the sequences."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0]  # the mask of the sequences (the states carry none)
+        mask = ops.convert_to_numpy(mask).astype(bool)
+        if mask.shape != tuple(sequences.shape[:2]):
+            raise ValueError(
+                f"{type(self).__name__} layer {self.name!r}: the mask must have shape "
+                f"(batch, timesteps) = {tuple(sequences.shape[:2])}, got shape {mask.shape}. A "
+                "mask says which time steps are real (True) and which are padding (False)."
+            )
+        return mask
+
+    def compute_mask(self, inputs, previous_mask):
+        """The input's mask for `return_sequences=True` (the steps are kept); else none."""
+        if isinstance(previous_mask, (list, tuple)):
+            previous_mask = previous_mask[0]
+        output_mask = previous_mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None for _ in self.state_size]
+        return output_mask
 
     def _dropped_inputs(self, sequences, initial_state, training):
         """Inputs with the cell's input dropout applied, and its recurrent dropout mask (or None)."""
