@@ -11,6 +11,7 @@ gradients, one optimizer step — with callbacks called around it. Override
     loss, accuracy = model.evaluate(x_test, y_test)
 """
 
+import warnings
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -25,6 +26,7 @@ from mlkit.models.data_adapter import (
     unpack_batch,
 )
 from mlkit.models.keras_tensor import flatten
+from mlkit.models.traced_step import TracedStep
 from mlkit.ops.autodiff import GradientTape, no_recording
 from mlkit.ops.math import add_n, sum as reduce_sum
 from mlkit.ops.core import zeros
@@ -94,6 +96,9 @@ class Trainer:
         self._compiled_loss = None
         self._compiled_metrics = None
         self._loss_tracker = None
+        self._compile_count = 0
+        self.jit_compile = False
+        self.traced_step = None
 
     # -- compile --------------------------------------------------------------
     def compile(
@@ -108,7 +113,12 @@ class Trainer:
         jit_compile="auto",
         auto_scale_loss=True,
     ):
-        """Choose the optimizer, the loss and the metrics for training."""
+        """Choose the optimizer, the loss and the metrics for training.
+
+        mlkit extension: `jit_compile=True` makes `fit` trace the training step
+        on the first batch and replay it for the next ones (see
+        mlkit/models/traced_step.py); the default "auto" trains eagerly.
+        """
         from mlkit import metrics as metrics_module
         from mlkit import optimizers
 
@@ -119,6 +129,14 @@ class Trainer:
         has_metrics = metrics is not None or weighted_metrics is not None
         self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics, names) if has_metrics else None
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compile_count += 1
+        if jit_compile is True and run_eagerly:
+            warnings.warn(
+                "If `run_eagerly` is True, then `jit_compile` cannot also be True. Disabling `jit_compile`.",
+                stacklevel=2,
+            )
+        self.jit_compile = jit_compile is True and not run_eagerly
+        self.traced_step = TracedStep(self) if self.jit_compile else None
         self.compiled = True
 
     def _output_names(self):
@@ -261,12 +279,13 @@ class Trainer:
         callback_list.on_train_begin()
         initial_epoch = self._initial_epoch or initial_epoch
         epoch_logs = logs = {}
+        train_step = self.traced_step or self.train_step
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(data.batches()):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                logs = train_step(batch)
                 if not isinstance(logs, MetricsLogs):
                     logs = pythonify_logs(logs)
                 callback_list.on_train_batch_end(step, logs)

@@ -30,7 +30,7 @@ from mlkit.ops.nn import _stable_sigmoid
 from mlkit.ops.tensor import Tensor
 
 
-def _activate(z, activation):
+def activate_in_place(z, activation):
     """Apply the activation to the pre-activation `z` (a fresh array, changed in place)."""
     if activation == "relu":
         return np.maximum(z, 0, out=z)
@@ -46,7 +46,7 @@ def _activate(z, activation):
     return z  # linear
 
 
-def _through_activation(g, y, activation):
+def gradient_through_activation(g, y, activation):
     """The gradient w.r.t. the pre-activation, from the gradient w.r.t. the output y."""
     if activation == "relu":
         return g * (y > 0)
@@ -70,14 +70,14 @@ def dense(inputs, kernel, bias, activation="linear"):
     z = x @ w
     if bias is not None:
         z += data_of(bias)
-    y = _activate(z, activation)
+    y = activate_in_place(z, activation)
     want_x, want_w = needs_grad(inputs), needs_grad(kernel)
     want_b = bias is not None and needs_grad(bias)
     if not (want_x or want_w or want_b):
         return Tensor(y)
 
     def backward(g):
-        g = _through_activation(g, y, activation)
+        g = gradient_through_activation(g, y, activation)
         # Inputs may have several batch axes (batch, time, features): fold them.
         g2 = g.reshape(-1, g.shape[-1])
         grad_x = (g2 @ w.T).reshape(x.shape) if want_x else None
