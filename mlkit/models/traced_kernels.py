@@ -74,7 +74,8 @@ class DenseStep:
         y = self.activated
         grad = grad.reshape(y.shape)
         if self.activation == "relu":
-            grad = grad * (y > 0)
+            # In place: the gradient reaching a step is used by that step only.
+            grad = np.multiply(grad, y > 0, out=grad if grad.dtype == y.dtype and grad.flags.writeable else None)
         elif self.activation != "linear":
             grad = gradient_through_activation(grad, y, self.activation)
         gradients = iter(self.gradients)
@@ -211,15 +212,26 @@ class MeanSquaredErrorStep:
 def loss_step(loss, output_shape, target_shape):
     """The fastest step that computes this loss exactly, for these shapes."""
     from mlkit import losses
+    from mlkit.losses.loss import LossFunctionWrapper
 
     plain = getattr(loss, "reduction", None) == "sum_over_batch_size" and np.dtype(loss.dtype).kind == "f"
     kind = type(loss)
     if plain and kind is losses.SparseCategoricalCrossentropy and loss.from_logits and loss.ignore_class is None:
         if len(output_shape) == 2 and target_shape in ((output_shape[0],), (output_shape[0], 1)):
             return SparseCrossentropyFromLogitsStep(loss, output_shape[-1])
-    if plain and kind is losses.MeanSquaredError and len(output_shape) == 2 and target_shape == tuple(output_shape):
+    mean_squared = kind is losses.MeanSquaredError or (
+        kind is LossFunctionWrapper and _plain_function(loss, losses.mean_squared_error)
+    )
+    if plain and mean_squared and len(output_shape) == 2 and target_shape == tuple(output_shape):
         return MeanSquaredErrorStep(loss)
     return LossStep(loss)
+
+
+def _plain_function(loss, function):
+    """Whether `loss` wraps exactly `function`, with no extra arguments ("mse", say)."""
+    if getattr(loss, "fn", None) is not function:
+        return False
+    return not set(loss.get_config()) - {"name", "reduction", "fn", "dtype"}
 
 
 def fused_activation_name(layer):

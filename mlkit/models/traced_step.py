@@ -188,7 +188,7 @@ class TracedProgram:
             if type(layer) is layers.Dense and fused_activation_name(layer) is not None:
                 step = DenseStep(layer, trainable, input_gradient)
             else:
-                step = CallStep(layer, trainable, _settled_arguments(layer), input_gradient)
+                step = CallStep(layer, trainable, call_arguments(layer), input_gradient)
             steps.append(step)
         x, y, _ = unpack_batch(data)
         loss = model._compiled_loss.losses[0]
@@ -273,7 +273,7 @@ def _has_regularizer(layer):
     )
 
 
-def _settled_arguments(layer):
+def call_arguments(layer):
     """The keyword arguments the eager step passes to this layer's `call` inside fit."""
     return {"training": True} if "training" in inspect.signature(layer.call).parameters else {}
 
