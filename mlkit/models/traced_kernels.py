@@ -28,9 +28,9 @@ code, minus the bookkeeping of `Layer.__call__`.
 
 import numpy as np
 
+from mlkit.layers.core.dense import fused_activation_name
 from mlkit.ops.autodiff import GradientTape
-from mlkit import activations
-from mlkit.ops.fused import FUSED_ACTIVATIONS, activate_in_place, gradient_through_activation
+from mlkit.ops.fused import activate_in_place, gradient_through_activation
 from mlkit.ops.tensor import Tensor
 
 
@@ -43,7 +43,7 @@ class DenseStep:
 
     def __init__(self, layer, trainable, input_gradient):
         self.kernel, self.bias = layer.kernel, layer.bias
-        self.activation = fused_activation_name(layer)
+        self.activation = fused_activation_name(layer.activation)
         self.variables = [v for v in (self.kernel, self.bias) if v is not None and any(v is t for t in trainable)]
         self.wants_kernel = any(v is self.kernel for v in self.variables)
         self.wants_bias = len(self.variables) > int(self.wants_kernel)
@@ -232,11 +232,3 @@ def _plain_function(loss, function):
     if getattr(loss, "fn", None) is not function:
         return False
     return not set(loss.get_config()) - {"name", "reduction", "fn", "dtype"}
-
-
-def fused_activation_name(layer):
-    """The name `ops.fused.dense` knows the layer's activation by, or None."""
-    name = activations.serialize(layer.activation)
-    if isinstance(name, str) and name in FUSED_ACTIVATIONS and activations.get(name) is layer.activation:
-        return name
-    return None

@@ -51,9 +51,10 @@ import numpy as np
 
 from mlkit import layers
 from mlkit.layers.call_context import context
+from mlkit.layers.core.dense import fused_activation_name
 from mlkit.layers.layer import state_version
 from mlkit.models.data_adapter import unpack_batch
-from mlkit.models.traced_kernels import CallStep, DenseStep, LossStep, fused_activation_name, loss_step
+from mlkit.models.traced_kernels import CallStep, DenseStep, LossStep, loss_step
 from mlkit.ops.tensor import Tensor
 
 # The layers a traced step replays: built-in layers whose `call` is plain
@@ -185,7 +186,7 @@ class TracedProgram:
         steps = []
         for position, layer in enumerate(model.layers):
             input_gradient = position > 0  # nobody asks for the gradient of the data
-            if type(layer) is layers.Dense and fused_activation_name(layer) is not None:
+            if type(layer) is layers.Dense and fused_activation_name(layer.activation) is not None:
                 step = DenseStep(layer, trainable, input_gradient)
             else:
                 step = CallStep(layer, trainable, call_arguments(layer), input_gradient)
