@@ -25,12 +25,13 @@ A guard that fails (a smaller last batch, a layer frozen between two fits,
 a new optimizer, a new `compile()`) sends that batch through the eager step
 again, which traces anew for the new situation.
 
-Which steps are traced: a `Sequential` model whose train_step, call,
-compute_loss and compute_metrics are mlkit's own, with one output, a
-compiled loss, no sample or class weights, no regularization losses, no
-mixed precision, and only layers from `TRACEABLE_LAYERS`. Anything else
-(your own layers, a custom `train_step`, functional models...) runs every
-step eagerly: the reason is kept in `model.traced_step.reason`. Your own
+Which steps are traced: those of a `Sequential` model, or of a functional
+model that is a plain chain of layers (Input -> a -> b -> c), whose
+train_step, call, compute_loss and compute_metrics are mlkit's own, with
+one output, a compiled loss, no sample or class weights, no regularization
+losses, no mixed precision, and only layers from `TRACEABLE_LAYERS`.
+Anything else (your own layers, a custom `train_step`, branching functional
+models, subclassed models...) runs every step eagerly: the reason is kept in `model.traced_step.reason`. Your own
 layers run eagerly on purpose: their `call` may do anything in Python, and
 running it on every batch is the only way to be sure it does what you wrote.
 Under `tf.function`, by contrast, Python side effects in `call` (a print, a
@@ -183,8 +184,9 @@ class TracedProgram:
         if reason is not None:
             return cls(model, guards, reason)
         trainable = model.trainable_variables
+        chain = layer_chain(model)
         steps = []
-        for position, layer in enumerate(model.layers):
+        for position, layer in enumerate(chain):
             input_gradient = position > 0  # nobody asks for the gradient of the data
             if type(layer) is layers.Dense and fused_activation_name(layer.activation) is not None:
                 step = DenseStep(layer, trainable, input_gradient)
@@ -195,7 +197,7 @@ class TracedProgram:
         loss = model._compiled_loss.losses[0]
         output_shape = _output_shape(model, _array_of(x).shape)
         step = loss_step(loss, output_shape, np.shape(_array_of(y))) if output_shape else LossStep(loss)
-        input_dtype = np.dtype(model.layers[0].compute_dtype)
+        input_dtype = np.dtype(chain[0].compute_dtype)
         return cls(model, guards, None, steps, step, input_dtype)
 
     def replay(self, data):
@@ -226,13 +228,9 @@ _REPLACED_METHODS = ("train_step", "call", "__call__", "compute_loss", "compute_
 
 def untraceable_reason(model, data):
     """Why this model's step cannot be traced (a sentence), or None if it can."""
-    from mlkit.models.sequential import Sequential
-
-    if not isinstance(model, Sequential):
-        return f"only Sequential models are traced; {type(model).__name__} runs eagerly"
-    for name in _REPLACED_METHODS:
-        if getattr(type(model), name) is not getattr(Sequential, name):
-            return f"{type(model).__name__} overrides {name}()"
+    chain = layer_chain(model)
+    if isinstance(chain, str):
+        return chain
     x, y, sample_weight = unpack_batch(data)
     if not isinstance(_array_of(x), np.ndarray):
         return "the inputs are not one array"
@@ -244,7 +242,7 @@ def untraceable_reason(model, data):
     if model.losses:
         return "the model adds losses of its own (add_loss or regularizers)"
     compute_dtypes = set()
-    for layer in model.layers:
+    for layer in chain:
         if type(layer) not in TRACEABLE_LAYERS:
             return f"layer {layer.name!r} ({type(layer).__name__}) has no traced version"
         if _has_regularizer(layer):
@@ -255,6 +253,38 @@ def untraceable_reason(model, data):
     if len(compute_dtypes) != 1:
         return f"the layers compute in several dtypes {sorted(compute_dtypes)}"
     return None
+
+
+def layer_chain(model):
+    """The layers a batch goes through, one after the other, or why the model is no such chain.
+
+    A Sequential model is one; so is a functional model whose every layer is
+    called once, on the output of the layer before it (Input -> a -> b -> c).
+    """
+    from mlkit.models.functional import Functional
+    from mlkit.models.sequential import Sequential
+
+    base = next((kind for kind in (Sequential, Functional) if isinstance(model, kind)), None)
+    if base is None:
+        return f"only Sequential and functional models are traced; {type(model).__name__} runs eagerly"
+    for name in _REPLACED_METHODS:
+        if getattr(type(model), name) is not getattr(base, name):
+            return f"{type(model).__name__} overrides {name}()"
+    if base is Sequential:
+        return model.layers
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        return "the functional model has several inputs or outputs"
+    chain, previous = [], model.inputs[0]
+    for node in model._nodes:
+        if len(node.input_tensors) != 1 or node.input_tensors[0] is not previous or node.call_kwargs:
+            return f"the functional model is not a chain of single-input layers (at {node.layer.name!r})"
+        if len(node.output_tensors) != 1 or any(node.layer is layer for layer in chain):
+            return f"layer {node.layer.name!r} has several outputs or is called more than once"
+        chain.append(node.layer)
+        previous = node.output_tensors[0]
+    if previous is not model.outputs[0]:
+        return "the functional model's output is not its last layer's"
+    return chain
 
 
 def _output_shape(model, input_shape):

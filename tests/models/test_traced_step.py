@@ -71,6 +71,30 @@ def test_mlp_with_softmax_and_sgd_equals_eager(digits_flat):
     )
 
 
+def test_functional_chain_equals_eager(digits_flat):
+    (x, y), _ = digits_flat
+
+    def make():
+        inputs = mlkit.Input(shape=(64,))
+        hidden = layers.Dense(32, activation="relu")(inputs)
+        hidden = layers.Dropout(0.2, seed=2)(hidden)
+        return mlkit.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+
+    assert_same_training(make, x[:256], y[:256], loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def test_branching_functional_model_runs_eagerly(digits_flat):
+    (x, y), _ = digits_flat
+    inputs = mlkit.Input(shape=(64,))
+    hidden = layers.Dense(16)(inputs)
+    model = mlkit.Model(inputs, layers.Dense(10)(layers.Add()([hidden, layers.Dense(16)(inputs)])))
+    model.compile(optimizer="sgd", loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  jit_compile=True)
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    assert model.traced_step.replays == 0
+    assert "not a chain of single-input layers" in model.traced_step.reason
+
+
 def test_regression_mlp_with_mse_equals_eager():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 6)).astype(np.float32)
