@@ -10,20 +10,24 @@ next. So with `jit_compile=True`:
 1. the first batch of a new shape runs the ordinary eager `train_step`,
    which builds the layers, the optimizer and the metrics;
 2. right after it, the step is *traced*: the model is read once into a flat
-   `TracedProgram` — the exact `call` of every layer with its arguments
-   settled (training=True), the resolved loss, the list of trainable
-   variables, the optimizer — together with *guards*: everything that shaped
-   the trace (the batch's shapes and dtypes, the model's layers and
-   trainable flags, the optimizer, the compile);
-3. later batches *replay* the program while every guard holds: forward
-   through the layers' `call`s, loss, one backward pass, the optimizer
-   update and the metric updates, with none of the per-call bookkeeping of
-   `Layer.__call__`. The arithmetic is the very same NumPy code as the eager
-   step, so the weights, losses and metrics equal eager training's.
+   `TracedProgram` of steps (traced_kernels.py), one forward/backward pair
+   per layer — Dense layers as hand-written NumPy with buffers allocated
+   once, the other layers as their own `call` with its arguments settled
+   (training=True) — then the loss (hand-written for the common ones), the
+   trainable variables and the optimizer; together with *guards*: everything
+   that shaped the trace (the batch's shapes and dtypes, the model's layers
+   and trainable flags, the optimizer, the compile);
+3. later batches *replay* the program while every guard holds: forward,
+   loss, backward, the optimizer update and the metric updates, with none
+   of the per-call bookkeeping of `Layer.__call__`, `Model.__call__` and
+   `compute_loss`. The arithmetic is the eager step's, so the weights,
+   losses and metrics equal eager training's (to float rounding).
 
 A guard that fails (a smaller last batch, a layer frozen between two fits,
 a new optimizer, a new `compile()`) sends that batch through the eager step
-again, which traces anew for the new situation.
+again, which traces anew for the new situation; up to `MAX_PROGRAMS`
+programs are kept, one per batch shape, like a `tf.function`'s concrete
+functions.
 
 Which steps are traced: those of a `Sequential` model, or of a functional
 model that is a plain chain of layers (Input -> a -> b -> c), whose
@@ -31,12 +35,15 @@ train_step, call, compute_loss and compute_metrics are mlkit's own, with
 one output, a compiled loss, no sample or class weights, no regularization
 losses, no mixed precision, and only layers from `TRACEABLE_LAYERS`.
 Anything else (your own layers, a custom `train_step`, branching functional
-models, subclassed models...) runs every step eagerly: the reason is kept in `model.traced_step.reason`. Your own
-layers run eagerly on purpose: their `call` may do anything in Python, and
-running it on every batch is the only way to be sure it does what you wrote.
-Under `tf.function`, by contrast, Python side effects in `call` (a print, a
-counter) happen only while tracing; in a traced mlkit step, the built-in
-layers' `call`s are rerun on replay and have no side effects of their own.
+models, subclassed models...) runs every step eagerly; the reason is kept
+in `model.traced_step.reason`.
+
+Python side effects. Under `tf.function`, Python code in a layer's `call`
+(a print, a counter) runs only while the step is traced, not on later
+batches. In mlkit the same holds for what a traced step replays: the
+built-in layers, whose `call`s have no side effects. Your own layers are
+not traced: a model holding one runs every step eagerly, so its `call`
+runs on every batch exactly as you wrote it.
 
     >>> import numpy as np, mlkit
     >>> model = mlkit.Sequential([mlkit.Input(shape=(4,)), mlkit.layers.Dense(2)])
@@ -247,6 +254,8 @@ def untraceable_reason(model, data):
             return f"layer {layer.name!r} ({type(layer).__name__}) has no traced version"
         if _has_regularizer(layer):
             return f"layer {layer.name!r} has a regularizer"
+        if getattr(layer, "return_state", False):
+            return f"layer {layer.name!r} returns its states as extra outputs"
         compute_dtypes.add(layer.compute_dtype)
         if layer.compute_dtype != layer.variable_dtype:
             return f"layer {layer.name!r} uses mixed precision"

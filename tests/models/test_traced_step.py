@@ -157,6 +157,20 @@ def test_recurrent_classifier_equals_eager(recurrent, sequences):
     assert_same_training(make, x, y, loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=3)
 
 
+def test_lstm_with_dropout_equals_eager(sequences):
+    x, y = sequences
+
+    def make():
+        return mlkit.Sequential([
+            mlkit.Input(shape=x.shape[1:]),
+            layers.LSTM(8, dropout=0.2, recurrent_dropout=0.1, seed=4),
+            layers.Dense(int(y.max()) + 1),
+        ])
+
+    loss = mlkit.losses.SparseCategoricalCrossentropy(from_logits=True)
+    assert_same_training(make, x, y, loss=loss, metrics=["accuracy"], epochs=3)
+
+
 def test_lstm_regression_with_return_sequences_equals_eager():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(96, 10, 4)).astype(np.float32)
