@@ -161,6 +161,8 @@ class BaseConv(Layer):
         except ValueError as error:  # e.g. inputs smaller than the kernel
             raise named_error(self, error) from None
         fused_name = fused_activation_name(self.activation) if self.data_format == "channels_last" else None
+        if fused_name == "linear" and self.bias is None:
+            return outputs
         if fused_name is not None:
             # Bias and activation as one graph node (see mlkit/ops/fused.py).
             return fused.bias_activation(outputs, self.bias, fused_name)
