@@ -10,7 +10,8 @@ For each workload, in one run and on the same data and initial weights:
             installed (an optional reference; skipped otherwise).
 
 The headline table trains the way learners write it: `compile(optimizer=
-Adam(), loss=..., metrics=[...])`, then one `fit(..., epochs=EPOCHS, verbose=0)`.
+Adam(), loss=..., metrics=[...])` ("accuracy" for the classifiers, "mae" for
+the LSTM's regression), then one `fit(..., epochs=HEADLINE_EPOCHS, verbose=0)`.
 Every engine runs for 3 seeds x 2 rounds, interleaved (so a burst of load
 from other programs hits all engines alike), and the table shows the median
 samples per second (CPU time) over the clean epochs — every epoch but the
