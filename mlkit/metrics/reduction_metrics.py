@@ -104,9 +104,19 @@ class Mean(Metric):
             self.total._value = self.total._value + as_array(values, self.dtype) * weight
             self.count._value = self.count._value + np.asarray(weight, dtype=self.dtype)
             return
-        values, sample_weight = reduce_to_samplewise_values(
-            values, sample_weight, np.mean, self.dtype, self
-        )
+        array = values.data if isinstance(values, Tensor) else values
+        if (
+            sample_weight is None
+            and isinstance(array, np.ndarray)
+            and array.ndim == 1
+            and array.dtype == self.dtype
+            and get_keras_mask(values) is None
+        ):
+            # The common case of a metric in fit(): one unweighted value per sample.
+            self.total._value = self.total._value + array.sum()
+            self.count._value = self.count._value + np.asarray(len(array), dtype=self.dtype)
+            return
+        values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean, self.dtype, self)
         if sample_weight is not None:
             count = sample_weight.sum()
         else:

@@ -15,6 +15,7 @@ the gradients `v.value.grad`, as on Keras's torch backend.
 """
 
 import functools
+import warnings
 from collections.abc import MutableMapping
 
 import numpy as np
@@ -30,6 +31,7 @@ from mlkit.models.data_adapter import (
 )
 from mlkit.models.keras_tensor import flatten
 from mlkit.models.training_arguments import check_compile_arguments, check_fit_arguments, check_targets_given
+from mlkit.models.traced_step import TracedStep
 from mlkit.ops.autodiff import GradientTape, enable_grad, no_recording
 from mlkit.ops.math import add_n, sum as reduce_sum
 from mlkit.ops.core import zeros
@@ -104,6 +106,9 @@ class Trainer:
         self._compiled_loss = None
         self._compiled_metrics = None
         self._loss_tracker = None
+        self._compile_count = 0
+        self.jit_compile = False
+        self.traced_step = None
 
     # -- compile --------------------------------------------------------------
     def compile(
@@ -118,7 +123,12 @@ class Trainer:
         jit_compile="auto",
         auto_scale_loss=True,
     ):
-        """Choose the optimizer, the loss and the metrics for training."""
+        """Choose the optimizer, the loss and the metrics for training.
+
+        mlkit extension: `jit_compile=True` makes `fit` trace the training step
+        on the first batch and replay it for the next ones (see
+        mlkit/models/traced_step.py); the default "auto" trains eagerly.
+        """
         from mlkit import metrics as metrics_module
         from mlkit import optimizers
 
@@ -130,6 +140,14 @@ class Trainer:
         has_metrics = metrics is not None or weighted_metrics is not None
         self._compiled_metrics = CompiledMetrics(metrics, weighted_metrics, names) if has_metrics else None
         self._loss_tracker = metrics_module.Mean(name="loss")
+        self._compile_count += 1
+        if jit_compile is True and run_eagerly:
+            warnings.warn(
+                "If `run_eagerly` is True, then `jit_compile` cannot also be True. Disabling `jit_compile`.",
+                stacklevel=2,
+            )
+        self.jit_compile = jit_compile is True and not run_eagerly
+        self.traced_step = TracedStep(self) if self.jit_compile else None
         self.compiled = True
 
     def _output_names(self):
@@ -276,12 +294,13 @@ class Trainer:
         callback_list.on_train_begin()
         initial_epoch = self._initial_epoch or initial_epoch
         epoch_logs = logs = {}
+        train_step = self.traced_step or self.train_step
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(data.batches()):
                 callback_list.on_train_batch_begin(step)
-                logs = self.train_step(batch)
+                logs = train_step(batch)
                 if not isinstance(logs, MetricsLogs):
                     logs = pythonify_logs(logs)
                 callback_list.on_train_batch_end(step, logs)

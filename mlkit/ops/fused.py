@@ -5,7 +5,9 @@
     activation(matmul(x, kernel) + bias)
 
 but recorded as one node with a hand-written backward rule instead of three
-nodes (matmul, add, activation). The math is the same; what is saved is the
+nodes (matmul, add, activation). `bias_activation(x, bias, activation)` is
+the tail of the same pattern, activation(x + bias) as one node, for the
+layers whose product is not a matmul (the convolutions). The math is the same; what is saved is the
 Python bookkeeping of two nodes in the forward and backward passes, which on
 a small batch costs as much as the arithmetic itself. `layers.Dense` uses
 it; the three-op version is what you would write yourself, and the tests
@@ -30,7 +32,7 @@ from mlkit.ops.nn import _stable_sigmoid
 from mlkit.ops.tensor import Tensor
 
 
-def _activate(z, activation):
+def activate_in_place(z, activation):
     """Apply the activation to the pre-activation `z` (a fresh array, changed in place)."""
     if activation == "relu":
         return np.maximum(z, 0, out=z)
@@ -46,7 +48,7 @@ def _activate(z, activation):
     return z  # linear
 
 
-def _through_activation(g, y, activation):
+def gradient_through_activation(g, y, activation):
     """The gradient w.r.t. the pre-activation, from the gradient w.r.t. the output y."""
     if activation == "relu":
         return g * (y > 0)
@@ -70,14 +72,14 @@ def dense(inputs, kernel, bias, activation="linear"):
     z = x @ w
     if bias is not None:
         z += data_of(bias)
-    y = _activate(z, activation)
+    y = activate_in_place(z, activation)
     want_x, want_w = needs_grad(inputs), needs_grad(kernel)
     want_b = bias is not None and needs_grad(bias)
     if not (want_x or want_w or want_b):
         return Tensor(y)
 
     def backward(g):
-        g = _through_activation(g, y, activation)
+        g = gradient_through_activation(g, y, activation)
         # Inputs may have several batch axes (batch, time, features): fold them.
         g2 = g.reshape(-1, g.shape[-1])
         grad_x = (g2 @ w.T).reshape(x.shape) if want_x else None
@@ -86,3 +88,25 @@ def dense(inputs, kernel, bias, activation="linear"):
         return grad_x, grad_w, grad_b
 
     return record(y, (inputs, kernel, bias), backward)
+
+
+def bias_activation(inputs, bias, activation="linear"):
+    """activation(inputs + bias) as one node; `bias` (or None) runs along the last axis."""
+    if activation not in FUSED_ACTIVATIONS:
+        raise ValueError(
+            f"fused.bias_activation: activation must be one of {FUSED_ACTIVATIONS}, got {activation!r}."
+        )
+    x = np.asarray(data_of(inputs))
+    z = x + data_of(bias) if bias is not None else np.array(x)
+    y = activate_in_place(z, activation)
+    want_x = needs_grad(inputs)
+    want_b = bias is not None and needs_grad(bias)
+    if not (want_x or want_b):
+        return Tensor(y)
+
+    def backward(g):
+        g = gradient_through_activation(g, y, activation)
+        grad_b = g.reshape(-1, g.shape[-1]).sum(axis=0) if want_b else None
+        return (g if want_x else None), grad_b
+
+    return record(y, (inputs, bias), backward)

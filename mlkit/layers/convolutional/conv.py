@@ -32,7 +32,9 @@ and Conv2D only fix the rank and the defaults.
 
 from mlkit import activations, constraints, initializers, ops, regularizers
 from mlkit.layers.convolutional.input_shapes import channel_axis, check_channels, check_rank, named_error
+from mlkit.layers.core.dense import fused_activation_name
 from mlkit.layers.layer import Layer
+from mlkit.ops import fused
 from mlkit.ops.conv import (
     conv,
     output_length,
@@ -158,6 +160,12 @@ class BaseConv(Layer):
             outputs = self.convolution_op(inputs, self.kernel)
         except ValueError as error:  # e.g. inputs smaller than the kernel
             raise named_error(self, error) from None
+        fused_name = fused_activation_name(self.activation) if self.data_format == "channels_last" else None
+        if fused_name == "linear" and self.bias is None:
+            return outputs
+        if fused_name is not None:
+            # Bias and activation as one graph node (see mlkit/ops/fused.py).
+            return fused.bias_activation(outputs, self.bias, fused_name)
         if self.bias is not None:
             outputs = ops.add(outputs, self._broadcastable(self.bias))
         if self.activation is not activations.linear:

@@ -27,6 +27,14 @@ _FUSED = {
 }
 
 
+def fused_activation_name(activation):
+    """The name mlkit.ops.fused knows `activation` by, or None if it has no fused version."""
+    try:
+        return _FUSED.get(activation)
+    except TypeError:  # an unhashable callable object
+        return None
+
+
 class Dense(Layer):
     def __init__(
         self,
@@ -102,7 +110,7 @@ class Dense(Layer):
         # For the common activations one fused op does all three steps and
         # their gradient in a single graph node (see mlkit/ops/fused.py), which
         # makes a training step of a small MLP about a third faster.
-        fused_name = _FUSED.get(self.activation)
+        fused_name = fused_activation_name(self.activation)
         if fused_name is not None:
             return fused.dense(inputs, self.kernel, self.bias, fused_name)
         outputs = ops.matmul(inputs, self.kernel)

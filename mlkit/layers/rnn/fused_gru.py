@@ -98,14 +98,21 @@ def _run_reset_after(x, h0, w, r, b, mask, act, rec):
     gates = np.empty((batch, steps, 3 * units), x.dtype)  # z, r, n after their activations
     recurrent_candidate = np.empty((batch, steps, units), x.dtype)  # (h m) R_h + b'_h
     outputs = np.empty((batch, steps, units), x.dtype)
+    # Per-step work goes in place into these, allocated once per pass.
+    inner = np.empty((batch, 3 * units), x.dtype)
+    gate_inputs = np.empty((batch, 2 * units), x.dtype)
+    candidate_inputs = np.empty((batch, units), x.dtype)
     h = h0
     for t in range(steps):
-        inner = (h if mask is None else h * mask) @ r
+        np.matmul(h if mask is None else h * mask, r, out=inner)
         if recurrent_bias is not None:
             inner += recurrent_bias
-        rec.forward(projected[:, t, zr_slice] + inner[:, zr_slice], gates[:, t, zr_slice])
+        np.add(projected[:, t, zr_slice], inner[:, zr_slice], out=gate_inputs)
+        rec.forward(gate_inputs, gates[:, t, zr_slice])
         recurrent_candidate[:, t] = inner[:, n_slice]
-        act.forward(projected[:, t, n_slice] + gates[:, t, r_slice] * inner[:, n_slice], gates[:, t, n_slice])
+        np.multiply(gates[:, t, r_slice], inner[:, n_slice], out=candidate_inputs)
+        candidate_inputs += projected[:, t, n_slice]
+        act.forward(candidate_inputs, gates[:, t, n_slice])
         h = _update_state(h, gates[:, t, z_slice], gates[:, t, n_slice], outputs[:, t])
 
     def backward(grad_outputs):
@@ -118,17 +125,19 @@ def _run_reset_after(x, h0, w, r, b, mask, act, rec):
         grad_inner = np.empty((batch, steps, 3 * units), x.dtype)  # d((h m) R + b')
         grad_candidate = np.empty((batch, steps, units), x.dtype)  # d(pre-activation of n)
         grad_h = np.zeros((batch, units), x.dtype)
-        r_transposed = r.T
+        through_kernel = np.empty((batch, units), x.dtype)
+        r_transposed = np.ascontiguousarray(r.T)
         for t in reversed(range(steps)):
-            grad_h = grad_h + grad_outputs[:, t]
+            grad_h += grad_outputs[:, t]
             np.multiply(grad_h, n_factor[:, t], out=grad_candidate[:, t])
             np.multiply(grad_h, z_factor[:, t], out=grad_inner[:, t, z_slice])
             np.multiply(grad_candidate[:, t], r_factor[:, t], out=grad_inner[:, t, r_slice])
             np.multiply(grad_candidate[:, t], reset[:, t], out=grad_inner[:, t, n_slice])
-            through_kernel = grad_inner[:, t] @ r_transposed
+            np.matmul(grad_inner[:, t], r_transposed, out=through_kernel)
             if mask is not None:
                 through_kernel *= mask
-            grad_h = grad_h * z[:, t] + through_kernel
+            grad_h *= z[:, t]
+            grad_h += through_kernel
 
         grad_projected = np.concatenate([grad_inner[..., zr_slice], grad_candidate], axis=-1)
         if mask is not None:

@@ -21,6 +21,13 @@ Backward, walking t = T-1 ... 0 with dh, dc flowing back from step t+1:
 
 The weight gradients are then one matrix product each over all steps.
 
+Speed: every buffer is laid out time-major (steps, batch, ...), so each step
+reads and writes contiguous blocks, and the per-step work goes in place into
+buffers allocated once per pass (the pre-activations, the carry product, the
+running gradients); no step allocates. The loop over time steps stays (a
+recurrence cannot be vectorized across time), each iteration a handful of
+NumPy calls on whole (batch, units) blocks.
+
     >>> import numpy as np
     >>> from mlkit.layers.rnn.fused_common import fused_activation
     >>> from mlkit import activations
@@ -31,19 +38,9 @@ The weight gradients are then one matrix product each over all steps.
     >>> trajectory.shape      # (h or c, batch, time, units)
     (2, 2, 5, 4)
 """
-
 import numpy as np
 
-from mlkit.layers.rnn.fused_common import (
-    in_processing_order,
-    input_gradient,
-    previous_states,
-    project_inputs,
-    record_fused,
-    value_of,
-    wants_grad,
-    weight_gradient,
-)
+from mlkit.layers.rnn.fused_common import in_processing_order, record_fused, value_of, wants_grad, weight_gradient
 from mlkit.ops.core import convert_to_tensor
 
 
@@ -72,67 +69,83 @@ def lstm_sequence(
     w, r, b = (value_of(v, dtype) for v in (kernel, recurrent_kernel, bias))
     h0, c0, mask = (value_of(v, dtype) for v in (initial_h, initial_c, recurrent_mask))
     act, rec = activation, recurrent_activation
-    batch, steps, _ = x.shape
+    batch, steps, features = x.shape
     units = r.shape[0]
     i_slice, f_slice, c_slice, o_slice = (slice(k * units, (k + 1) * units) for k in range(4))
-    if_slice = slice(0, 2 * units)  # i and f side by side: one activation call for both
+    if_slice = slice(0, 2 * units)
 
-    projected = project_inputs(x, w, b)
-    gates = np.empty((batch, steps, 4 * units), dtype)  # i, f, g, o after their activations
-    trajectory = np.empty((2, batch, steps, units), dtype)
-    outputs, carries = trajectory
-    activated_carries = np.empty((batch, steps, units), dtype)  # act(c_t)
+    # Time-major (steps, batch, ...) buffers: every step reads and writes contiguous blocks.
+    x_by_time = np.swapaxes(x, 0, 1).reshape(steps * batch, features)
+    projected = x_by_time @ w
+    if b is not None:
+        projected += b
+    projected = projected.reshape(steps, batch, 4 * units)
+    gates = np.empty((steps, batch, 4 * units), dtype)
+    states = np.empty((2, steps, batch, units), dtype)
+    outputs, carries = states
+    activated_carries = np.empty((steps, batch, units), dtype)
+    pre = np.empty((batch, 4 * units), dtype)
+    product = np.empty((batch, units), dtype)
     h, c = h0, c0
     for t in range(steps):
-        pre = (h if mask is None else h * mask) @ r
-        pre += projected[:, t]
-        step = gates[:, t]
+        np.matmul(h if mask is None else h * mask, r, out=pre)
+        pre += projected[t]
+        step = gates[t]
         rec.forward(pre[:, if_slice], step[:, if_slice])
         act.forward(pre[:, c_slice], step[:, c_slice])
         rec.forward(pre[:, o_slice], step[:, o_slice])
-        np.multiply(step[:, f_slice], c, out=carries[:, t])
-        carries[:, t] += step[:, i_slice] * step[:, c_slice]
-        c = carries[:, t]
-        act.forward(c, activated_carries[:, t])
-        np.multiply(step[:, o_slice], activated_carries[:, t], out=outputs[:, t])
-        h = outputs[:, t]
+        c_next = carries[t]
+        np.multiply(step[:, f_slice], c, out=c_next)
+        np.multiply(step[:, i_slice], step[:, c_slice], out=product)
+        c_next += product
+        act.forward(c_next, activated_carries[t])
+        np.multiply(step[:, o_slice], activated_carries[t], out=outputs[t])
+        h, c = outputs[t], c_next
 
     def backward(grad):
         grad_outputs, grad_carries = grad
         i, f, g, o = gates[..., i_slice], gates[..., f_slice], gates[..., c_slice], gates[..., o_slice]
-        # For all steps at once: d(pre-activation of gate) = factor * (dc or dh).
-        factors = np.empty((batch, steps, 4, units), dtype)
+        factors = np.empty((steps, batch, 4, units), dtype)
+        previous_c = np.concatenate([c0[None], carries[:-1]])
         factors[:, :, 0] = g * rec.derivative(i)
-        factors[:, :, 1] = previous_states(c0, carries) * rec.derivative(f)
+        factors[:, :, 1] = previous_c * rec.derivative(f)
         factors[:, :, 2] = i * act.derivative(g)
         factors[:, :, 3] = activated_carries * rec.derivative(o)
         carry_from_output = o * act.derivative(activated_carries)
-
-        grad_pre = np.empty((batch, steps, 4, units), dtype)
+        carry_given = grad_carries.any()  # a loss on h only sends zeros here
+        grad_pre = np.empty((steps, batch, 4, units), dtype)
         grad_h = np.zeros((batch, units), dtype)
         grad_c = np.zeros((batch, units), dtype)
-        r_transposed = r.T
+        scratch = np.empty((batch, units), dtype)
+        r_transposed = np.ascontiguousarray(r.T)
         for t in reversed(range(steps)):
-            grad_h = grad_h + grad_outputs[:, t]
-            grad_c = grad_c + grad_carries[:, t] + grad_h * carry_from_output[:, t]
-            np.multiply(factors[:, t, :3], grad_c[:, None, :], out=grad_pre[:, t, :3])
-            np.multiply(factors[:, t, 3], grad_h, out=grad_pre[:, t, 3])
-            grad_c = grad_c * f[:, t]
-            grad_h = grad_pre[:, t].reshape(batch, 4 * units) @ r_transposed
+            grad_h += grad_outputs[:, t]
+            np.multiply(grad_h, carry_from_output[t], out=scratch)
+            grad_c += scratch
+            if carry_given:
+                grad_c += grad_carries[:, t]
+            np.multiply(factors[t, :, :3], grad_c[:, None, :], out=grad_pre[t, :, :3])
+            np.multiply(factors[t, :, 3], grad_h, out=grad_pre[t, :, 3])
+            grad_c *= f[t]
+            np.matmul(grad_pre[t].reshape(batch, 4 * units), r_transposed, out=grad_h)
             if mask is not None:
                 grad_h *= mask
-
-        grad_pre = grad_pre.reshape(batch, steps, 4 * units)
-        previous_h = previous_states(h0, outputs)
+        grad_pre = grad_pre.reshape(steps, batch, 4 * units)
+        previous_h = np.concatenate([h0[None], outputs[:-1]])
         if mask is not None:
-            previous_h = previous_h * mask[:, None, :]
+            previous_h = previous_h * mask
+        grad_x = None
+        if wants_grad(inputs):
+            grad_x = np.swapaxes(grad_pre @ w.T, 0, 1)
+            grad_x = grad_x[:, ::-1] if go_backwards else grad_x
         return (
-            input_gradient(grad_pre, w, go_backwards) if wants_grad(inputs) else None,
+            grad_x,
             grad_h,
             grad_c,
-            weight_gradient(x, grad_pre),
+            weight_gradient(x_by_time, grad_pre),
             weight_gradient(previous_h, grad_pre),
             None if b is None else grad_pre.sum(axis=(0, 1)),
         )
 
+    trajectory = np.swapaxes(states, 1, 2)  # (2, batch, steps, units), as callers expect
     return record_fused(trajectory, (inputs, initial_h, initial_c, kernel, recurrent_kernel, bias), backward)

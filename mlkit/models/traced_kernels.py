@@ -1,0 +1,234 @@
+"""The steps of a traced training program: one forward and one backward per layer.
+
+A traced program (see traced_step.py) is a flat list of these steps, one per
+layer, plus one for the loss. Each step has
+
+- `forward(x)`: the layer's output for the batch `x` (NumPy arrays), keeping
+  what its backward pass needs;
+- `backward(grad)`: the gradient of the step's input from the gradient of its
+  output, after storing the gradients of its trainable variables in
+  `gradients` (in the order of `variables`).
+
+`DenseStep` is written out by hand with buffers allocated once per trace, as
+Dense layers are most of what small models compute; its arithmetic is the
+same as `ops.fused.dense`, so the numbers equal the eager step's.
+`CallStep` serves every other traceable layer: it runs the layer's own
+`call` under a tape and differentiates just that layer — the eager step's
+code, minus the bookkeeping of `Layer.__call__`.
+
+    >>> import numpy as np, mlkit
+    >>> dense = mlkit.layers.Dense(3, activation="relu")
+    >>> _ = dense(np.ones((2, 4), "float32"))
+    >>> step = DenseStep(dense, dense.trainable_variables, input_gradient=True)
+    >>> step.forward(np.ones((2, 4), "float32")).shape
+    (2, 3)
+    >>> step.backward(np.ones((2, 3), "float32")).shape, [g.shape for g in step.gradients]
+    ((2, 4), [(4, 3), (3,)])
+"""
+
+import numpy as np
+
+from mlkit.layers.core.dense import fused_activation_name
+from mlkit.ops.autodiff import GradientTape
+from mlkit.ops.fused import activate_in_place, gradient_through_activation
+from mlkit.ops.tensor import Tensor
+
+
+class DenseStep:
+    """activation(x @ kernel + bias), forward and backward, into buffers made on the first batch.
+
+    Inputs with more than two axes are folded to (samples, features) first,
+    as `ops.fused.dense` does.
+    """
+
+    def __init__(self, layer, trainable, input_gradient):
+        self.kernel, self.bias = layer.kernel, layer.bias
+        self.activation = fused_activation_name(layer.activation)
+        self.variables = [v for v in (self.kernel, self.bias) if v is not None and any(v is t for t in trainable)]
+        self.wants_kernel = any(v is self.kernel for v in self.variables)
+        self.wants_bias = len(self.variables) > int(self.wants_kernel)
+        self.wants_input = input_gradient
+        self.gradients = [np.empty_like(v.data) for v in self.variables]
+        self.outputs = self.input_gradient = self.inputs = None
+
+    def _allocate(self, x):
+        rows = x.size // x.shape[-1]
+        dtype = self.kernel.data.dtype
+        self.outputs = np.empty((rows, self.kernel.shape[-1]), dtype)
+        self.input_gradient = np.empty((rows, x.shape[-1]), dtype) if self.wants_input else None
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        x = x.reshape(-1, x.shape[-1])
+        if self.outputs is None:
+            self._allocate(x)
+        self.inputs = x
+        z = np.matmul(x, self.kernel.data, out=self.outputs)
+        if self.bias is not None:
+            z += self.bias.data
+        y = activate_in_place(z, self.activation)
+        self.activated = y  # the same buffer except for sigmoid, which makes a new array
+        return y.reshape(self.input_shape[:-1] + y.shape[-1:])
+
+    def backward(self, grad):
+        y = self.activated
+        grad = grad.reshape(y.shape)
+        if self.activation == "relu":
+            # In place: the gradient reaching a step is used by that step only.
+            grad = np.multiply(grad, y > 0, out=grad if grad.dtype == y.dtype and grad.flags.writeable else None)
+        elif self.activation != "linear":
+            grad = gradient_through_activation(grad, y, self.activation)
+        gradients = iter(self.gradients)
+        if self.wants_kernel:
+            np.matmul(self.inputs.T, grad, out=next(gradients))
+        if self.wants_bias:
+            np.sum(grad, axis=0, out=next(gradients))
+        if not self.wants_input:
+            return None
+        return np.matmul(grad, self.kernel.data.T, out=self.input_gradient).reshape(self.input_shape)
+
+
+class CallStep:
+    """Any traceable layer: its own `call`, differentiated by a tape of its own."""
+
+    def __init__(self, layer, trainable, arguments, input_gradient):
+        self.call = layer.call
+        self.arguments = arguments
+        self.variables = [v for v in layer.trainable_variables if any(v is t for t in trainable)]
+        self.wants_input = input_gradient
+        self.gradients = [None] * len(self.variables)
+        self.tape = self.inputs = self.outputs = None
+
+    def forward(self, x):
+        with GradientTape() as tape:
+            self.inputs = Tensor(x)
+            if self.wants_input:
+                tape.watch(self.inputs)
+            self.outputs = self.call(self.inputs, **self.arguments)
+        self.tape = tape
+        return self.outputs.data
+
+    def backward(self, grad):
+        sources = [self.inputs, *self.variables] if self.wants_input else self.variables
+        grads = self.tape.gradient(self.outputs, sources, output_gradients=grad) if sources else []
+        self.tape = None
+        input_grad = None
+        if self.wants_input:
+            input_grad, *grads = grads
+        for index, (variable, gradient) in enumerate(zip(self.variables, grads)):
+            self.gradients[index] = np.zeros_like(variable.data) if gradient is None else gradient.data
+        if input_grad is None:
+            return None if not self.wants_input else np.zeros_like(self.inputs.data)
+        return input_grad.data
+
+
+class LossStep:
+    """Any compiled loss of the model's one output: its value, and its gradient by a tape."""
+
+    def __init__(self, loss):
+        self.loss = loss
+        self.tape = self.predictions = self.value = None
+
+    def accepts(self, y_true):
+        return True  # the loss checks its arguments itself
+
+    def forward(self, y_true, y_pred):
+        with GradientTape() as tape:
+            self.predictions = Tensor(y_pred)
+            tape.watch(self.predictions)
+            self.value = self.loss(y_true, self.predictions)
+        self.tape = tape
+        return self.value
+
+    def backward(self):
+        grad = self.tape.gradient(self.value, self.predictions)
+        self.tape = None
+        return grad.data
+
+
+class SparseCrossentropyFromLogitsStep:
+    """SparseCategoricalCrossentropy(from_logits=True), averaged over the batch, by hand.
+
+    loss = mean(log(sum(exp(z))) - z[label]); its gradient with respect to the
+    logits z is (softmax(z) - one_hot(label)) / batch. The same arithmetic as
+    `losses.crossentropy_ops.sparse_crossentropy` followed by a mean.
+    """
+
+    def __init__(self, loss, classes):
+        self.classes = classes
+        self.dtype = np.dtype(loss.dtype)
+        self.exp = self.total = self.index = None
+
+    def accepts(self, y_true):
+        """Integer class ids in range; anything else goes to the eager step, which explains."""
+        labels = y_true.data if isinstance(y_true, Tensor) else y_true
+        return (
+            isinstance(labels, np.ndarray)
+            and labels.dtype.kind in "iu"
+            and labels.size > 0
+            and labels.min() >= 0
+            and labels.max() < self.classes
+        )
+
+    def forward(self, y_true, y_pred):
+        labels = y_true.data if isinstance(y_true, Tensor) else y_true
+        rows = y_pred if y_pred.dtype == self.dtype else y_pred.astype(self.dtype)
+        self.index = (np.arange(len(rows)), labels.reshape(-1))
+        shifted = rows - rows.max(axis=-1, keepdims=True)
+        self.exp = np.exp(shifted)
+        self.total = self.exp.sum(axis=-1)
+        values = np.log(self.total) - shifted[self.index]
+        return Tensor(values.sum() / len(values))
+
+    def backward(self):
+        grad = self.exp / self.total[:, None]
+        grad[self.index] -= 1
+        grad *= self.dtype.type(1) / len(grad)
+        return grad
+
+
+class MeanSquaredErrorStep:
+    """MeanSquaredError averaged over the batch, by hand: mean((y_pred - y_true)^2)."""
+
+    def __init__(self, loss):
+        self.dtype = np.dtype(loss.dtype)
+        self.difference = None
+
+    def accepts(self, y_true):
+        labels = y_true.data if isinstance(y_true, Tensor) else y_true
+        return isinstance(labels, np.ndarray) and labels.dtype.kind == "f"
+
+    def forward(self, y_true, y_pred):
+        labels = y_true.data if isinstance(y_true, Tensor) else y_true
+        difference = y_pred - labels.astype(self.dtype, copy=False)
+        self.difference = difference
+        per_sample = np.square(difference).sum(axis=-1) / difference.shape[-1]
+        return Tensor(per_sample.sum() / len(per_sample))
+
+    def backward(self):
+        return self.difference * self.dtype.type(2 / self.difference.size)
+
+
+def loss_step(loss, output_shape, target_shape):
+    """The fastest step that computes this loss exactly, for these shapes."""
+    from mlkit import losses
+    from mlkit.losses.loss import LossFunctionWrapper
+
+    plain = getattr(loss, "reduction", None) == "sum_over_batch_size" and np.dtype(loss.dtype).kind == "f"
+    kind = type(loss)
+    if plain and kind is losses.SparseCategoricalCrossentropy and loss.from_logits and loss.ignore_class is None:
+        if len(output_shape) == 2 and target_shape in ((output_shape[0],), (output_shape[0], 1)):
+            return SparseCrossentropyFromLogitsStep(loss, output_shape[-1])
+    mean_squared = kind is losses.MeanSquaredError or (
+        kind is LossFunctionWrapper and _plain_function(loss, losses.mean_squared_error)
+    )
+    if plain and mean_squared and len(output_shape) == 2 and target_shape == tuple(output_shape):
+        return MeanSquaredErrorStep(loss)
+    return LossStep(loss)
+
+
+def _plain_function(loss, function):
+    """Whether `loss` wraps exactly `function`, with no extra arguments ("mse", say)."""
+    if getattr(loss, "fn", None) is not function:
+        return False
+    return not set(loss.get_config()) - {"name", "reduction", "fn", "dtype"}

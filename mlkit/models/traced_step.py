@@ -1,0 +1,333 @@
+"""The traced training step behind `compile(jit_compile=True)` (an mlkit extension).
+
+Keras hands `jit_compile=True` to XLA, which compiles the whole training step
+once and then runs the compiled program for every batch. mlkit has no
+compiler, but the same idea pays: most of what an eager step costs on a small
+batch is Python deciding again what to do (which layers, which dtypes, which
+loss, which checks), and those answers do not change from one batch to the
+next. So with `jit_compile=True`:
+
+1. the first batch of a new shape runs the ordinary eager `train_step`,
+   which builds the layers, the optimizer and the metrics;
+2. right after it, the step is *traced*: the model is read once into a flat
+   `TracedProgram` of steps (traced_kernels.py), one forward/backward pair
+   per layer — Dense layers as hand-written NumPy with buffers allocated
+   once, the other layers as their own `call` with its arguments settled
+   (training=True) — then the loss (hand-written for the common ones), the
+   trainable variables and the optimizer; together with *guards*: everything
+   that shaped the trace (the batch's shapes and dtypes, the model's layers
+   and trainable flags, the optimizer, the compile);
+3. later batches *replay* the program while every guard holds: forward,
+   loss, backward, the optimizer update and the metric updates, with none
+   of the per-call bookkeeping of `Layer.__call__`, `Model.__call__` and
+   `compute_loss`. The arithmetic is the eager step's, so the weights,
+   losses and metrics equal eager training's (to float rounding).
+
+A guard that fails (a smaller last batch, a layer frozen between two fits,
+a new optimizer, a new `compile()`) sends that batch through the eager step
+again, which traces anew for the new situation; up to `MAX_PROGRAMS`
+programs are kept, one per batch shape, like a `tf.function`'s concrete
+functions.
+
+Which steps are traced: those of a `Sequential` model, or of a functional
+model that is a plain chain of layers (Input -> a -> b -> c), whose
+train_step, call, compute_loss and compute_metrics are mlkit's own, with
+one output, a compiled loss, no sample or class weights, no regularization
+losses, no mixed precision, and only layers from `TRACEABLE_LAYERS`.
+Anything else (your own layers, a custom `train_step`, branching functional
+models, subclassed models...) runs every step eagerly; the reason is kept
+in `model.traced_step.reason`.
+
+Python side effects. Under `tf.function`, Python code in a layer's `call`
+(a print, a counter) runs only while the step is traced, not on later
+batches. In mlkit the same holds for what a traced step replays: the
+built-in layers, whose `call`s have no side effects. Your own layers are
+not traced: a model holding one runs every step eagerly, so its `call`
+runs on every batch exactly as you wrote it.
+
+    >>> import numpy as np, mlkit
+    >>> model = mlkit.Sequential([mlkit.Input(shape=(4,)), mlkit.layers.Dense(2)])
+    >>> model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    >>> history = model.fit(np.ones((8, 4)), np.zeros((8, 2)), batch_size=4, epochs=2, verbose=0)
+    >>> model.traced_step.replays   # the first batch traced; three more replayed
+    3
+"""
+
+import inspect
+
+import numpy as np
+
+from mlkit import layers
+from mlkit.layers.call_context import context
+from mlkit.layers.core.dense import fused_activation_name
+from mlkit.layers.layer import state_version
+from mlkit.models.data_adapter import unpack_batch
+from mlkit.models.traced_kernels import CallStep, DenseStep, LossStep, loss_step
+from mlkit.ops.tensor import Tensor
+
+# The layers a traced step replays: built-in layers whose `call` is plain
+# NumPy arithmetic on one input, with no sublayers and no masks to pass on.
+TRACEABLE_LAYERS = (
+    layers.Dense,
+    layers.Activation,
+    layers.ReLU,
+    layers.Softmax,
+    layers.Flatten,
+    layers.Reshape,
+    layers.Dropout,
+    layers.BatchNormalization,
+    layers.LayerNormalization,
+    layers.Conv1D,
+    layers.Conv2D,
+    layers.MaxPooling1D,
+    layers.MaxPooling2D,
+    layers.AveragePooling1D,
+    layers.AveragePooling2D,
+    layers.GlobalAveragePooling1D,
+    layers.GlobalAveragePooling2D,
+    layers.GlobalMaxPooling1D,
+    layers.GlobalMaxPooling2D,
+    layers.SimpleRNN,
+    layers.LSTM,
+    layers.GRU,
+)
+
+
+class TracedStep:
+    """A model's training step under `jit_compile=True`: traced once, then replayed.
+
+    Called by `fit` in place of `train_step`. `replays` counts the batches
+    that ran the traced program, `traces` the programs made, and `reason`
+    says why the last trace cannot be replayed (None when it can).
+    """
+
+    # Programs kept at once, like a tf.function's concrete functions: one per
+    # batch shape seen (a fit's smaller last batch gets its own).
+    MAX_PROGRAMS = 8
+
+    def __init__(self, model):
+        self.model = model
+        self.programs = {}  # guards -> TracedProgram
+        self.reason = None
+        self.replays = 0
+        self.traces = 0
+
+    def __call__(self, data):
+        guards = guards_of(self.model, data)
+        program = self.programs.get(guards)
+        if program is not None:
+            if program.reason is None:
+                self.replays += 1
+                return program.replay(data)
+            return self.model.train_step(data)  # known not to be traceable: stay eager
+        logs = self.model.train_step(data)  # builds what is new, then trace it
+        program = TracedProgram.trace(self.model, data)
+        if len(self.programs) >= self.MAX_PROGRAMS or program.guards != guards:
+            self.programs.clear()  # the model changed (the eager step built state): start afresh
+        self.programs[program.guards] = program
+        self.traces += 1
+        self.reason = program.reason
+        return logs
+
+
+def guards_of(model, data):
+    """Everything a trace depends on, as one value compared before every replay.
+
+    `state_version` changes whenever any layer gains or loses state or a
+    trainable flag flips; the optimizer and compile count catch a new
+    `compile()` or optimizer; shapes and dtypes catch a different batch.
+    """
+    x, y, sample_weight = unpack_batch(data)
+    return (
+        state_version[0],
+        model._compile_count,
+        id(model.optimizer),
+        _signature(x),
+        _signature(y),
+        sample_weight is None,
+    )
+
+
+def _signature(array):
+    if array is None:
+        return None
+    data = _array_of(array)
+    return (type(data), getattr(data, "shape", None), getattr(data, "dtype", None))
+
+
+def _array_of(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+class TracedProgram:
+    """The flat program of one training step (or why there is none), and its guards.
+
+    `steps` hold one forward/backward pair per layer (traced_kernels.py);
+    `gradient_places` says where each trainable variable's gradient is found,
+    in the order the optimizer was built with.
+    """
+
+    def __init__(self, model, guards, reason=None, steps=(), loss_step=None, input_dtype=None):
+        self.model = model
+        self.guards = guards
+        self.reason = reason
+        self.steps = steps
+        self.loss_step = loss_step
+        self.input_dtype = input_dtype
+        self.variables = model.trainable_variables
+        places = {}
+        for step in steps:
+            for index, variable in enumerate(step.variables):
+                places[id(variable)] = (step, index)
+        self.gradient_places = [places.get(id(variable)) for variable in self.variables]
+        if reason is None and None in self.gradient_places:
+            self.reason = "a trainable variable belongs to no traced layer"
+
+    @classmethod
+    def trace(cls, model, data):
+        """Read `model` once, after an eager step on `data` has built everything."""
+        guards = guards_of(model, data)
+        reason = untraceable_reason(model, data)
+        if reason is not None:
+            return cls(model, guards, reason)
+        trainable = model.trainable_variables
+        chain = layer_chain(model)
+        steps = []
+        for position, layer in enumerate(chain):
+            input_gradient = position > 0  # nobody asks for the gradient of the data
+            if type(layer) is layers.Dense and fused_activation_name(layer.activation) is not None:
+                step = DenseStep(layer, trainable, input_gradient)
+            else:
+                step = CallStep(layer, trainable, call_arguments(layer), input_gradient)
+            steps.append(step)
+        x, y, _ = unpack_batch(data)
+        loss = model._compiled_loss.losses[0]
+        output_shape = _output_shape(model, _array_of(x).shape)
+        step = loss_step(loss, output_shape, np.shape(_array_of(y))) if output_shape else LossStep(loss)
+        input_dtype = np.dtype(chain[0].compute_dtype)
+        return cls(model, guards, None, steps, step, input_dtype)
+
+    def replay(self, data):
+        """One training step: forward, loss, backward, optimizer update, metrics."""
+        model = self.model
+        x, y, _ = unpack_batch(data)
+        if not self.loss_step.accepts(y):
+            return model.train_step(data)  # the eager loss explains what is wrong with y
+        outputs = _array_of(x)
+        if outputs.dtype != self.input_dtype:
+            outputs = outputs.astype(self.input_dtype)  # as the first layer's autocast does
+        with _training_call(model):
+            for step in self.steps:
+                outputs = step.forward(outputs)
+            loss = self.loss_step.forward(y, outputs)
+        grad = self.loss_step.backward()
+        for step in reversed(self.steps):
+            grad = step.backward(grad)
+        gradients = [step.gradients[index] for step, index in self.gradient_places]
+        model.optimizer.apply(gradients, self.variables)
+        model._loss_tracker.update_state(loss, sample_weight=len(outputs))
+        return model.compute_metrics(x, y, Tensor(outputs), None)
+
+
+# Methods a traced step replaces; a model that overrides one is stepped eagerly.
+_REPLACED_METHODS = ("train_step", "call", "__call__", "compute_loss", "compute_metrics")
+
+
+def untraceable_reason(model, data):
+    """Why this model's step cannot be traced (a sentence), or None if it can."""
+    chain = layer_chain(model)
+    if isinstance(chain, str):
+        return chain
+    x, y, sample_weight = unpack_batch(data)
+    if not isinstance(_array_of(x), np.ndarray):
+        return "the inputs are not one array"
+    if y is None or sample_weight is not None:
+        return "the batch has no targets, or has sample weights"
+    functions = model._compiled_loss.losses if model._compiled_loss is not None else None
+    if not functions or len(functions) != 1 or functions[0] is None:
+        return "the model has no compiled loss for exactly one output"
+    if model.losses:
+        return "the model adds losses of its own (add_loss or regularizers)"
+    compute_dtypes = set()
+    for layer in chain:
+        if type(layer) not in TRACEABLE_LAYERS:
+            return f"layer {layer.name!r} ({type(layer).__name__}) has no traced version"
+        if _has_regularizer(layer):
+            return f"layer {layer.name!r} has a regularizer"
+        if getattr(layer, "return_state", False):
+            return f"layer {layer.name!r} returns its states as extra outputs"
+        compute_dtypes.add(layer.compute_dtype)
+        if layer.compute_dtype != layer.variable_dtype:
+            return f"layer {layer.name!r} uses mixed precision"
+    if len(compute_dtypes) != 1:
+        return f"the layers compute in several dtypes {sorted(compute_dtypes)}"
+    return None
+
+
+def layer_chain(model):
+    """The layers a batch goes through, one after the other, or why the model is no such chain.
+
+    A Sequential model is one; so is a functional model whose every layer is
+    called once, on the output of the layer before it (Input -> a -> b -> c).
+    """
+    from mlkit.models.functional import Functional
+    from mlkit.models.sequential import Sequential
+
+    base = next((kind for kind in (Sequential, Functional) if isinstance(model, kind)), None)
+    if base is None:
+        return f"only Sequential and functional models are traced; {type(model).__name__} runs eagerly"
+    for name in _REPLACED_METHODS:
+        if getattr(type(model), name) is not getattr(base, name):
+            return f"{type(model).__name__} overrides {name}()"
+    if base is Sequential:
+        return model.layers
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        return "the functional model has several inputs or outputs"
+    chain, previous = [], model.inputs[0]
+    for node in model._nodes:
+        if len(node.input_tensors) != 1 or node.input_tensors[0] is not previous or node.call_kwargs:
+            return f"the functional model is not a chain of single-input layers (at {node.layer.name!r})"
+        if len(node.output_tensors) != 1 or any(node.layer is layer for layer in chain):
+            return f"layer {node.layer.name!r} has several outputs or is called more than once"
+        chain.append(node.layer)
+        previous = node.output_tensors[0]
+    if previous is not model.outputs[0]:
+        return "the functional model's output is not its last layer's"
+    return chain
+
+
+def _output_shape(model, input_shape):
+    """The model's output shape for a batch of `input_shape`, or None if unknown."""
+    try:
+        shape = model.compute_output_shape(input_shape)
+    except Exception:  # noqa: BLE001 - an unknown shape only means the generic loss step
+        return None
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape[1:]):
+        return None
+    return (input_shape[0],) + shape[1:]
+
+
+def _has_regularizer(layer):
+    return any(
+        value is not None for name, value in vars(layer).items() if name.endswith("regularizer")
+    )
+
+
+def call_arguments(layer):
+    """The keyword arguments the eager step passes to this layer's `call` inside fit."""
+    return {"training": True} if "training" in inspect.signature(layer.call).parameters else {}
+
+
+class _training_call:
+    """What `Model.__call__` and `Layer.__call__` tell the layers of a training step."""
+
+    def __init__(self, model):
+        self.step = model._current_step()
+
+    def __enter__(self):
+        self.saved = (context.depth, context.training, context.step)
+        context.depth, context.training, context.step = self.saved[0] + 1, True, self.step
+
+    def __exit__(self, *exc_info):
+        context.depth, context.training, context.step = self.saved
+        return False

@@ -1,0 +1,305 @@
+"""compile(jit_compile=True): the traced step trains exactly as the eager step, and
+falls back to it whenever what shaped the trace changes."""
+
+import numpy as np
+import pytest
+
+import mlkit
+from mlkit import layers
+
+
+def train(make_model, x, y, jit, epochs=2, batch_size=32, seed=3, **compile_arguments):
+    mlkit.utils.set_random_seed(seed)
+    model = make_model()
+    compile_arguments.setdefault("optimizer", "adam")
+    if callable(compile_arguments["optimizer"]):  # a fresh optimizer for each run
+        compile_arguments["optimizer"] = compile_arguments["optimizer"]()
+    model.compile(jit_compile=jit, **compile_arguments)
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=True)
+    return model, history.history
+
+
+def assert_same_training(make_model, x, y, **arguments):
+    """Eager and traced training give the same weights, losses and metrics; the trace was replayed."""
+    eager, eager_history = train(make_model, x, y, jit=False, **arguments)
+    traced, traced_history = train(make_model, x, y, jit=True, **arguments)
+    assert traced.traced_step.reason is None, traced.traced_step.reason
+    assert traced.traced_step.replays > 0
+    assert set(eager_history) == set(traced_history)
+    for name in eager_history:
+        np.testing.assert_allclose(traced_history[name], eager_history[name], rtol=1e-5, atol=1e-7)
+    for got, expected in zip(traced.get_weights(), eager.get_weights(), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    # and training did something
+    assert eager_history["loss"][-1] < eager_history["loss"][0]
+    return traced
+
+
+@pytest.fixture(scope="module")
+def digits_images():
+    (x, y), _ = mlkit.datasets.digits.load_data()
+    return (x[:320, ..., None] / 16).astype(np.float32), y[:320].astype(np.int64)
+
+
+@pytest.fixture(scope="module")
+def sequences():
+    x, y = mlkit.datasets.synthetic.sequence_task(n_samples=192, timesteps=12, features=5, seed=0)
+    return x.astype(np.float32), y
+
+
+def mlp(activation="relu", last=None):
+    return lambda: mlkit.Sequential([
+        mlkit.Input(shape=(64,)),
+        layers.Dense(32, activation=activation),
+        layers.Dense(16, activation="tanh"),
+        layers.Dense(10, activation=last),
+    ])
+
+
+def test_mlp_with_logits_equals_eager(digits_flat):
+    (x, y), _ = digits_flat
+    loss = mlkit.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model = assert_same_training(mlp(), x[:400], y[:400], loss=loss, metrics=["accuracy"])
+    assert model.traced_step.traces == 2  # one batch shape, and the smaller last batch
+
+
+def test_mlp_with_softmax_and_sgd_equals_eager(digits_flat):
+    (x, y), _ = digits_flat
+    assert_same_training(
+        mlp("sigmoid", "softmax"), x[:300], y[:300], optimizer=lambda: mlkit.optimizers.SGD(0.1, momentum=0.9),
+        loss="sparse_categorical_crossentropy", metrics=["accuracy", "sparse_top_k_categorical_accuracy"],
+    )
+
+
+def test_functional_chain_equals_eager(digits_flat):
+    (x, y), _ = digits_flat
+
+    def make():
+        inputs = mlkit.Input(shape=(64,))
+        hidden = layers.Dense(32, activation="relu")(inputs)
+        hidden = layers.Dropout(0.2, seed=2)(hidden)
+        return mlkit.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+
+    assert_same_training(make, x[:256], y[:256], loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def test_branching_functional_model_runs_eagerly(digits_flat):
+    (x, y), _ = digits_flat
+    inputs = mlkit.Input(shape=(64,))
+    hidden = layers.Dense(16)(inputs)
+    model = mlkit.Model(inputs, layers.Dense(10)(layers.Add()([hidden, layers.Dense(16)(inputs)])))
+    model.compile(optimizer="sgd", loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  jit_compile=True)
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    assert model.traced_step.replays == 0
+    assert "not a chain of single-input layers" in model.traced_step.reason
+
+
+def test_regression_mlp_with_mse_equals_eager():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 6)).astype(np.float32)
+    y = (x @ rng.normal(size=(6, 3))).astype(np.float32)
+
+    def make():
+        return mlkit.Sequential([mlkit.Input(shape=(6,)), layers.Dense(16, activation="relu"), layers.Dense(3)])
+
+    assert_same_training(make, x, y, loss="mse", metrics=["mae"], epochs=3)
+    assert_same_training(make, x, y, loss=mlkit.losses.MeanSquaredError(), metrics=["mae"])
+
+
+def test_dropout_with_seeds_equals_eager(digits_flat):
+    (x, y), _ = digits_flat
+
+    def make():
+        return mlkit.Sequential([
+            mlkit.Input(shape=(64,)),
+            layers.Dense(64, activation="relu"),
+            layers.Dropout(0.3, seed=5),
+            layers.Dense(10),
+        ])
+
+    loss = mlkit.losses.SparseCategoricalCrossentropy(from_logits=True)
+    assert_same_training(make, x[:256], y[:256], loss=loss, metrics=["accuracy"])
+
+
+def test_cnn_with_batch_normalization_equals_eager(digits_images):
+    x, y = digits_images
+
+    def make():
+        return mlkit.Sequential([
+            mlkit.Input(shape=(8, 8, 1)),
+            layers.Conv2D(8, 3, padding="same", activation="relu"),
+            layers.BatchNormalization(),
+            layers.MaxPooling2D(),
+            layers.Conv2D(16, 3, padding="valid"),
+            layers.Activation("relu"),
+            layers.Flatten(),
+            layers.Dense(10),
+        ])
+
+    loss = mlkit.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model = assert_same_training(make, x, y, loss=loss, metrics=["accuracy"], batch_size=64)
+    # the moving statistics moved during the replayed steps too
+    assert not np.allclose(model.layers[1].moving_mean.numpy(), 0)
+
+
+@pytest.mark.parametrize("recurrent", [layers.LSTM, layers.GRU, layers.SimpleRNN])
+def test_recurrent_classifier_equals_eager(recurrent, sequences):
+    x, y = sequences
+
+    def make():
+        return mlkit.Sequential([
+            mlkit.Input(shape=x.shape[1:]),
+            recurrent(16),
+            layers.Dense(int(y.max()) + 1, activation="softmax"),
+        ])
+
+    assert_same_training(make, x, y, loss="sparse_categorical_crossentropy", metrics=["accuracy"], epochs=3)
+
+
+def test_lstm_with_dropout_equals_eager(sequences):
+    x, y = sequences
+
+    def make():
+        return mlkit.Sequential([
+            mlkit.Input(shape=x.shape[1:]),
+            layers.LSTM(8, dropout=0.2, recurrent_dropout=0.1, seed=4),
+            layers.Dense(int(y.max()) + 1),
+        ])
+
+    loss = mlkit.losses.SparseCategoricalCrossentropy(from_logits=True)
+    assert_same_training(make, x, y, loss=loss, metrics=["accuracy"], epochs=3)
+
+
+def test_lstm_regression_with_return_sequences_equals_eager():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(96, 10, 4)).astype(np.float32)
+    y = rng.normal(size=(96, 8)).astype(np.float32)
+
+    def make():
+        return mlkit.Sequential([
+            mlkit.Input(shape=(10, 4)),
+            layers.LSTM(12, return_sequences=True),
+            layers.GRU(8),
+        ])
+
+    assert_same_training(make, x, y, loss="mse", metrics=["mae"], batch_size=16)
+
+
+# -- guards -----------------------------------------------------------------------
+def compiled_mlp(jit=True):
+    mlkit.utils.set_random_seed(0)
+    model = mlp()()
+    model.compile(optimizer="adam", loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"], jit_compile=jit)
+    return model
+
+
+def test_a_new_batch_shape_is_traced_anew_then_replayed(digits_flat):
+    (x, y), _ = digits_flat
+    model = compiled_mlp()
+    model.fit(x[:96], y[:96], batch_size=32, epochs=1, verbose=0)  # 3 batches of 32
+    assert (model.traced_step.traces, model.traced_step.replays) == (1, 2)
+    model.fit(x[:80], y[:80], batch_size=16, epochs=1, verbose=0)  # 5 batches of 16: a new shape
+    assert (model.traced_step.traces, model.traced_step.replays) == (2, 6)
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)  # back to 32: traced already
+    assert (model.traced_step.traces, model.traced_step.replays) == (2, 8)
+
+
+def test_a_layer_frozen_between_fits_is_not_trained_by_the_replay(digits_flat):
+    (x, y), _ = digits_flat
+    runs = []
+    for jit in (False, True):
+        model = compiled_mlp(jit)
+        model.fit(x[:128], y[:128], batch_size=32, epochs=1, verbose=0, shuffle=False)
+        model.layers[0].trainable = False
+        frozen = [w.copy() for w in model.layers[0].get_weights()]
+        model.fit(x[:128], y[:128], batch_size=32, epochs=2, verbose=0, shuffle=False)
+        for before, after in zip(frozen, model.layers[0].get_weights()):
+            np.testing.assert_array_equal(before, after)
+        runs.append(model.get_weights())
+    assert model.traced_step.traces == 2 and model.traced_step.replays == 3 + 7
+    for traced, eager in zip(runs[1], runs[0]):
+        np.testing.assert_allclose(traced, eager, rtol=1e-5, atol=1e-6)
+
+
+def test_a_new_optimizer_is_traced_anew(digits_flat):
+    (x, y), _ = digits_flat
+    model = compiled_mlp()
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    model.optimizer = mlkit.optimizers.SGD(learning_rate=0.0)
+    before = model.get_weights()
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    assert model.traced_step.traces == 2
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)  # learning rate 0: the new optimizer is the one used
+    assert int(model.optimizer.iterations.numpy()) == 2
+
+
+def test_a_new_compile_starts_a_new_trace(digits_flat):
+    (x, y), _ = digits_flat
+    model = compiled_mlp()
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    first = model.traced_step
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", jit_compile=True)
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    assert model.traced_step is not first and model.traced_step.traces == 1
+
+
+def test_bad_labels_in_a_replayed_batch_get_the_eager_error(digits_flat):
+    (x, y), _ = digits_flat
+    model = compiled_mlp()
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    labels = y[:32].copy()
+    labels[3] = 10
+    with pytest.raises(ValueError, match="class id 10"):
+        model.fit(x[:32], labels, batch_size=32, epochs=1, verbose=0)
+
+
+# -- what is not traced runs eagerly --------------------------------------------------
+class CountingDense(layers.Layer):
+    calls = 0
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], 10))
+
+    def call(self, inputs):
+        CountingDense.calls += 1  # a Python side effect
+        return mlkit.ops.matmul(inputs, self.kernel)
+
+
+def test_a_layer_of_your_own_makes_every_step_eager(digits_flat):
+    (x, y), _ = digits_flat
+    model = mlkit.Sequential([mlkit.Input(shape=(64,)), layers.Dense(16), CountingDense(name="mine")])
+    model.compile(optimizer="adam", loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  jit_compile=True)
+    CountingDense.calls = 0  # building the model called it on symbolic inputs
+    model.fit(x[:96], y[:96], batch_size=32, epochs=2, verbose=0)
+    assert model.traced_step.replays == 0
+    assert "'mine' (CountingDense) has no traced version" in model.traced_step.reason
+    assert CountingDense.calls == 6  # its call ran on every batch
+
+
+def test_sample_weights_and_a_custom_train_step_run_eagerly(digits_flat):
+    (x, y), _ = digits_flat
+    model = compiled_mlp()
+    model.fit(x[:64], y[:64], sample_weight=np.ones(64), batch_size=32, epochs=1, verbose=0)
+    assert model.traced_step.replays == 0 and "sample weights" in model.traced_step.reason
+
+    class MyModel(mlkit.Sequential):
+        def train_step(self, data):
+            return super().train_step(data)
+
+    model = MyModel([mlkit.Input(shape=(64,)), layers.Dense(10)])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", jit_compile=True)
+    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
+    assert model.traced_step.replays == 0 and "overrides train_step" in model.traced_step.reason
+
+
+def test_jit_compile_is_off_by_default_and_with_run_eagerly():
+    model = mlkit.Sequential([mlkit.Input(shape=(3,)), layers.Dense(1)])
+    model.compile(loss="mse")
+    assert model.jit_compile is False and model.traced_step is None
+    with pytest.warns(UserWarning, match="run_eagerly"):
+        model.compile(loss="mse", run_eagerly=True, jit_compile=True)
+    assert model.jit_compile is False
