@@ -275,7 +275,7 @@ CASES = {
         EX6, "ex6_test_file", "the model it was given"),
     "custom_objects forgotten": ({"ex6_save_and_reload": save_and_reload(
         "    model.save(path)\n    return mlkit.saving.load_model(path, compile=False)\n")},
-        EX6, "ex6_test_file", "Unknown layer: 'ConvBlock'"),
+        EX6, "ex6_test_file", "Could not locate class 'ConvBlock'"),
     "a new model from the config, without the weights": ({"ex6_save_and_reload": save_and_reload(
         "    model.save(path)\n"
         "    with mlkit.saving.custom_object_scope({'ConvBlock': ConvBlock}):\n"
