@@ -85,5 +85,10 @@ def keras_module(cls):
     return _KERAS_MODULES.get(parts[1] if len(parts) > 1 else "", "keras")
 
 
+def keras_registered_name(cls):
+    """The `registered_name` Keras writes for the built-in class `cls` (None for most)."""
+    return "Functional" if cls.__name__ == "Functional" and cls.__module__.startswith("mlkit.models") else None
+
+
 def is_builtin(cls):
     return cls.__module__ == "mlkit" or cls.__module__.startswith("mlkit.")

@@ -155,14 +155,14 @@ def serialize_keras_object(obj):
             )
         config = _serialize_config(config, where)
         check_json(config, where)
-        from mlkit.saving.saveable_classes import is_builtin, keras_module
+        from mlkit.saving.saveable_classes import is_builtin, keras_module, keras_registered_name
 
         builtin = is_builtin(cls)
         return {
             "module": keras_module(cls) if builtin else cls.__module__,
             "class_name": cls.__name__,
             "config": config,
-            "registered_name": None if builtin else get_registered_name(cls),
+            "registered_name": keras_registered_name(cls) if builtin else get_registered_name(cls),
         }
     if callable(obj) and hasattr(obj, "__name__"):
         return obj.__name__

@@ -10,6 +10,8 @@ import types
 import numpy as np
 import pytest
 
+import mlkit
+
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "keras"
 
 MODEL_NAMES = ("cnn", "two_inputs", "lstm", "embedding_gru")
@@ -59,10 +61,16 @@ def sample(name, seed=0):
 
 
 def compile_and_train(model, name):
-    """Compile as the fixtures do and train one epoch, so weights and optimizer state are not initial."""
-    losses = {"cnn": "sparse_categorical_crossentropy", "two_inputs": "mse", "lstm": "mse",
-              "embedding_gru": "binary_crossentropy"}
-    model.compile(optimizer="adam", loss=losses[name])
+    """Compile as the Keras fixtures were and train one epoch, so weights and optimizer state are not initial."""
+    library = mlkit if type(model).__module__.startswith("mlkit") else __import__("keras")
+    settings = {
+        "cnn": ("adam", "sparse_categorical_crossentropy"),
+        "two_inputs": (library.optimizers.SGD(0.05, momentum=0.9), "mse"),
+        "lstm": ("rmsprop", "mse"),
+        "embedding_gru": ("adam", "binary_crossentropy"),
+    }
+    optimizer, loss = settings[name]
+    model.compile(optimizer=optimizer, loss=loss)
     inputs, targets = sample(name)
     model.fit(inputs if len(inputs) > 1 else inputs[0], targets, epochs=1, batch_size=8, verbose=0)
     return inputs

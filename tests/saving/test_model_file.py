@@ -1,6 +1,7 @@
 """Model files: round trips, resumed training, refusal of bad files, atomic writes."""
 
 import os
+import pathlib
 import zipfile
 
 import numpy as np
@@ -167,3 +168,19 @@ def test_weights_file_names_are_checked():
         model.save_weights("weights.bin")
     with pytest.raises(ValueError, match=r"\.keras"):
         model.save("model.h5")
+
+
+def test_files_of_mlkit_0_1_still_load(tmp_path):
+    old = pathlib.Path(__file__).parent / "fixtures" / "mlkit_0_1"
+    inputs, expected = np.load(old / "inputs.npy"), np.load(old / "predictions.npy")
+    restored = saving.load_model(old / "old.keras")
+    np.testing.assert_allclose(restored.predict(inputs, verbose=0), expected, rtol=1e-6)
+    assert int(restored.optimizer.iterations.numpy()) == 4
+    rebuilt = mlkit.Sequential([mlkit.Input(shape=(4,)), layers.Dense(8, activation="relu"),
+                                layers.BatchNormalization(), layers.Dense(2)])
+    rebuilt.load_weights(old / "old.weights.npz")
+    np.testing.assert_allclose(rebuilt.predict(inputs, verbose=0), expected, rtol=1e-6)
+    # Saving again converts them to the formats Keras reads.
+    restored.save(tmp_path / "converted.keras")
+    with zipfile.ZipFile(tmp_path / "converted.keras") as archive:
+        assert "model.weights.h5" in archive.namelist()
