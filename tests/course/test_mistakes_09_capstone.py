@@ -244,7 +244,7 @@ CASES = {
         checkpoint=CHECKPOINT.replace("os.path.join(checkpoint_dir, 'best.keras')", "'best.keras'"))},
         EX4, "ex4_test_settings", "os.path.join(checkpoint_dir, 'best.keras')"),
     "weights only": ({"ex4_make_callbacks": make_callbacks(checkpoint=CHECKPOINT.replace(
-        "'best.keras'", "'best.weights.npz'").replace("save_best_only=True", "save_best_only=True, save_weights_only=True"))},
+        "'best.keras'", "'best.weights.h5'").replace("save_best_only=True", "save_best_only=True, save_weights_only=True"))},
         {"ex4_test_settings", "ex4_test_in_fit"}, "ex4_test_settings", "the whole model"),
     "every checkpoint kept, not the best": ({"ex4_make_callbacks": make_callbacks(
         checkpoint=CHECKPOINT.replace(", save_best_only=True", ""))},
