@@ -86,6 +86,11 @@ def read_archive(path, required, what, optional=()):
 
 def _read_member(archive, info, path):
     check_member_size(info, path)
+    if info.filename.endswith(".json") and info.file_size > limits.max_json_bytes:
+        raise ValueError(
+            f"{path!r}: {info.filename} holds {info.file_size:,} bytes of JSON, more than "
+            f"{limits.described('max_json_bytes')}. If you trust the file, raise that limit."
+        )
     with archive.open(info) as member:
         data = member.read(info.file_size + 1)
     if len(data) != info.file_size:

@@ -11,6 +11,8 @@ names the limit. Raise one for a file you trust:
 - `max_weight_bytes`: all the weights (and optimizer state) a loaded model
   creates, together;
 - `max_member_bytes`: one part of a `.keras` archive once decompressed;
+- `max_json_bytes`: a `config.json` or `metadata.json` (parsed JSON takes
+  many times its size in memory);
 - `max_compression_ratio`: how much a part may grow when decompressed, or an
   HDF5 dataset beyond the bytes it really occupies (zip bombs, fill values);
 - `max_json_depth`: how deeply a `config.json` may nest.
@@ -18,6 +20,7 @@ names the limit. Raise one for a file you trust:
 
 max_weight_bytes = 2 * 1024**3
 max_member_bytes = 2 * 1024**3
+max_json_bytes = 64 * 1024**2
 max_compression_ratio = 200
 max_json_depth = 100
 

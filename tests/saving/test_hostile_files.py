@@ -202,3 +202,10 @@ def test_code_in_a_file_is_refused_unless_safe_mode_is_off(tmp_path, nothing_wri
         saving.load_model(tmp_path / "l.keras")
     restored = saving.load_model(tmp_path / "l.keras", safe_mode=False)
     np.testing.assert_array_equal(restored.predict(np.ones((1, 2)), verbose=0), [[5.0, 5.0]])
+
+
+def test_a_config_too_large_to_parse_safely_is_refused(tmp_path, monkeypatch):
+    small_model().save(tmp_path / "m.keras")
+    monkeypatch.setattr(limits, "max_json_bytes", 100)
+    with pytest.raises(ValueError, match=r"config\.json holds .* bytes of JSON, more than mlkit\.saving\.limits\.max_json_bytes"):
+        saving.load_model(tmp_path / "m.keras")
