@@ -66,9 +66,10 @@ def _check_entry(entry, path, known, custom_objects, safe_mode):
     if class_name in known and registered in (None, class_name):
         return
     raise TypeError(
-        f"Could not locate class {registered or class_name!r} (at {path}). A file may only name "
-        "mlkit's layers, models, initializers, regularizers, constraints, losses, metrics, "
-        "optimizers and schedules, and the classes you register: if it is your own class, "
+        f"Could not locate class {registered or class_name!r} (at {path}). Unknown classes are "
+        "never built: a file may only name mlkit's layers, models, initializers, regularizers, "
+        "constraints, losses, metrics, optimizers and schedules, and the classes you register. "
+        "If it is your own class, "
         "decorate it with @mlkit.saving.register_keras_serializable() or pass "
         f"custom_objects={{{class_name!r}: {class_name}}} when loading."
     )

@@ -192,7 +192,7 @@ def assign_weights(model, stored, where, skip_mismatch=False):
         shapes = [tuple(a.shape) for a in arrays]
         wanted = [tuple(v.shape) for v in variables]
         if shapes != wanted:
-            mismatched.append(f"{name!r} ({path}) expects shapes {wanted}, the file has {shapes} at {source}")
+            mismatched.append(f"{name!r} ({path}) has shapes {wanted} in the model but {shapes} in the file")
             continue
         pairs.extend(zip(variables, arrays))
     unexpected = [f"{offered[path][0]!r} ({path})" for path in offered if path not in used]
@@ -203,9 +203,12 @@ def assign_weights(model, stored, where, skip_mismatch=False):
     ]
     report = " ".join(f"{text}." for text, items in problems if items)
     if report and not skip_mismatch:
+        in_file = sum(len(arrays) for _, arrays in offered.values())
+        in_model = sum(len(variables) for _, _, variables in expected)
+        counts = f"the file holds {in_file} weights, but the model has {in_model}: " if in_file != in_model else ""
         raise ValueError(
-            f"Cannot load the weights of {where} into model {model.name!r}: the architectures differ. "
-            f"{report} Nothing was loaded. Build the same model as the one saved, or pass "
+            f"Cannot load the weights of {where} into model {model.name!r}: {counts}the architectures "
+            f"differ. {report} Nothing was loaded. Build the same model as the one saved, or pass "
             "skip_mismatch=True to load only the layers that fit."
         )
     if report:

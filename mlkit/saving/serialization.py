@@ -210,8 +210,8 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
         cls = _saveable_class(class_name)
     if cls is None:
         raise TypeError(
-            f"Could not locate class {registered!r} ({printable_module_name}). If it is a custom "
-            f"class, pass it when loading (custom_objects={{{class_name!r}: {class_name}}}) or "
+            f"Could not locate class {registered!r} ({printable_module_name}): Unknown classes are "
+            f"never built. If it is a custom class, pass it when loading (custom_objects={{{class_name!r}: {class_name}}}) or "
             "decorate it with @mlkit.saving.register_keras_serializable()."
         )
     inner = config["config"]
