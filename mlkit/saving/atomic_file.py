@@ -89,7 +89,14 @@ def _process_alive(process_id):
 
 
 def current_umask():
-    """The process's umask (read by setting it and putting it back)."""
-    mask = os.umask(0)
+    """The process's umask: from /proc on Linux, else by setting it and putting it back."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0)  # elsewhere: briefly changed, which a concurrent thread could notice
     os.umask(mask)
     return mask
