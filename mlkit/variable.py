@@ -28,6 +28,10 @@ from mlkit.utils.naming import unique_name
 _AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 _SYNCHRONIZATIONS = ("none", "on_read", "on_write", "auto")
 
+# Called as check(name, shape, dtype) before an initializer allocates a new
+# variable's value: loading a file adds one to bound what the file may ask for.
+before_allocating = []
+
 
 class Variable(Tensor):
     __slots__ = (
@@ -93,6 +97,8 @@ class Variable(Tensor):
             from mlkit import initializers
 
             dtype = standardize_dtype(dtype)
+            for check in before_allocating:
+                check(name, tuple(shape), dtype)
             value = initializers.get(initializer)(tuple(shape), dtype=dtype)
         else:
             value = data_of(initializer)

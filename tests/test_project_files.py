@@ -226,7 +226,7 @@ def test_pyproject_basics():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     project = data["project"]
     assert project["name"] == PROJECT_NAME
-    assert [normalize(Requirement(r).name) for r in project["dependencies"]] == ["numpy"]
+    assert [normalize(Requirement(r).name) for r in project["dependencies"]] == ["numpy", "h5py"]
     assert "3.11" in SpecifierSet(project["requires-python"])
     assert "3.10" not in SpecifierSet(project["requires-python"])
     assert data["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]

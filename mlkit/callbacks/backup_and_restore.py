@@ -104,7 +104,7 @@ class BackupAndRestore(Callback):
 
     def _read_backup(self):
         """(metadata, arrays) of the latest readable backup, or None if there is none."""
-        from mlkit.saving.model_file import _npz_bytes_to_arrays, _read_archive, _read_json
+        from mlkit.saving import npz_bytes_to_arrays, read_archive, read_json
 
         candidates = [self._backup_path]
         if self.double_checkpoint:
@@ -113,11 +113,11 @@ class BackupAndRestore(Callback):
         first_error = None
         for path in candidates:
             try:
-                parts = _read_archive(path, ["metadata.json", "state.npz"], "backup")
-                metadata = _read_json(parts["metadata.json"], path, "metadata.json")
+                parts = read_archive(path, ["metadata.json", "state.npz"], "backup")
+                metadata = read_json(parts["metadata.json"], repr(path), "metadata.json")
                 if metadata.get("format") != FORMAT:
                     raise ValueError(f"{path!r} has format {metadata.get('format')!r}, expected {FORMAT!r}.")
-                return metadata, _npz_bytes_to_arrays(parts["state.npz"], path)
+                return metadata, npz_bytes_to_arrays(parts["state.npz"], repr(path))
             except ValueError as error:
                 first_error = first_error or error
         if first_error is not None:
@@ -129,7 +129,7 @@ class BackupAndRestore(Callback):
 
     def _restore(self, metadata, arrays):
         from mlkit.random import global_generator
-        from mlkit.saving.model_file import _assign_all
+        from mlkit.saving import assign_in_order
 
         model = self.model
         if not model.built:
@@ -140,13 +140,13 @@ class BackupAndRestore(Callback):
             )
         where = os.path.join(self.backup_dir, "latest.backup")
         weight_count = metadata["weight_count"]
-        _assign_all(model.weights, arrays[:weight_count], where, metadata.get("weight_paths"))
+        assign_in_order(model.weights, arrays[:weight_count], where, metadata.get("weight_paths"))
         optimizer_state = arrays[weight_count:]
         optimizer = getattr(model, "optimizer", None)
         if optimizer_state and optimizer is not None:
             if not optimizer.built:
                 optimizer.build(model.trainable_variables)  # create the slots to load into
-            _assign_all(optimizer.variables, optimizer_state, where, None, what="optimizer variables")
+            assign_in_order(optimizer.variables, optimizer_state, where, None, what="optimizer variables")
         global_generator().bit_generator.state = metadata["random_state"]
         generators = _seed_generators(model)
         if len(generators) == len(metadata["seed_generator_states"]):
@@ -184,7 +184,7 @@ class BackupAndRestore(Callback):
 
     def _save(self):
         from mlkit.random import global_generator
-        from mlkit.saving.model_file import _AtomicFile, _arrays_to_npz_bytes
+        from mlkit.saving import AtomicFile, arrays_to_npz_bytes
 
         model = self.model
         weights = [variable.numpy() for variable in model.weights]
@@ -206,10 +206,10 @@ class BackupAndRestore(Callback):
         os.makedirs(self.backup_dir, exist_ok=True)
         if self.double_checkpoint and os.path.exists(self._backup_path):
             os.replace(self._backup_path, self._previous_path)
-        with _AtomicFile(self._backup_path, overwrite=True) as handle:
+        with AtomicFile(self._backup_path, overwrite=True) as handle:
             with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
                 archive.writestr("metadata.json", json.dumps(metadata))
-                archive.writestr("state.npz", _arrays_to_npz_bytes(weights + optimizer_state))
+                archive.writestr("state.npz", arrays_to_npz_bytes(weights + optimizer_state))
 
     def on_train_end(self, logs=None):
         if not self.delete_checkpoint:

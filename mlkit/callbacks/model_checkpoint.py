@@ -9,7 +9,7 @@ n batches) `{batch}` is the batch number within the epoch, from 1.
   so far (`initial_value_threshold`, if given, is the value to beat first).
   If `monitor` is missing from the logs it saves anyway, with a warning.
 - `save_weights_only=True`: `model.save_weights` (the path must end in
-  `.weights.npz` or `.weights.h5`); otherwise `model.save` (`.keras`).
+  `.weights.h5`); otherwise `model.save` (`.keras`).
 
 Every file is written to a temporary file first and renamed over the old one
 only when complete, so a crash or a kill in the middle of a save never
@@ -57,14 +57,14 @@ class ModelCheckpoint(MonitorCallback):
                 "values (save every that many batches)."
             )
         if save_weights_only:
-            if not self.filepath.endswith((".weights.npz", ".weights.h5")):
+            if not self.filepath.endswith(".weights.h5"):
                 raise ValueError(
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided "
-                    "must end in `.weights.npz` (or `.weights.h5`). Received: "
+                    "must end in `.weights.h5`. Received: "
                     f"filepath={self.filepath}"
                 )
         elif not self.filepath.endswith(".keras"):
-            hint = " (mlkit writes the .keras format, not HDF5)" if self.filepath.endswith(".h5") else ""
+            hint = " (a whole model goes into a .keras file; the legacy HDF5 model format is not written)" if self.filepath.endswith(".h5") else ""
             raise ValueError(
                 "The filepath provided must end in `.keras` (the model format)"
                 f"{hint}. Received: filepath={self.filepath}"

@@ -141,19 +141,19 @@ class Model(Trainer, Layer):
 
     # -- saving ---------------------------------------------------------------
     def save(self, filepath, overwrite=True, zipped=None):
-        """Save architecture, weights and optimizer state to one `.keras` file."""
+        """Save architecture, weights and optimizer state to one `.keras` file, in Keras 3's format."""
         from mlkit.saving.model_file import save_model
 
         save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True):
-        """Save only the weights, to a `.weights.npz` file."""
+        """Save the weights (and the optimizer's state) to a `.weights.h5` file, laid out as Keras does."""
         from mlkit.saving.model_file import save_weights
 
         save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False):
-        """Load weights saved by save_weights (or save) into this model."""
+        """Load weights saved by save_weights (or save), by mlkit or Keras, into this model."""
         from mlkit.saving.model_file import load_weights
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch)

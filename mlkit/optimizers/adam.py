@@ -72,12 +72,11 @@ class Adam(Optimizer):
         self.amsgrad = amsgrad
 
     def build(self, var_list):
-        """Slots: a momentum per variable, then a velocity per variable (then velocity_hat)."""
+        """Slots: a momentum and a velocity per variable, created in pairs as in Keras (then velocity_hat)."""
         if self.built:
             return
         super().build(var_list)
-        self._momentums = self.add_optimizer_variables(var_list, "momentum")
-        self._velocities = self.add_optimizer_variables(var_list, "velocity")
+        self._momentums, self._velocities = self.add_optimizer_variables(var_list, ["momentum", "velocity"])
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 

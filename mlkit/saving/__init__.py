@@ -1,14 +1,24 @@
-"""`mlkit.saving`: configs, the custom-object registry, and model files."""
+"""`mlkit.saving`: configs, the custom-object registry, and model files in Keras 3's formats.
 
+For other parts of mlkit that write and read their own files (training
+backups), the building blocks are public too: `AtomicFile` (all-or-nothing
+writes), `read_archive` / `read_json` / `open_regular_file` (reading
+without being tricked), `arrays_to_npz_bytes` / `npz_bytes_to_arrays` and
+`assign_in_order`.
+"""
+
+from mlkit.saving.archive import arrays_to_npz_bytes, npz_bytes_to_arrays, open_regular_file, read_archive, read_json
+from mlkit.saving.atomic_file import AtomicFile
+from mlkit.saving.model_file import load_model, load_weights, save_model, save_weights
+from mlkit.saving.ordered_weights import assign_in_order
 from mlkit.saving.serialization import (
     CustomObjectScope,
     custom_object_scope,
     deserialize_keras_object,
+    enable_unsafe_deserialization,
     get_custom_objects,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
     serialize_keras_object,
 )
-from mlkit.saving.model_file import load_model, load_weights, save_model, save_weights
-from mlkit.saving.serialization import enable_unsafe_deserialization

@@ -32,7 +32,10 @@ def functional_config(model):
 
     def serialize_argument(value):
         if isinstance(value, KerasTensor):
-            return {"class_name": "__keras_tensor__", "config": {"keras_history": history(value)}}
+            return {
+                "class_name": "__keras_tensor__",
+                "config": {"shape": list(value.shape), "dtype": value.dtype, "keras_history": history(value)},
+            }
         return value
 
     layer_entries = []

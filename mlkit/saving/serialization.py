@@ -155,12 +155,14 @@ def serialize_keras_object(obj):
             )
         config = _serialize_config(config, where)
         check_json(config, where)
-        builtin = cls.__module__.startswith("mlkit.")
+        from mlkit.saving.saveable_classes import is_builtin, keras_module, keras_registered_name
+
+        builtin = is_builtin(cls)
         return {
-            "module": cls.__module__.rsplit(".", 1)[0] if builtin else cls.__module__,
+            "module": keras_module(cls) if builtin else cls.__module__,
             "class_name": cls.__name__,
             "config": config,
-            "registered_name": None if builtin else get_registered_name(cls),
+            "registered_name": keras_registered_name(cls) if builtin else get_registered_name(cls),
         }
     if callable(obj) and hasattr(obj, "__name__"):
         return obj.__name__
@@ -204,13 +206,13 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
     cls = get_registered_object(registered, custom_objects, module_objects) or get_registered_object(
         class_name, custom_objects, module_objects
     )
-    if cls is None and config.get("registered_name") is None:
-        cls = _builtin_class(config.get("module"), class_name)
+    if cls is None and config.get("registered_name") in (None, class_name):
+        cls = _saveable_class(class_name)
     if cls is None:
-        raise ValueError(
-            f"Unknown {printable_module_name}: {registered!r}. If it is a custom class, pass it "
-            f"when loading (custom_objects={{{class_name!r}: {class_name}}}) or decorate it with "
-            "@mlkit.saving.register_keras_serializable()."
+        raise TypeError(
+            f"Could not locate class {registered!r} ({printable_module_name}): Unknown classes are "
+            f"never built. If it is a custom class, pass it when loading (custom_objects={{{class_name!r}: {class_name}}}) or "
+            "decorate it with @mlkit.saving.register_keras_serializable()."
         )
     inner = config["config"]
     if not hasattr(cls, "from_config"):
@@ -222,27 +224,15 @@ def deserialize_keras_object(config, module_objects=None, custom_objects=None, p
     return cls.from_config(inner)
 
 
-def _builtin_class(module, class_name):
-    """One of mlkit's own classes, found from the module a config names.
+def _saveable_class(class_name):
+    """One of mlkit's classes made to be saved (see saveable_classes), found by name only.
 
-    Only modules inside the mlkit package are imported (never a module
-    named by the file otherwise), so loading runs no foreign code. The
-    module and its parent packages are searched: 'mlkit.layers.core' finds
-    Dense through 'mlkit.layers'.
+    The module a config names is never imported: a file can only reach the
+    classes on that list, whatever it says.
     """
-    if not isinstance(module, str) or not (module == "mlkit" or module.startswith("mlkit.")):
-        return None
-    import importlib
+    from mlkit.saving.saveable_classes import saveable_classes
 
-    parts = module.split(".")
-    for end in range(len(parts), 0, -1):
-        try:
-            found = getattr(importlib.import_module(".".join(parts[:end])), class_name, None)
-        except ImportError:
-            continue
-        if isinstance(found, type):
-            return found
-    return None
+    return saveable_classes().get(class_name)
 
 
 # The plain values serialize_keras_object writes as {"class_name": "__...__"}.

@@ -190,8 +190,8 @@ def test_save_freq_in_batches_backs_up_mid_epoch(tmp_path, regression_data):
     stop = FailAt(1)
     with pytest.raises(RuntimeError):
         build().fit(x, y, batch_size=2, epochs=3, verbose=0, callbacks=[backup, stop])
-    from mlkit.saving.model_file import _read_archive
+    from mlkit.saving import read_archive
 
-    metadata = json.loads(_read_archive(folder / "latest.backup", ["metadata.json"], "backup")["metadata.json"])
+    metadata = json.loads(read_archive(folder / "latest.backup", ["metadata.json"], "backup")["metadata.json"])
     # 4 batches in epoch 0: a backup after its 3rd batch (index 2); epoch 0 not completed then.
     assert (metadata["epoch"], metadata["batch"]) == (0, 2)

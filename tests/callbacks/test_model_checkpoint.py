@@ -74,7 +74,7 @@ def test_mode_max_and_a_single_file_overwritten_by_better_models(tmp_path, tiny_
 
 def test_weights_only_files_load_into_a_model(tmp_path, tiny_model, regression_data):
     model = tiny_model()
-    path = tmp_path / "model.weights.npz"
+    path = tmp_path / "model.weights.h5"
     model.fit(*regression_data, epochs=2, verbose=0,
               callbacks=[callbacks.ModelCheckpoint(path, save_weights_only=True)])
     other = tiny_model()
@@ -99,7 +99,7 @@ def test_a_missing_monitor_with_save_best_only_warns_and_saves(tmp_path, tiny_mo
 
 def test_bad_arguments_get_clear_errors(tmp_path, tiny_model, regression_data):
     with pytest.raises(ValueError, match=r"must end in `\.keras`"):
-        callbacks.ModelCheckpoint("model.weights.npz")
+        callbacks.ModelCheckpoint("model.weights.h5")
     with pytest.raises(ValueError, match="HDF5"):
         callbacks.ModelCheckpoint("model.h5")
     with pytest.raises(ValueError, match="save_weights_only=True"):
@@ -122,7 +122,7 @@ def test_a_crash_during_a_save_leaves_the_previous_checkpoint_intact(tmp_path, t
     original = zipfile.ZipFile.writestr
 
     def disk_full(self, name, data, *args, **kwargs):
-        if name == "model.weights.npz":  # the config is written, the weights fail
+        if name == "model.weights.h5":  # the config is written, the weights fail
             raise OSError(28, "No space left on device")
         return original(self, name, data, *args, **kwargs)
 
@@ -153,7 +153,7 @@ KILLED_DURING_SAVE = textwrap.dedent(
     original = zipfile.ZipFile.writestr
 
     def write_then_die(self, name, data, *args, **kwargs):
-        if name == "model.weights.npz":
+        if name == "model.weights.h5":
             saves["count"] += 1
             if saves["count"] == 3:  # the third save: half of the weights, then SIGKILL
                 original(self, name, data[: len(data) // 2], *args, **kwargs)

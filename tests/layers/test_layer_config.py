@@ -10,7 +10,7 @@ from mlkit import layers, saving
 
 
 def policy(name):
-    return {"module": "mlkit", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
 
 
 class Scaled(layers.Layer):

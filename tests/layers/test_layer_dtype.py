@@ -173,7 +173,7 @@ def test_policy_errors():
 
 def test_policy_serialization_round_trip():
     config = dtype_policies.serialize(DTypePolicy("mixed_float16"))
-    assert config == {"module": "mlkit", "class_name": "DTypePolicy", "config": {"name": "mixed_float16"}, "registered_name": None}
+    assert config == {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "mixed_float16"}, "registered_name": None}
     assert dtype_policies.deserialize(config) == DTypePolicy("mixed_float16")
     assert dtype_policies.get(config) == DTypePolicy("mixed_float16")
     assert dtype_policies.get({"name": "float64"}).compute_dtype == "float64"

@@ -79,7 +79,7 @@ def test_get_unknown_identifiers_are_explained():
 )
 def test_serialize_deserialize_round_trip(loss):
     config = losses.serialize(loss)
-    assert config["class_name"] == type(loss).__name__ and config["module"] == "mlkit.losses"
+    assert config["class_name"] == type(loss).__name__ and config["module"] == "keras.losses"
     clone = losses.deserialize(config)
     assert type(clone) is type(loss) and clone.get_config() == loss.get_config()
 

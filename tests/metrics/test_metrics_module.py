@@ -58,7 +58,7 @@ def test_get_objects_functions_dicts_and_errors():
 )
 def test_serialize_deserialize_round_trip(metric):
     config = metrics.serialize(metric)
-    assert config["class_name"] == type(metric).__name__ and config["module"] == "mlkit.metrics"
+    assert config["class_name"] == type(metric).__name__ and config["module"] == "keras.metrics"
     clone = metrics.deserialize(config)
     assert type(clone) is type(metric) and clone.get_config() == metric.get_config()
 

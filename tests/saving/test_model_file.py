@@ -1,6 +1,7 @@
 """Model files: round trips, resumed training, refusal of bad files, atomic writes."""
 
 import os
+import pathlib
 import zipfile
 
 import numpy as np
@@ -80,7 +81,7 @@ def test_unregistered_custom_layer_needs_custom_objects(tmp_path):
 
     model = mlkit.Sequential([mlkit.Input(shape=(2,)), Doubler()])
     model.save(tmp_path / "u.keras")
-    with pytest.raises(ValueError, match="Doubler.*custom_objects"):
+    with pytest.raises(TypeError, match="Doubler.*custom_objects"):
         saving.load_model(tmp_path / "u.keras")
     restored = saving.load_model(tmp_path / "u.keras", custom_objects={"Doubler": Doubler})
     assert isinstance(restored.layers[0], Doubler)
@@ -147,23 +148,39 @@ def test_pretrained_weights_load_into_a_separately_built_model(tmp_path):
         ])
 
     trained = architecture()
-    trained.save_weights(tmp_path / "pretrained.weights.npz")
+    trained.save_weights(tmp_path / "pretrained.weights.h5")
     fresh = architecture()
-    fresh.load_weights(tmp_path / "pretrained.weights.npz")
+    fresh.load_weights(tmp_path / "pretrained.weights.h5")
     data = np.random.rand(4, 20).astype("float32")
     np.testing.assert_array_equal(fresh.predict(data, verbose=0), trained.predict(data, verbose=0))
 
     different = mlkit.Sequential([layers.Dense(64, input_shape=(20,)), layers.Dense(11)])
     before = [w.copy() for w in different.get_weights()]
     with pytest.raises(ValueError, match="architecture"):
-        different.load_weights(tmp_path / "pretrained.weights.npz")
+        different.load_weights(tmp_path / "pretrained.weights.h5")
     for got, expected in zip(different.get_weights(), before):
         np.testing.assert_array_equal(got, expected)  # nothing half-loaded
 
 
 def test_weights_file_names_are_checked():
     model = make_model()
-    with pytest.raises(ValueError, match=r"\.weights\.npz"):
+    with pytest.raises(ValueError, match=r"\.weights\.h5"):
         model.save_weights("weights.bin")
     with pytest.raises(ValueError, match=r"\.keras"):
         model.save("model.h5")
+
+
+def test_files_of_mlkit_0_1_still_load(tmp_path):
+    old = pathlib.Path(__file__).parent / "fixtures" / "mlkit_0_1"
+    inputs, expected = np.load(old / "inputs.npy"), np.load(old / "predictions.npy")
+    restored = saving.load_model(old / "old.keras")
+    np.testing.assert_allclose(restored.predict(inputs, verbose=0), expected, rtol=1e-6)
+    assert int(restored.optimizer.iterations.numpy()) == 4
+    rebuilt = mlkit.Sequential([mlkit.Input(shape=(4,)), layers.Dense(8, activation="relu"),
+                                layers.BatchNormalization(), layers.Dense(2)])
+    rebuilt.load_weights(old / "old.weights.npz")
+    np.testing.assert_allclose(rebuilt.predict(inputs, verbose=0), expected, rtol=1e-6)
+    # Saving again converts them to the formats Keras reads.
+    restored.save(tmp_path / "converted.keras")
+    with zipfile.ZipFile(tmp_path / "converted.keras") as archive:
+        assert "model.weights.h5" in archive.namelist()
