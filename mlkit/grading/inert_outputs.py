@@ -122,13 +122,13 @@ class _Budget:
     def take(self, text):
         if self.exhausted:
             return ""
-        lines = text.split("\n")
+        lines = text.splitlines(keepends=True)
         if len(lines) > self.lines:
-            text, self.exhausted = "\n".join(lines[: self.lines]), True
+            text, self.exhausted = "".join(lines[: self.lines]), True
         encoded = text.encode("utf-8")
         if len(encoded) > self.size:
             text, self.exhausted = encoded[: self.size].decode("utf-8", errors="ignore"), True
-        self.lines -= text.count("\n") + 1
+        self.lines -= len(text.splitlines())
         self.size -= len(text.encode("utf-8"))
         self.exhausted = self.exhausted or self.lines <= 0 or self.size <= 0
         return text

@@ -285,10 +285,11 @@ def outcome_path(coursedir, assignment, student):
 
 
 def save_outcome(coursedir, outcome):
+    """The outcome as JSON, and nbgrader's log of the submission beside it (`.log`)."""
     path = outcome_path(coursedir, outcome.assignment, outcome.student)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = outcome.as_dict()
-    record.pop("log")
+    path.with_suffix(".log").write_text(record.pop("log"))
     path.write_text(json.dumps(record, indent=1))
 
 

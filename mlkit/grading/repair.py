@@ -23,7 +23,8 @@ solution cell) costs that exercise only. Each repair is one note:
     ...                            names=frozenset({"f"})),
     ...              ReferenceCell("ex1_test", "code", "assert f() == 1", grade=True, locked=True, points=1)]
     >>> test = new_code_cell("assert f() == 1", metadata={"nbgrader": {"grade_id": "ex1_test"}})
-    >>> book = new_notebook(cells=[new_code_cell("def f():\\n    return 1"), test, test.copy()])
+    >>> pasted = new_code_cell(test.source, metadata=test.metadata)
+    >>> book = new_notebook(cells=[new_code_cell("def f():\\n    return 1"), test, pasted])
     >>> book, notes = repair(book, reference)
     >>> [cell.metadata["nbgrader"]["grade_id"] for cell in book.cells]
     ['ex1_answer', 'ex1_test']

@@ -148,6 +148,9 @@ def test_edited_and_deleted_test_cells_are_restored(graded_class):
         f"{NOTEBOOK}: test cell ex1_test was missing; it was restored from the source",
         f"{NOTEBOOK}: test cell ex2_test had been edited; it was restored from the source",
     ]
+    log = graded_class.results[ASSIGNMENT, "edits_and_deletes_tests"].log
+    assert "edits_and_deletes_tests, robust: test cell ex2_test had been edited" in log  # by student and cell
+    assert "has changed" not in log  # nbgrader's checksum warning, for every test cell: no longer
 
 
 def test_plain_nbgrader_would_lose_the_crashed_notebook(graded_class, tmp_path):

@@ -12,17 +12,22 @@ and the tests read the gradebook, the summary, the feedback pages and
 grades_by_test.csv.
 """
 
+import contextlib
 import copy
 import csv
+import html
+import io
 import re
 import shutil
+import types
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from mlkit.grading import instructor
 from mlkit.grading.__main__ import main
+from mlkit.grading.grading_steps import repairs_of
 
 # nbgrader writes the test cells it puts back without a cell id: its noise, not ours.
 pytestmark = pytest.mark.filterwarnings("ignore::nbformat.warnings.MissingIDFieldWarning")
@@ -146,27 +151,50 @@ def marker_text_in_a_solution(book):
     solution_cells(book)[0].source += '\n\nNOTE = "### BEGIN HIDDEN TESTS (just a string)"  # BEGIN HIDDEN TESTS'
 
 
-# student: (how the submission is damaged, {notebook: exercises whose points are lost})
+# student: (how the submission is damaged, exercises whose points are lost, the repair notes).
+# In the notes, {solution1}, {solution2} and {test1} stand for the notebook's grade_ids.
 CLASS = {
-    "untouched": (None, {}),
-    "warns": (warns_in_call, {}),
-    "stderr": (prints_to_stderr, {}),
-    "deprecation": (deprecation_in_second_exercise, {}),
-    "pasted_test": (pastes_a_test_cell_twice, {}),
-    "edited_ids": (edits_grade_ids, {}),
-    "fresh_notebook": (pastes_answers_into_a_fresh_notebook, {}),
-    "deleted_ex2": (deletes_the_second_solution, {"ex2_"}),
-    "duplicated_solution": (duplicates_a_solution_cell, {}),
-    "test_as_markdown": (turns_a_test_cell_into_markdown, {}),
-    "reordered": (reorders_cells, {}),
-    "hostile": (hostile_outputs, {}),
-    "marker_text": (marker_text_in_a_solution, {}),
+    "untouched": (None, (), []),
+    "warns": (warns_in_call, (), []),
+    "stderr": (prints_to_stderr, (), []),
+    "deprecation": (deprecation_in_second_exercise, (), []),
+    "pasted_test": (pastes_a_test_cell_twice, (), ["test cell {test1} appeared twice; the copy was ignored"]),
+    "edited_ids": (edits_grade_ids, (), [
+        "read-only cell setup had its grade_id changed to 'imports'; it was recognised and graded as itself",
+        "solution cell {solution1} had its grade_id changed to 'my_answer'; it was recognised and graded as itself",
+        "test cell {test1} had its grade_id changed to 'my_test'; it was recognised and graded as itself",
+    ]),
+    "fresh_notebook": (pastes_answers_into_a_fresh_notebook, (), [
+        "no cell had nbgrader metadata (answers pasted into a new notebook?): the cells were matched by "
+        "their content and the names they define",
+    ]),
+    "deleted_ex2": (deletes_the_second_solution, ("ex2_",), [
+        "solution cell {solution2} is missing (no cell defines {class2}); the tests of that exercise cannot pass",
+    ]),
+    "duplicated_solution": (duplicates_a_solution_cell, (), [
+        "solution cell {solution1} appeared twice; the copy was kept as an ordinary cell",
+    ]),
+    "test_as_markdown": (turns_a_test_cell_into_markdown, (), [
+        "test cell {test1} had been turned into markdown; it was turned back into code",
+    ]),
+    "reordered": (reorders_cells, (), [
+        "the cells were not in the order of the released notebook; they were graded in that order",
+    ]),
+    "hostile": (hostile_outputs, (), []),
+    "marker_text": (marker_text_in_a_solution, (), []),
 }
+# Only on 01: the extra cases beyond the table (one notebook each is enough).
+ONLY_FIRST_NOTEBOOK = {"duplicated_solution", "test_as_markdown", "reordered", "hostile", "marker_text"}
+UNREADABLE = "unreadable"   # a submission whose notebook is not JSON: it cannot be graded
 
 
-def build_course(folder, students=CLASS):
+def students_of(assignment):
+    return [s for s in CLASS if assignment == "01_the_layer" or s not in ONLY_FIRST_NOTEBOOK]
+
+
+def build_course(folder):
     """A course in `folder` (config, the two assignments' solutions, their release) with
-    a submission of both notebooks for each student."""
+    the class's submissions of both notebooks, and one unreadable submission."""
     folder = Path(folder)
     shutil.copy(ROOT / "nbgrader_config.py", folder)
     for assignment in NOTEBOOKS:
@@ -175,10 +203,186 @@ def build_course(folder, students=CLASS):
     for assignment, notebook in NOTEBOOKS.items():
         released = nbformat.read(folder / "course" / assignment / notebook, as_version=4)
         source = nbformat.read(folder / "solutions" / assignment / notebook, as_version=4)
-        for student, (damage, _) in students.items():
+        for student in students_of(assignment):
             book = solved(released, source)
+            damage = CLASS[student][0]
             if damage:
                 damage(book)
             (folder / "submitted" / student / assignment).mkdir(parents=True)
             nbformat.write(book, folder / "submitted" / student / assignment / notebook)
+    (folder / "submitted" / UNREADABLE / "01_the_layer").mkdir(parents=True)
+    (folder / "submitted" / UNREADABLE / "01_the_layer" / "the_layer.ipynb").write_text("{not json")
     return folder
+
+
+def run(*argv):
+    """(exit status, printed text) of `python -m mlkit.grading ARGV`."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        status = main(list(argv))
+    return status, printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = build_course(tmp_path_factory.mktemp("fair_grading"))
+    graded = types.SimpleNamespace(root=root)
+    graded.autograde_status, graded.autograde_summary = run("--root", str(root), "autograde", *NOTEBOOKS)
+    # A graded notebook broken after autograding: its feedback fails, nobody else's.
+    ghost = root / "autograded" / "ghost" / "01_the_layer"
+    ghost.mkdir(parents=True)
+    (ghost / "the_layer.ipynb").write_text("{not json")
+    graded.feedback_status, graded.feedback_summary = run("--root", str(root), "feedback", *NOTEBOOKS)
+    assert run("--root", str(root), "grades", "--to", str(root / "grades.csv"),
+               "--by-test", str(root / "grades_by_test.csv"))[0] == 0
+    with open(root / "grades_by_test.csv") as handle:
+        graded.rows = list(csv.DictReader(handle))
+    return graded
+
+
+# -- what the notebooks hold ----------------------------------------------------
+
+def source_of(assignment):
+    return nbformat.read(ROOT / "solutions" / assignment / NOTEBOOKS[assignment], as_version=4)
+
+
+def points_of_tests(assignment):
+    return {grade_id(cell): cell.metadata.nbgrader["points"] for cell in test_cells(source_of(assignment))}
+
+
+def names_in(assignment):
+    """The grade_ids and class names that the expected notes mention."""
+    book = source_of(assignment)
+    solutions = solution_cells(book)
+    return {"solution1": grade_id(solutions[0]), "solution2": grade_id(solutions[1]),
+            "test1": grade_id(test_cells(book)[0]),
+            "class2": re.search(r"class (\w+)", solutions[1].source).group(1)}
+
+
+def submissions():
+    return [(student, assignment) for assignment in NOTEBOOKS for student in students_of(assignment)]
+
+
+def scores(course, student, assignment):
+    return {row["test"]: float(row["score"]) for row in course.rows
+            if row["student_id"] == student and row["assignment"] == assignment}
+
+
+def feedback_page(course, student, assignment):
+    return (course.root / "feedback" / student / assignment / NOTEBOOKS[assignment]).with_suffix(".html").read_text()
+
+
+class ActiveContent(HTMLParser):
+    """The scripts, event handlers and javascript: URLs of an HTML page."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.found = []
+        self.feed(page)
+
+    def handle_starttag(self, tag, attributes):
+        if tag in ("script", "iframe", "object", "embed"):
+            self.found.append(f"<{tag} {dict(attributes)}>")
+        for name, value in attributes:
+            if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"<{tag} {name}={value!r}>")
+
+
+# -- the tests --------------------------------------------------------------------
+
+@pytest.mark.parametrize("student, assignment", submissions())
+def test_honest_work_gets_its_fair_score(course, student, assignment):
+    lost = CLASS[student][1]
+    expected = {test: (0.0 if test.startswith(lost) else float(points))
+                for test, points in points_of_tests(assignment).items()}
+    assert scores(course, student, assignment) == expected
+
+
+@pytest.mark.parametrize("student, assignment", submissions())
+def test_each_repair_is_recorded_and_summarized(course, student, assignment):
+    notebook = NOTEBOOKS[assignment]
+    notes = [note.format(**names_in(assignment)) for note in CLASS[student][2]]
+    graded = nbformat.read(course.root / "autograded" / student / assignment / notebook, as_version=4)
+    assert repairs_of(graded) == notes
+    for note in notes:
+        assert f"  {assignment} {student}: {notebook}: {note}" in course.autograde_summary.splitlines()
+        assert html.escape(note) in feedback_page(course, student, assignment)  # the student reads it too
+    if not notes:
+        assert f" {assignment} {student}: " not in course.autograde_summary
+
+
+def test_the_summary_counts_every_submission_and_the_exit_status_tells_of_the_problem(course):
+    total, repaired = len(submissions()) + 1, sum(1 for student, _ in submissions() if CLASS[student][2])
+    assert f"autograde: {total} submissions: {total - 1} graded ({repaired} repaired), 1 with problems" \
+        in course.autograde_summary
+    problem = re.search(rf"^  01_the_layer {UNREADABLE}: (.*)$", course.autograde_summary, flags=re.M)
+    assert problem and problem.group(1).startswith("the_layer.ipynb could not be graded: ")
+    assert course.autograde_status == 1
+
+
+def test_one_broken_feedback_stops_nobody_else(course):
+    assert course.feedback_status == 1
+    assert f"feedback: {len(submissions()) + 1} submissions: {len(submissions())} done, 1 with problems" \
+        in course.feedback_summary
+    assert re.search(r"^  01_the_layer ghost: no feedback: ", course.feedback_summary, flags=re.M)
+    for student, assignment in submissions():
+        assert "Score:" in feedback_page(course, student, assignment)
+
+
+def test_marker_text_in_a_student_cell_is_just_text(course):
+    page = feedback_page(course, "marker_text", "01_the_layer")
+    assert "BEGIN HIDDEN TESTS (just a string)" in html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.mark.parametrize("student", ["warns", "stderr"])
+def test_warnings_and_stderr_are_shown_as_notes(course, student):
+    text = {"warns": "call: inputs were converted to float32", "stderr": "debug: call ran"}[student]
+    for assignment in NOTEBOOKS:
+        graded = nbformat.read(course.root / "autograded" / student / assignment / NOTEBOOKS[assignment],
+                               as_version=4)
+        streams = [output for cell in test_cells(graded) for output in cell.outputs
+                   if output.output_type == "stream" and output.name == "stderr"]
+        assert any(text in output.text for output in streams)
+        assert text in feedback_page(course, student, assignment)
+
+
+def test_untouched_cells_log_no_checksum_noise(course):
+    logs = {(student, assignment): (course.root / ".nbgrader" / "outcomes" / assignment / f"{student}.log").read_text()
+            for student, assignment in submissions()}
+    assert all("Autograding" in log for log in logs.values())  # nbgrader's log of that submission
+    noisy = [key for key, log in logs.items() if "has changed" in log]
+    assert not noisy
+    assert "pasted_test, the_layer: test cell ex1_test_weights appeared twice" in logs["pasted_test", "01_the_layer"]
+
+
+def test_feedback_and_graded_notebooks_are_inert(course):
+    page = feedback_page(course, "hostile", "01_the_layer")
+    template_scripts = ActiveContent(feedback_page(course, "untouched", "01_the_layer")).found
+    assert ActiveContent(page).found == template_scripts  # the page's own MathJax, nothing from the student
+    assert len(template_scripts) <= 2 and all("mathjax" in found.lower() for found in template_scripts)
+    assert "alert(" not in page
+    assert "<b>bold</b>" in page and ">link</a>" in page  # harmless HTML stays
+    assert len(page.encode()) < 1_000_000  # ten megabytes of output, capped
+    graded = nbformat.read(course.root / "autograded" / "hostile" / "01_the_layer" / "the_layer.ipynb",
+                           as_version=4)
+    kinds = {kind for cell in graded.cells if cell.cell_type == "code" for output in cell.outputs
+             for kind in output.get("data", {})}
+    assert "application/javascript" not in kinds and "text/html" in kinds
+    html_outputs = [output.data["text/html"] for cell in graded.cells if cell.cell_type == "code"
+                    for output in cell.outputs if "text/html" in output.get("data", {})]
+    assert html_outputs and not ActiveContent("".join(html_outputs)).found
+    text = sum(len(output.get("text", "")) for cell in graded.cells if cell.cell_type == "code"
+               for output in cell.outputs)
+    assert 0 < text < 200_000
+
+
+def test_grades_by_test_tells_the_true_reason(course):
+    generic = [row for row in course.rows if "autograde log" in row["reason"]]
+    assert not generic
+    lost = [row for row in course.rows if float(row["score"]) < float(row["max_score"])]
+    assert lost and all(row["reason"] for row in lost)
+    for row in lost:
+        if row["student_id"] == "deleted_ex2":
+            assert names_in(row["assignment"])["class2"] in row["reason"]
+    unreadable = [row for row in lost if row["student_id"] == UNREADABLE]
+    assert unreadable and all(row["reason"].startswith("the_layer.ipynb could not be graded") for row in unreadable)
