@@ -235,10 +235,12 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
             # Every assignment, so that grades list a missing submission as 0.
             release(root, names, into=scratch, config=api.config, throwaway_gradebook=False)
     outcomes = {}
-    for name, student in submissions:
+    for number, (name, student) in enumerate(submissions, 1):
         outcome = grade_submission(api, name, student)
         save_outcome(api.coursedir, outcome)
         outcomes[name, student] = outcome
+        if log:
+            log(f"[{number}/{len(submissions)}] {name} {student}: " + progress_word(outcome))
     if log:
         log(summary("autograde", list(outcomes.values())))
     return outcomes
@@ -266,6 +268,12 @@ def grade_submission(api, assignment, student):
     return outcome
 
 
+def progress_word(outcome):
+    if not outcome.graded:
+        return "PROBLEM (see the summary)"
+    return f"graded, {len(outcome.repairs)} repaired" if outcome.repairs else "graded"
+
+
 def notebooks_of(coursedir, assignment):
     """The file names of an assignment's notebooks, as the gradebook records them."""
     with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
@@ -275,8 +283,10 @@ def notebooks_of(coursedir, assignment):
 def last_error(log):
     """The line of nbgrader's log that says what failed."""
     lines = [_ANSI.sub("", line).strip() for line in log.splitlines() if line.strip()]
-    errors = [line for line in lines if re.match(r"^\w*(Error|Exception)\b", line)]
-    return (errors or lines or ["no message"])[-1]
+    # The exception nbgrader caught, not the NbGraderException it raises to say so.
+    errors = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b", line)
+              and "NbGraderException" not in line]
+    return (errors or lines or ["no message"])[-1][:300]
 
 
 def outcome_path(coursedir, assignment, student):
@@ -316,6 +326,8 @@ def feedback(root, names=None, config=None, log=print):
             if not result.get("success"):
                 outcome.problems.append(f"no feedback: {last_error(outcome.log)}")
             outcomes.append(outcome)
+            if log:
+                log(f"[{len(outcomes)}] {name} {student}: " + ("done" if outcome.graded else "PROBLEM (see the summary)"))
     if log and outcomes:
         log(summary("feedback", outcomes))
     return outcomes
