@@ -8,7 +8,7 @@ function of this package, so that the rule lives in one readable place:
   the notes go into the notebook's metadata, a "Grading notes" cell at its
   top, and the log, by student.
 - `ScoreFromChecks` (autograde, in place of `SaveAutoGrades`): records the
-  score of each test cell as `test_cell_score.score_test_cell` decides it:
+  score of each test cell as `scoring.score_test_cell` decides it:
   from what its checks reported, never from stderr.
 - `InertOutputs` (autograde and feedback): outputs sanitized and capped
   (`inert_outputs.inert_cell`).
@@ -31,7 +31,7 @@ from traitlets import Integer
 
 from mlkit.grading.inert_outputs import MAX_BYTES, MAX_LINES, inert_cell
 from mlkit.grading.repair import ReferenceCell, defined_names, repair
-from mlkit.grading.test_cell_score import score_test_cell
+from mlkit.grading.scoring import score_test_cell
 
 METADATA_KEY = "mlkit_grading"   # notebook metadata: {"repairs": [note, ...]}
 

@@ -37,7 +37,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from mlkit.grading.grading_steps import repairs_of
 from mlkit.grading.grading_summary import Outcome, summary
-from mlkit.grading.test_cell_score import score_test_cell
+from mlkit.grading.scoring import score_test_cell
 
 CONFIG_FILE = "nbgrader_config.py"
 

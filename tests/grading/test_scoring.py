@@ -1,17 +1,17 @@
-"""A test cell's score comes from what its checks reported (mlkit.grading.test_cell_score)."""
+"""A test cell's score comes from what its checks reported (mlkit.grading.scoring)."""
 
 import doctest
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
 
-from mlkit.grading import test_cell_score
-from mlkit.grading.test_cell_score import score_test_cell
+from mlkit.grading import scoring
+from mlkit.grading.scoring import score_test_cell
 
 TEST_CELL = {"nbgrader": {"grade": True, "solution": False, "points": 3, "grade_id": "ex1_test"}}
 
 
 def test_the_examples_in_the_docstring_run():
-    assert doctest.testmod(test_cell_score).failed == 0
+    assert doctest.testmod(scoring).failed == 0
 
 
 def test_warnings_on_stderr_cost_nothing_an_error_costs_all():

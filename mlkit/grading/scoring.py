@@ -18,8 +18,9 @@ failure: nbgrader's own rule scores any stderr as 0, this one does not.
     >>> score_test_cell(cell)
     (0.0, 2.0, '✗ output / Expected: (2, 4)')
 
-This is the one place where a test cell's score is decided; the
-`ScoreFromChecks` step below writes it into nbgrader's gradebook.
+This is the one place where a test cell's score is decided: the
+`ScoreFromChecks` step (grading_steps.py) writes it into nbgrader's
+gradebook, and grades_by_test.csv takes its reason from here too.
 """
 
 import re
