@@ -29,6 +29,7 @@ a `javascript:` link) is replaced by that HTML, sanitized.
 import html
 
 import nh3
+from nbformat.v4 import new_output
 
 MAX_LINES = 1000           # lines of text per cell
 MAX_BYTES = 100_000        # bytes of text per cell
@@ -107,8 +108,6 @@ def _inert_output(output, budget):
 
 
 def _note(text):
-    from nbformat.v4 import new_output
-
     return new_output("stream", name="stdout", text=text + "\n")
 
 
