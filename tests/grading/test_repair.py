@@ -92,3 +92,5 @@ def test_an_unknown_grade_id_becomes_an_ordinary_cell():
 def test_defined_names_reads_the_top_level_even_of_broken_code():
     assert defined_names("import os\nclass A:\n    x = 1\ndef f(): pass\nn: int = 3\nm = k = 2") == {"A", "f", "n", "m", "k"}
     assert defined_names("class Broken(:\n    pass\ndef g(") == {"Broken", "g"}
+    assert defined_names("def h():\n    pass\n\0") == {"h"}  # a null byte: not Python, still read
+    assert defined_names("x = " + "(" * 100_000 + "1" + ")" * 100_000 + "\ndef k(): pass") == {"k"}
