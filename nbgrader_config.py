@@ -14,10 +14,13 @@ import os
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties, CheckCellMetadata, ClearHiddenTests, GetGrades, IgnorePattern,
-    LimitOutput, SaveAutoGrades,
+    AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, GetGrades, IgnorePattern,
+    OverwriteCells, OverwriteKernelspec,
 )
 
+from mlkit.grading.grading_steps import (
+    ClearHiddenTestsOfTestCells, InertOutputs, RepairSubmission, ScoreFromChecks,
+)
 from mlkit.grading.resilient_execute import ResilientExecute
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -49,20 +52,38 @@ c.Execute.timeout = 60
 # Test cells a student deleted are put back (they would score 0 and wait for
 # a manual grade otherwise); edited ones are always restored from the gradebook.
 c.OverwriteCells.add_missing_cells = True
-# As nbgrader's default list, with Execute replaced by ResilientExecute: when
-# a student's code kills the kernel (os._exit, a crash, memory exhaustion),
-# that cell gets 0 with the reason and grading goes on in a fresh kernel,
-# instead of the whole notebook being dropped without a word.
+# Before nbgrader's own checks, RepairSubmission matches the submission to the
+# assignment's cells (duplicated test cells dropped, renamed or metadata-less
+# cells recognised, missing or edited test cells restored, cells put back in
+# order) and records each repair: a damaged notebook is repaired, never dropped.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    RepairSubmission,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
+# As nbgrader's default list, with three changes:
+# - ResilientExecute replaces Execute: when a student's code kills the kernel
+#   (os._exit, a crash, memory exhaustion), that cell gets 0 with the reason and
+#   grading goes on in a fresh kernel, instead of the whole notebook being dropped;
+# - InertOutputs replaces LimitOutput: outputs sanitized (no script reaches the
+#   formgrader or feedback) and capped in lines and in bytes;
+# - ScoreFromChecks replaces SaveAutoGrades: a test cell scores from what its
+#   checks reported; warnings and stderr are notes, not failures.
 c.Autograde.autograde_preprocessors = [
     ResilientExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
-    LimitOutput,
-    SaveAutoGrades,
+    InertOutputs,
+    ScoreFromChecks,
     AssignLatePenalties,
     CheckCellMetadata,
 ]
 
-# Feedback never shows hidden tests: ClearHiddenTests removes them from the
-# test cells' source (and mlkit.grading's messages never show test code).
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback never shows hidden tests: ClearHiddenTestsOfTestCells removes them
+# from the test cells' source (and mlkit.grading's messages never show test
+# code); text like "BEGIN HIDDEN TESTS" in a student's own cell is left alone.
+# InertOutputs again, for notebooks autograded before it was in place.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestsOfTestCells, InertOutputs, CSSHTMLHeaderPreprocessor]

@@ -65,7 +65,7 @@ def autograde_seconds(root, assignment, notebook):
     start = time.perf_counter()
     results = instructor.autograde(root, [assignment], log=None, record=False)
     seconds = (time.perf_counter() - start) / len(results)
-    if not all(result.get("success") for result in results.values()):
+    if not all(outcome.graded for outcome in results.values()):
         raise RuntimeError(f"autograde of {assignment} failed: {results}")
     return seconds
 

@@ -5,6 +5,10 @@
     autograde [ASSIGNMENT ...]   submitted/ -> autograded/ and the gradebook
     feedback [ASSIGNMENT ...]    autograded/ -> feedback/ (HTML, no hidden tests)
     grades [--to grades.csv]     gradebook -> grades.csv and grades_by_test.csv
+
+autograde and feedback handle each submission on its own, end with a summary
+(done, repaired, problems) and exit with status 1 when a submission could not
+be handled.
 """
 
 import argparse
@@ -42,12 +46,15 @@ def main(argv=None):
                 return 1
             print("course/ matches solutions/")
         elif arguments.command == "autograde":
-            results = instructor.autograde(arguments.root, arguments.assignments or None)
-            if not results:
+            outcomes = list(instructor.autograde(arguments.root, arguments.assignments or None).values())
+            if not outcomes:
                 print("nothing to grade: put submissions in submitted/<student>/<assignment>/")
+            return 1 if any(not outcome.graded for outcome in outcomes) else 0
         elif arguments.command == "feedback":
-            for name in instructor.feedback(arguments.root, arguments.assignments or None):
-                print(f"feedback for {name} written to feedback/<student>/{name}/")
+            outcomes = instructor.feedback(arguments.root, arguments.assignments or None)
+            if not outcomes:
+                print("no feedback to write: nothing is autograded yet")
+            return 1 if any(not outcome.graded for outcome in outcomes) else 0
         elif arguments.command == "grades":
             paths = instructor.export_grades(arguments.root, arguments.to, arguments.by_test)
             print("grades written to " + " and ".join(str(p) for p in paths))

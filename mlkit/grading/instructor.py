@@ -17,6 +17,7 @@ Importing this module imports nbgrader (a few seconds); notebooks never do.
 import copy
 import csv
 import functools
+import json
 import os
 import re
 import shutil
@@ -33,6 +34,10 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins.export import CsvExportPlugin
 from nbgrader.utils import is_grade, is_solution
 from traitlets.config.loader import PyFileConfigLoader
+
+from mlkit.grading.grading_steps import repairs_of
+from mlkit.grading.grading_summary import Outcome, summary
+from mlkit.grading.scoring import score_test_cell
 
 CONFIG_FILE = "nbgrader_config.py"
 
@@ -215,8 +220,9 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
     Records the assignments in the gradebook first (from solutions/, with
     a scratch release folder; `record=False` skips it when a release with
     `throwaway_gradebook=False` just did), checks the kernel can import
-    mlkit, then grades each student; a failing student never stops the others.
-    Returns {(assignment, student): result dict from nbgrader}.
+    mlkit, then grades each submission with `grade_submission`: a failing
+    one never stops the others. `log` gets the summary (`grading_summary`).
+    Returns {(assignment, student): Outcome}.
     """
     names = names or assignments(root)
     submissions = [(name, student) for name in names for student in students or submitted_students(root, name)]
@@ -224,33 +230,107 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
         return {}
     check_kernel_can_import()
     api = api_for(root, config)
-    results = {}
     if record:
         with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:
             # Every assignment, so that grades list a missing submission as 0.
             release(root, names, into=scratch, config=api.config, throwaway_gradebook=False)
-    for name, student in submissions:
-        result = api.autograde(name, student, force=True, create=True)
-        results[name, student] = result
+    outcomes = {}
+    for number, (name, student) in enumerate(submissions, 1):
+        outcome = grade_submission(api, name, student)
+        save_outcome(api.coursedir, outcome)
+        outcomes[name, student] = outcome
         if log:
-            log(f"autograde {name} {student}: " + ("graded" if result.get("success") else "FAILED:"))
-            if not result.get("success"):
-                log(result.get("log", "") + result.get("error", ""))
-    return results
+            log(f"[{number}/{len(submissions)}] {name} {student}: " + progress_word(outcome))
+    if log:
+        log(summary("autograde", list(outcomes.values())))
+    return outcomes
 
 
-def feedback(root, names=None, config=None):
+def grade_submission(api, assignment, student):
+    """Repair, execute, score and record one submission (nbgrader's autograde with the
+    course's steps, see nbgrader_config.py); the `Outcome` says what happened."""
+    try:
+        result = api.autograde(assignment, student, force=True, create=True)
+    except Exception as error:  # nbgrader's own failure: this student only
+        result = {"success": False, "error": f"{type(error).__name__}: {error}"}
+    outcome = Outcome(assignment, student, log=result.get("log", "") + result.get("error", ""))
+    submitted = Path(api.coursedir.format_path(api.coursedir.submitted_directory, student, assignment))
+    graded = Path(api.coursedir.format_path(api.coursedir.autograded_directory, student, assignment))
+    for notebook in notebooks_of(api.coursedir, assignment):
+        if not (submitted / notebook).exists():
+            outcome.problems.append(f"{notebook} is not in the submission (scored 0)")
+        elif (graded / notebook).exists():
+            outcome.repairs += [f"{notebook}: {note}" for note in repairs_of(nbformat.read(graded / notebook, as_version=4))]
+        else:
+            outcome.problems.append(f"{notebook} could not be graded: {last_error(outcome.log)}")
+    if not result.get("success") and not outcome.problems:
+        outcome.problems.append(f"nbgrader failed: {last_error(outcome.log)}")
+    return outcome
+
+
+def progress_word(outcome):
+    if not outcome.graded:
+        return "PROBLEM (see the summary)"
+    return f"graded, {len(outcome.repairs)} repaired" if outcome.repairs else "graded"
+
+
+def notebooks_of(coursedir, assignment):
+    """The file names of an assignment's notebooks, as the gradebook records them."""
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+        return [f"{notebook.name}.ipynb" for notebook in gradebook.find_assignment(assignment).notebooks]
+
+
+def last_error(log):
+    """The line of nbgrader's log that says what failed."""
+    lines = [_ANSI.sub("", line).strip() for line in log.splitlines() if line.strip()]
+    # The exception nbgrader caught, not the NbGraderException it raises to say so.
+    errors = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b", line)
+              and "NbGraderException" not in line]
+    return (errors or lines or ["no message"])[-1][:300]
+
+
+def outcome_path(coursedir, assignment, student):
+    """Where the outcome of a submission's last autograde is kept (beside the gradebook's folder)."""
+    return Path(coursedir.root) / ".nbgrader" / "outcomes" / assignment / f"{student}.json"
+
+
+def save_outcome(coursedir, outcome):
+    """The outcome as JSON, and nbgrader's log of the submission beside it (`.log`)."""
+    path = outcome_path(coursedir, outcome.assignment, outcome.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = outcome.as_dict()
+    path.with_suffix(".log").write_text(record.pop("log"))
+    path.write_text(json.dumps(record, indent=1))
+
+
+def load_outcome(coursedir, assignment, student):
+    path = outcome_path(coursedir, assignment, student)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def feedback(root, names=None, config=None, log=print):
     """HTML feedback for every autograded submission of `names`, into feedback/.
 
-    Returns the assignments that had autograded submissions."""
+    One submission at a time: a failure for one student never stops the
+    others. `log` gets the summary. Returns [Outcome]."""
     api = api_for(root, config)
     autograded = Path(api.coursedir.root) / api.coursedir.autograded_directory
-    done = []
+    outcomes = []
     for name in names or assignments(root):
-        if any(autograded.glob(f"*/{name}")):
-            _check(api.generate_feedback(name, force=True), f"generate_feedback {name}")
-            done.append(name)
-    return done
+        for student in sorted(p.parent.name for p in autograded.glob(f"*/{name}") if p.is_dir()):
+            try:
+                result = api.generate_feedback(name, student, force=True)
+            except Exception as error:
+                result = {"success": False, "error": f"{type(error).__name__}: {error}"}
+            outcome = Outcome(name, student, log=result.get("log", "") + result.get("error", ""))
+            if not result.get("success"):
+                outcome.problems.append(f"no feedback: {last_error(outcome.log)}")
+            outcomes.append(outcome)
+            if log:
+                log(f"[{len(outcomes)}] {name} {student}: " + ("done" if outcome.graded else "PROBLEM (see the summary)"))
+    if log and outcomes:
+        log(summary("feedback", outcomes))
+    return outcomes
 
 
 # -- grades -----------------------------------------------------------------
@@ -283,13 +363,13 @@ def scores_by_test(root, gradebook, coursedir=None):
                     submission = gradebook.find_submission_notebook(notebook.name, assignment.name, student.id)
                 except MissingEntry:
                     continue
-                reasons = failure_reasons(
-                    Path(coursedir.format_path(coursedir.autograded_directory, student.id, assignment.name))
-                    / f"{notebook.name}.ipynb"
-                )
+                path = Path(coursedir.format_path(coursedir.autograded_directory, student.id, assignment.name))
+                reasons = failure_reasons(path / f"{notebook.name}.ipynb")
+                unexplained = reasons.get(None) or not_graded_reason(coursedir, assignment.name, student.id,
+                                                                        notebook.name)
                 for grade in sorted(submission.grades, key=lambda g: g.name):
                     lost = (grade.score or 0) < (grade.max_score or 0)
-                    reason = reasons.get(grade.name, "no graded notebook (see the autograde log)") if lost else ""
+                    reason = reasons.get(grade.name, unexplained) if lost else ""
                     rows.append({
                         "assignment": assignment.name, "notebook": notebook.name,
                         "student_id": student.id, "test": grade.name,
@@ -299,19 +379,29 @@ def scores_by_test(root, gradebook, coursedir=None):
 
 
 def failure_reasons(notebook_path):
-    """{grade_id: the error message of that graded cell} for an autograded notebook."""
+    """{grade_id: why that graded cell lost points} for an autograded notebook; under the key
+    None, the repairs made to it ("" when there were none)."""
     if not Path(notebook_path).exists():
         return {}
     notebook = nbformat.read(notebook_path, as_version=4)
-    reasons = {}
+    reasons = {None: "; ".join(repairs_of(notebook))}
     for cell in notebook.cells:
-        if cell.cell_type != "code" or not is_grade(cell):
+        if not is_grade(cell):
             continue
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if errors:
-            lines = [_ANSI.sub("", line) for error in errors for line in error.get("traceback", [])]
-            text = " / ".join(" ".join(line.split()) for line in lines if line.strip())
-            reasons[cell.metadata.nbgrader["grade_id"]] = text[:500]
-        elif is_solution(cell):
-            reasons[cell.metadata.nbgrader["grade_id"]] = "needs a manual grade"
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        if is_solution(cell):
+            reasons[grade_id] = "needs a manual grade"
+        else:
+            reasons[grade_id] = score_test_cell(cell)[2]
     return reasons
+
+
+def not_graded_reason(coursedir, assignment, student, notebook):
+    """Why a notebook has no graded copy: what its last autograde reported."""
+    outcome = load_outcome(coursedir, assignment, student)
+    problems = [p for p in (outcome or {}).get("problems", []) if p.startswith(f"{notebook}.ipynb")]
+    if problems:
+        return problems[0]
+    if outcome and outcome["problems"]:
+        return outcome["problems"][0]
+    return f"{notebook}.ipynb was never autograded for this student (run autograde)"

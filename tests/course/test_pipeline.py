@@ -66,9 +66,10 @@ def test_committed_course_is_the_release_of_solutions(graded):
 
 def test_every_submission_was_graded(graded):
     assert set(graded.results) == {(a, s) for a, _ in notebooks() for s in STUDENTS}
-    failed = {key: result.get("log", "") + result.get("error", "") for key, result in graded.results.items()
-              if not result["success"]}
+    failed = {key: outcome.problems + [outcome.log] for key, outcome in graded.results.items() if not outcome.graded}
     assert not failed, failed
+    repaired = {key: outcome.repairs for key, outcome in graded.results.items() if outcome.repairs}
+    assert not repaired, "an untouched or solved notebook needs no repair"
 
 
 @pytest.mark.parametrize("assignment, notebook", notebooks())

@@ -107,8 +107,8 @@ def graded_class(tmp_path_factory, make_course_folder):
 
 def test_the_whole_class_is_graded(graded_class):
     assert set(graded_class.results) == {(ASSIGNMENT, student) for student in CLASS}
-    failed = [student for (_, student), result in graded_class.results.items() if not result["success"]]
-    assert not failed, {s: graded_class.results[ASSIGNMENT, s].get("log") for s in failed}
+    failed = [student for (_, student), outcome in graded_class.results.items() if not outcome.graded]
+    assert not failed, {s: graded_class.results[ASSIGNMENT, s].log for s in failed}
 
 
 @pytest.mark.parametrize("student", sorted(CLASS))
@@ -144,6 +144,13 @@ def test_edited_and_deleted_test_cells_are_restored(graded_class):
     sources = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in book.cells}
     assert 'grading.check_equal(double(3), 6, "double(3)")' in sources["ex1_test"]
     assert "print('all good')" not in sources["ex2_test"]
+    assert sorted(graded_class.results[ASSIGNMENT, "edits_and_deletes_tests"].repairs) == [
+        f"{NOTEBOOK}: test cell ex1_test was missing; it was restored from the source",
+        f"{NOTEBOOK}: test cell ex2_test had been edited; it was restored from the source",
+    ]
+    log = graded_class.results[ASSIGNMENT, "edits_and_deletes_tests"].log
+    assert "edits_and_deletes_tests, robust: test cell ex2_test had been edited" in log  # by student and cell
+    assert "has changed" not in log  # nbgrader's checksum warning, for every test cell: no longer
 
 
 def test_plain_nbgrader_would_lose_the_crashed_notebook(graded_class, tmp_path):

@@ -42,8 +42,14 @@ def test_config_is_read_from_the_course_root(tmp_path):
     assert config.CourseDirectory.release_directory == "course"
     assert config.Execute.timeout == 5
     assert config.OverwriteCells.add_missing_cells is True
-    assert "ClearHiddenTests" in [c.__name__ for c in config.GenerateFeedback.preprocessors]
-    assert config.Autograde.autograde_preprocessors[0].__name__ == "ResilientExecute"
+    assert [c.__name__ for c in config.GenerateFeedback.preprocessors] == [
+        "GetGrades", "ClearHiddenTestsOfTestCells", "InertOutputs", "CSSHTMLHeaderPreprocessor"]
+    autograde_steps = [c.__name__ for c in config.Autograde.autograde_preprocessors]
+    assert autograde_steps[0] == "ResilientExecute"
+    assert {"InertOutputs", "ScoreFromChecks"} <= set(autograde_steps)
+    assert not {"SaveAutoGrades", "LimitOutput"} & set(autograde_steps)
+    sanitize_steps = [c.__name__ for c in config.Autograde.sanitize_preprocessors]
+    assert sanitize_steps.index("RepairSubmission") < sanitize_steps.index("OverwriteCells")
 
 
 def test_the_gradebook_and_student_work_are_ignored_by_git():
@@ -87,7 +93,8 @@ def test_failure_reasons_are_read_from_a_graded_notebook(tmp_path):
     test_cell.outputs = [nbformat.v4.new_output(
         "error", ename="GradingFailure", evalue="", traceback=["\x1b[1;31m✗ count\x1b[0m", "  Expected: 4810"])]
     nbformat.write(book, tmp_path / "graded.ipynb")
-    assert instructor.failure_reasons(tmp_path / "graded.ipynb") == {"ex1_test_example": "✗ count / Expected: 4810"}
+    assert instructor.failure_reasons(tmp_path / "graded.ipynb") == {
+        None: "", "ex1_test_example": "✗ count / Expected: 4810", "ex1_test_general": ""}
     assert instructor.failure_reasons(tmp_path / "absent.ipynb") == {}
 
 
