@@ -18,7 +18,7 @@ from nbgrader.preprocessors import (
     LimitOutput, SaveAutoGrades,
 )
 
-from mlkit.grading.resilient_execute import ResilientExecute
+from mlkit.grading.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -53,8 +53,11 @@ c.OverwriteCells.add_missing_cells = True
 # a student's code kills the kernel (os._exit, a crash, memory exhaustion),
 # that cell gets 0 with the reason and grading goes on in a fresh kernel,
 # instead of the whole notebook being dropped without a word.
+#
+# SandboxedExecute is ResilientExecute with each kernel confined by
+# bubblewrap (mlkit/grading/sandbox.py): student code never runs in the open.
 c.Autograde.autograde_preprocessors = [
-    ResilientExecute,
+    SandboxedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

@@ -34,6 +34,8 @@ from nbgrader.plugins.export import CsvExportPlugin
 from nbgrader.utils import is_grade, is_solution
 from traitlets.config.loader import PyFileConfigLoader
 
+from mlkit.grading import sandbox
+
 CONFIG_FILE = "nbgrader_config.py"
 
 # nbgrader runs the `alembic` command by name, which fails unless this
@@ -209,8 +211,11 @@ def submitted_students(root, name):
     return sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
 
 
-def autograde(root, names=None, students=None, config=None, log=print, record=True):
+def autograde(root, names=None, students=None, config=None, log=print, record=True, unsafe=False):
     """Autograde every submission of `names` (default: all) in submitted/.
+
+    Each notebook runs in a bubblewrap sandbox (mlkit.grading.sandbox);
+    without bubblewrap this refuses, unless `unsafe=True` (run unconfined).
 
     Records the assignments in the gradebook first (from solutions/, with
     a scratch release folder; `record=False` skips it when a release with
@@ -223,6 +228,10 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
     if not submissions:
         return {}
     check_kernel_can_import()
+    if unsafe:
+        config = with_overrides(config if config is not None else load_config(root), SandboxedExecute__sandboxed=False)
+    elif (problem := sandbox.unavailable_reason()) is not None:
+        raise GradingError(problem)
     api = api_for(root, config)
     results = {}
     if record:

@@ -43,7 +43,7 @@ def test_config_is_read_from_the_course_root(tmp_path):
     assert config.Execute.timeout == 5
     assert config.OverwriteCells.add_missing_cells is True
     assert "ClearHiddenTests" in [c.__name__ for c in config.GenerateFeedback.preprocessors]
-    assert config.Autograde.autograde_preprocessors[0].__name__ == "ResilientExecute"
+    assert config.Autograde.autograde_preprocessors[0].__name__ == "SandboxedExecute"
 
 
 def test_the_gradebook_and_student_work_are_ignored_by_git():
