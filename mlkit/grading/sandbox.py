@@ -224,6 +224,7 @@ def sandbox_environment():
         PATH=os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
         HOME=SANDBOX_HOME, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", PYTHONNOUSERSITE="1",
         PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+        MLKIT_GRADING_MODE="probe",  # the checks send what they observe; the grader judges
     )
     environment.setdefault("LANG", "C.UTF-8")
     return environment
@@ -237,8 +238,34 @@ class SandboxedExecute(ResilientExecute):
     """
 
     sandboxed = Bool(True, help="Run each submission's kernel in a bubblewrap sandbox.").tag(config=True)
+    judged = Bool(True, help="Decide each test cell in this process from the kernel's records "
+                             "(mlkit.grading.judge), not from the kernel's own verdict.").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if self.sandboxed:
             self.kernel_manager_class = SandboxedKernelManager
+
+    def preprocess(self, nb, resources=None, km=None):
+        nb, resources = super().preprocess(nb, resources, km)
+        source = self._source_notebook(resources) if self.sandboxed and self.judged else None
+        if source is not None:
+            from mlkit.grading import judge
+
+            verdicts = judge.judge_notebook(nb, source)
+            unjudged = {grade_id: v.unjudgeable for grade_id, v in verdicts.items() if v.unjudgeable}
+            if unjudged:
+                self.log.info("Test cells judged in the sandbox only: %s", unjudged)
+        return nb, resources
+
+    def _source_notebook(self, resources):
+        """The instructor's notebook (solutions/) this submission answers, or None."""
+        import nbformat
+        from nbgrader.coursedir import CourseDirectory
+
+        info = (resources or {}).get("nbgrader", {})
+        if not info.get("assignment") or not info.get("notebook"):
+            return None
+        coursedir = CourseDirectory(config=self.config)
+        path = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
+        return nbformat.read(path, as_version=4) if path.exists() else None
