@@ -22,6 +22,7 @@ import ast
 import builtins
 import contextlib
 import io
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -56,9 +57,14 @@ class StudentNames(dict):
 
 
 def records_of(outputs):
-    """The probe records among a cell's outputs, in order."""
-    return [output["data"][probe_channel.RECORD_TYPE] for output in outputs
-            if output.get("output_type") == "display_data" and probe_channel.RECORD_TYPE in output.get("data", {})]
+    """The probe records among a cell's outputs, in order (one too large to read is a mismatch)."""
+    records = []
+    for output in outputs:
+        if output.get("output_type") == "display_data" and probe_channel.RECORD_TYPE in output.get("data", {}):
+            record = output["data"][probe_channel.RECORD_TYPE]
+            too_large = len(json.dumps(record)) > 2 * probe_channel.RECORD_LIMIT
+            records.append({"kind": "too large"} if too_large else record)
+    return records
 
 
 def unjudged_checks(source):

@@ -202,9 +202,9 @@ def encode(value, depth=0):
     if isinstance(value, float):
         return value if math.isfinite(value) else {"float": repr(value)}
     if isinstance(value, (np.ndarray, np.generic)):
-        return {"npy": _npy(value)}
+        return {"npy": _npy(value)} if not np.asarray(value).dtype.hasobject else {"opaque": "an array of objects"}
     data = getattr(value, "data", None)
-    if isinstance(data, (np.ndarray, np.generic)) and hasattr(value, "shape"):
+    if isinstance(data, (np.ndarray, np.generic)) and hasattr(value, "shape") and not np.asarray(data).dtype.hasobject:
         return {"tensor": _npy(data)}
     if isinstance(value, tuple):
         return {"tuple": [encode(item, depth + 1) for item in value]}
@@ -228,11 +228,13 @@ def decode(plain):
         return int(str(content)[:400])
     if kind == "float":
         return float(content) if content in ("nan", "inf", "-inf") else Opaque("a bad number")
-    if kind == "npy":
+    if kind in ("npy", "tensor"):
         array = _array(content)
+        if array is None:
+            return Opaque("an unreadable array")
+        if kind == "tensor":
+            return RecordedTensor(array)
         return array[()] if array.ndim == 0 else array
-    if kind == "tensor":
-        return RecordedTensor(_array(content))
     if kind == "tuple" and isinstance(content, list):
         return tuple(decode(item) for item in content)
     if kind == "dict" and isinstance(content, dict):
@@ -249,11 +251,12 @@ def _npy(array):
 
 
 def _array(text):
+    """The array in `.npy` bytes (base64), read without pickle; None when unreadable."""
     try:
         array = np.load(io.BytesIO(base64.b64decode(str(text))), allow_pickle=False)
     except Exception:
-        return np.asarray(Opaque("an unreadable array"), dtype=object)
-    return array
+        return None
+    return array if isinstance(array, np.ndarray) else None
 
 
 class RecordedTensor:
