@@ -50,6 +50,8 @@ def main(argv=None):
                                            unsafe=arguments.unsafe)
             if not results:
                 print("nothing to grade: put submissions in submitted/<student>/<assignment>/")
+            elif any(result.get("gradebook_problems") for result in results.values()):
+                return 1
         elif arguments.command == "feedback":
             for name in instructor.feedback(arguments.root, arguments.assignments or None):
                 print(f"feedback for {name} written to feedback/<student>/{name}/")

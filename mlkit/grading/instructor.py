@@ -34,7 +34,7 @@ from nbgrader.plugins.export import CsvExportPlugin
 from nbgrader.utils import is_grade, is_solution
 from traitlets.config.loader import PyFileConfigLoader
 
-from mlkit.grading import sandbox
+from mlkit.grading import integrity, sandbox
 
 CONFIG_FILE = "nbgrader_config.py"
 
@@ -238,13 +238,27 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
         with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:
             # Every assignment, so that grades list a missing submission as 0.
             release(root, names, into=scratch, config=api.config, throwaway_gradebook=False)
+    gradebook = api.coursedir.db_url.removeprefix("sqlite:///")
+    before = integrity.gradebook_snapshot(gradebook)
     for name, student in submissions:
         result = api.autograde(name, student, force=True, create=True)
+        result["incidents"] = integrity.incidents_of_submission(
+            api.coursedir.format_path(api.coursedir.autograded_directory, student, name))
         results[name, student] = result
         if log:
             log(f"autograde {name} {student}: " + ("graded" if result.get("success") else "FAILED:"))
             if not result.get("success"):
                 log(result.get("log", "") + result.get("error", ""))
+    attackers = {f"{student} ({name})": result["incidents"] for (name, student), result in results.items()
+                 if result["incidents"]}
+    problems = integrity.gradebook_problems(gradebook, before, {student for _, student in submissions}, root, names)
+    if log and attackers:
+        log("submissions that pushed against the sandbox:")
+        log("\n".join(f"  {who}: {'; '.join(what)}" for who, what in attackers.items()))
+    if log and problems:
+        log("THE GRADEBOOK FAILED ITS INTEGRITY CHECK:\n" + "\n".join(f"  {problem}" for problem in problems))
+    for result in results.values():
+        result["gradebook_problems"] = problems
     return results
 
 

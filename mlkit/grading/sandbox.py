@@ -125,7 +125,7 @@ def sandbox_command(command, *, home, sockets, uid=None, limits=Limits(), enviro
             options += ["--symlink", os.readlink(path), path]
         else:
             options += ["--ro-bind", path, path]
-    options += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    options += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     made.add("/tmp")  # a fresh tmpfs: folders in it must be made
     if sockets is not None:
         options += _parent_folders(str(sockets), mounted, made) + ["--bind", str(sockets), str(sockets)]
