@@ -34,6 +34,11 @@ _SIGNS = {
     "File too large": "the file size limit was hit",
     "do not fit it": "its results did not fit the checks (tampered test code or records)",
     "Network is unreachable": "a network connection was refused",
+    "more output than allowed": "it flooded the output",
+    "processes the notebook started were still running": "it left processes running (killed with the sandbox)",
+    "unable to open database file": "it tried to open a database outside its folder",
+    "reported a pass that the grader": "its kernel claimed passes the grader did not confirm "
+                                       "(grading code, NumPy, builtins or IPython tampered with?)",
 }
 
 
@@ -123,8 +128,13 @@ def incidents(notebook):
 
 
 def incidents_of_submission(folder):
-    """`incidents` of every graded notebook in `folder` (autograded/<student>/<assignment>)."""
+    """`incidents` of every graded notebook in `folder` (autograded/<student>/<assignment>),
+    and Python files handed in beside them (which the sandbox leaves out)."""
     found = []
+    importable = sorted(str(p.relative_to(folder)) for pattern in ("*.py", "*/__init__.py", "*.pth", "*.so")
+                        for p in Path(folder).glob(pattern))
+    if importable:
+        found.append(f"it handed in importable files ({', '.join(importable[:3])}), left out of the sandbox")
     for path in sorted(Path(folder).glob("*.ipynb")):
         for description in incidents(nbformat.read(path, as_version=4)):
             if description not in found:

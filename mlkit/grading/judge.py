@@ -163,7 +163,26 @@ def judge_notebook(notebook, source):
         verdicts[grade_id] = verdict
         if verdict.unjudgeable is None:
             cell.outputs = _judged_outputs(verdict, outputs)
+            if not verdict.passed and _kernel_claimed_a_pass(outputs):
+                cell.outputs.append(_stream(CLAIMED_PASS + "\n"))
     return verdicts
+
+
+# The same checks judge the same plain data on both sides: only tampering in the
+# kernel makes it pass a test the grader fails.
+CLAIMED_PASS = ("Note: your notebook's own run of this test reported a pass that the grader's judgment "
+                "does not confirm.")
+
+
+def _kernel_claimed_a_pass(outputs):
+    texts = "".join("".join(o.get("text", "")) for o in outputs if o.get("output_type") == "stream")
+    return "✓ " in texts and not any(o.get("output_type") == "error" for o in outputs)
+
+
+def _stream(text):
+    from nbformat import NotebookNode
+
+    return NotebookNode(output_type="stream", name="stdout", text=text)
 
 
 def _judged_outputs(verdict, kernel_outputs):
@@ -171,17 +190,17 @@ def _judged_outputs(verdict, kernel_outputs):
 
     outputs = []
     if verdict.passed:
-        outputs.append(NotebookNode(output_type="stream", name="stdout", text="\n".join(verdict.lines) + "\n"))
+        outputs.append(_stream("\n".join(verdict.lines) + "\n"))
     else:
         checks = [line for line in verdict.lines if line.startswith("✓ ")]
         explanation = verdict.lines[len(checks):]
         if checks:
-            outputs.append(NotebookNode(output_type="stream", name="stdout", text="\n".join(checks) + "\n"))
+            outputs.append(_stream("\n".join(checks) + "\n"))
         outputs.append(NotebookNode(output_type="error", ename="GradingFailure",
                                     evalue=(explanation or ["failed"])[0], traceback=explanation))
     note = _note(kernel_outputs)
     if note:
-        outputs.append(NotebookNode(output_type="stream", name="stdout", text=note))
+        outputs.append(_stream(note))
     return outputs
 
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from nbformat import NotebookNode
 from traitlets import Bool, Instance, Unicode, default
 
 from mlkit.grading.resilient_execute import ResilientExecute
@@ -49,6 +50,8 @@ SANDBOX_HOME = "/home/student"
 FIRST_SANDBOX_UID = 200_000
 # Environment variables the kernel may inherit; every other one is dropped.
 PASSED_VARIABLES = ("LANG", "LC_ALL", "MPLBACKEND", "PYTHONHASHSEED", "MLKIT_GRADING_TIME_LIMIT")
+# A cell whose outputs are larger than this gets a note (LimitOutput then cuts them).
+OUTPUT_NOTE_BYTES = 2 * 2**20
 INSTALL_HINT = (
     "Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install "
     "bubblewrap), or grade without a sandbox with --unsafe, only if you trust every submission."
@@ -185,6 +188,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         home.mkdir()
         sockets.mkdir()
         submission = Path(kw.get("cwd") or ".")
+        self.submission_folder = str(submission.resolve())
         for notebook in submission.glob("*.ipynb"):
             shutil.copyfile(notebook, home / notebook.name)
         self.ip = str(sockets / "kernel")
@@ -208,6 +212,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         return sandbox_command(command, home=folder / "home", sockets=folder / "sockets",
                                uid=self.sandbox_uid, limits=self.limits)
 
+    async def _async_shutdown_kernel(self, now=False, restart=False):
+        leftover = len(processes_of(self.sandbox_uid)) - 1 if getattr(self, "sandbox_uid", None) else 0
+        if leftover > 0:
+            LEFT_RUNNING[self.submission_folder] = LEFT_RUNNING.get(self.submission_folder, 0) + leftover
+        await super()._async_shutdown_kernel(now=now, restart=restart)
+
+    shutdown_kernel = _async_shutdown_kernel
+
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if self.sandbox_folder and not restart:
@@ -215,6 +227,22 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.sandbox_folder = ""
 
     cleanup_resources = _async_cleanup_resources
+
+
+# {submission folder: processes its kernels had left running when they were shut down}
+LEFT_RUNNING = {}
+
+
+def processes_of(uid):
+    """The process ids of user `uid` on this machine (as seen from /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nUid:\t{uid}\t" in status.read_text():
+                found.append(int(status.parent.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    return found
 
 
 def sandbox_environment():
@@ -247,7 +275,20 @@ class SandboxedExecute(ResilientExecute):
             self.kernel_manager_class = SandboxedKernelManager
 
     def preprocess(self, nb, resources=None, km=None):
+        folder = str(Path((resources or {}).get("metadata", {}).get("path") or ".").resolve())
+        LEFT_RUNNING.pop(folder, None)
         nb, resources = super().preprocess(nb, resources, km)
+        left_running = LEFT_RUNNING.pop(folder, 0)
+        code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+        if left_running and code_cells:
+            code_cells[-1].outputs.append(NotebookNode(output_type="stream", name="stdout", text=(
+                f"Note: {left_running} processes the notebook started were still running when it ended; "
+                "they were killed.\n")))
+        for cell in nb.cells:
+            size = sum(len(str(output)) for output in cell.get("outputs", []))
+            if size > OUTPUT_NOTE_BYTES:
+                cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=(
+                    f"Note: this cell printed {size / 2**20:.0f} MB, more output than allowed; it is cut.\n")))
         source = self._source_notebook(resources) if self.sandboxed and self.judged else None
         if source is not None:
             from mlkit.grading import judge
