@@ -35,6 +35,8 @@ JUDGED_CHECKS = frozenset({
     "check_builds_lazily", "check_weights_created_once", "check_weights", "check_weight_shapes",
     "check_forwards_base_arguments", "check_layer_output", "check_output_shape", "check_layer_gradients",
     "check_gradients",
+    "check_weight_list", "check_trainable_split", "check_freeze_and_unfreeze", "check_fit_moves",
+    "check_layer_output_ordered",
 })
 _CHECK_NAME = re.compile(r"^check(_\w+)?$")
 

@@ -148,7 +148,7 @@ def test_arrays_travel_as_npy_without_pickle():
 def test_a_student_value_in_a_condition_cannot_be_judged_here():
     verdict = judge.judge_cell("if learner_flag:\n    pass\n", [])
     assert verdict.unjudgeable
-    assert judge.judge_cell("from mlkit.grading.weights_checks import check_fit_moves\n", []).unjudgeable
+    assert judge.judge_cell("from mlkit.grading.model_checks import check_multi_input_weights\n", []).unjudgeable
 
 
 @pytest.mark.parametrize("name", sorted(judge.JUDGED_CHECKS))
@@ -156,7 +156,8 @@ def test_every_check_said_to_be_judged_records_its_observations(name):
     import inspect
 
     from mlkit import grading
-    from mlkit.grading import checks, layer_building, layer_computation
+    from mlkit.grading import checks, layer_building, layer_computation, weights_checks
 
-    function = next(getattr(m, name) for m in (grading, checks, layer_building, layer_computation) if hasattr(m, name))
+    modules = (grading, checks, layer_building, layer_computation, weights_checks)
+    function = next(getattr(m, name) for m in modules if hasattr(m, name))
     assert f'observing("{name}")' in inspect.getsource(function)
