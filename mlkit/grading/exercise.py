@@ -74,7 +74,8 @@ class Exercise:
         if mode == "judge":
             probe_channel.next_record("exercise", title=self.title)
         elif mode == "probe":
-            probe_channel.emit({"kind": "exercise", "title": self.title})
+            probe_channel.emit({"kind": "exercise", "title": self.title,
+                                "replaced": probe_channel.replaced_since_start()})
         self._alarm = _Alarm(self.time_limit if mode != "judge" else None)
         self._alarm.start()
         _running.append(self)

@@ -37,8 +37,11 @@ _SIGNS = {
     "more output than allowed": "it flooded the output",
     "processes the notebook started were still running": "it left processes running (killed with the sandbox)",
     "unable to open database file": "it tried to open a database outside its folder",
-    "reported a pass that the grader": "its kernel claimed passes the grader did not confirm "
-                                       "(grading code, NumPy, builtins or IPython tampered with?)",
+    "ended differently from the grader's judgment": "its kernel's own run of the tests disagreed with the "
+                                                    "grader (grading code, NumPy, builtins or IPython tampered with?)",
+    "had replaced parts of the grading tools": "it replaced parts of the grading tools or libraries in its kernel",
+    "values that are not plain data": "it handed back objects that are not plain data",
+    "Operation not permitted": "a signal or privileged operation was refused",
 }
 
 
@@ -120,7 +123,8 @@ def incidents(notebook):
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             text = " ".join([str(output.get("ename", "")), str(output.get("evalue", "")),
-                             "".join(output.get("text", "")) if output.get("output_type") == "stream" else ""])
+                             "".join(output.get("text", "")) if output.get("output_type") == "stream" else "",
+                             " ".join(output.get("traceback", []))])
             for sign, description in _SIGNS.items():
                 if sign in text and description not in found:
                     found.append(description)

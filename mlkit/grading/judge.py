@@ -46,6 +46,7 @@ class Verdict:
     passed: bool
     lines: list = field(default_factory=list)
     unjudgeable: str = None
+    notes: list = field(default_factory=list)
 
 
 class StudentNames(dict):
@@ -120,9 +121,15 @@ def judge_cell(source, records, imports=""):
             failure = GradingFailure(problem=f"Your notebook's results could not be judged "
                                              f"({type(error).__name__} while judging them).")
     lines = [line for line in printed.getvalue().split("\n") if line.startswith("✓ ")]
+    notes = [OPAQUE_NOTE.format(", ".join(sorted(set(probe_channel.state.opaque))))] if probe_channel.state.opaque else []
+    notes += [TAMPER_NOTE.format(", ".join(sorted(set(probe_channel.state.tampered))))] if probe_channel.state.tampered else []
     if failure is not None:
-        return Verdict(False, lines + failure.lines())
-    return Verdict(True, lines)
+        return Verdict(False, lines + failure.lines(), notes=notes)
+    return Verdict(True, lines, notes=notes)
+
+
+OPAQUE_NOTE = "Note: your code handed back values that are not plain data ({}); they were judged as such."
+TAMPER_NOTE = "Note: your notebook's kernel had replaced parts of the grading tools or libraries ({})."
 
 
 # -- a whole notebook ------------------------------------------------------------
@@ -165,20 +172,33 @@ def judge_notebook(notebook, source):
         verdicts[grade_id] = verdict
         if verdict.unjudgeable is None:
             cell.outputs = _judged_outputs(verdict, outputs)
-            if not verdict.passed and _kernel_claimed_a_pass(outputs):
-                cell.outputs.append(_stream(CLAIMED_PASS + "\n"))
+            stopped = any(o.get("ename") in _GRADER_ERRORS for o in errors)  # a kernel stopped mid-test
+            judged = _outcomes([{"output_type": "stream", "text": "\n".join(verdict.lines)}])
+            if not stopped and _outcomes(outputs) != judged:
+                cell.outputs.append(_stream(DISAGREEMENT + "\n"))
+            for note in verdict.notes:
+                cell.outputs.append(_stream(note + "\n"))
+    for cell in notebook.cells:  # records left in other cells (sent from a student's own cell)
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not records_of([o])]
     return verdicts
 
 
 # The same checks judge the same plain data on both sides: only tampering in the
-# kernel makes it pass a test the grader fails.
-CLAIMED_PASS = ("Note: your notebook's own run of this test reported a pass that the grader's judgment "
-                "does not confirm.")
+# kernel makes its own run of a test end otherwise than the grader's judgment.
+DISAGREEMENT = ("Note: your notebook's own run of this test ended differently from the grader's judgment "
+                "of the results it sent.")
 
 
-def _kernel_claimed_a_pass(outputs):
-    texts = "".join("".join(o.get("text", "")) for o in outputs if o.get("output_type") == "stream")
-    return "✓ " in texts and not any(o.get("output_type") == "error" for o in outputs)
+def _outcomes(outputs):
+    """Which exercises a run of a test cell passed (✓) and which one failed (✗), from its outputs."""
+    lines = []
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            lines += "".join(output.get("text", "")).split("\n")
+        elif output.get("output_type") == "error":
+            lines += [_ANSI.sub("", line) for line in output.get("traceback", [])[:1]]
+    return [line.strip() for line in lines if line.strip().startswith(("✓ ", "✗ "))]
 
 
 def _stream(text):

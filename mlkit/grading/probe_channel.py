@@ -67,6 +67,8 @@ class _State:
     records = None      # judge mode: the kernel's records of one test cell, in order
     position = 0
     depth = 0           # observing() blocks open: a check called by a check only judges
+    opaque = []         # judge mode: descriptions of values that were not plain data
+    tampered = []       # judge mode: what the kernel reported replaced
 
 
 state = _State()
@@ -79,12 +81,50 @@ def mode():
 @contextlib.contextmanager
 def judging(records):
     """Judge mode for the block: observations are read from `records` (a list of plain dicts)."""
-    previous = (state.mode, state.records, state.position, state.depth)
-    state.mode, state.records, state.position, state.depth = "judge", list(records), 0, 0
+    previous = (state.mode, state.records, state.position, state.depth, state.opaque, state.tampered)
+    state.mode, state.records, state.position, state.depth, state.opaque, state.tampered = (
+        "judge", list(records), 0, 0, [], [])
     try:
         yield
     finally:
-        state.mode, state.records, state.position, state.depth = previous
+        state.mode, state.records, state.position, state.depth, state.opaque, state.tampered = previous
+
+
+def _watched():
+    """What checks rely on in the kernel, as it is now (compared with the same at import)."""
+    import builtins
+    import sys
+
+    watched = {f"builtins.{name}": getattr(builtins, name, None)
+               for name in ("isinstance", "len", "print", "__import__", "getattr", "type")}
+    watched.update({f"numpy.{name}": getattr(np, name, None)
+                    for name in ("asarray", "allclose", "isclose", "array_equal", "save")})
+    watched.update({"sys.modules['numpy']": sys.modules.get("numpy"),
+                    "sys.modules['mlkit.grading']": sys.modules.get("mlkit.grading")})
+    grading = sys.modules.get("mlkit.grading")
+    exercise_module = sys.modules.get("mlkit.grading.exercise")
+    watched["mlkit.grading.exercise"] = getattr(grading, "exercise", None)
+    watched["Exercise.__exit__"] = getattr(getattr(exercise_module, "Exercise", None), "__exit__", None)
+    return watched
+
+
+def replaced_since_start():
+    """Probe mode: the watched names that no longer hold what they held when grading began."""
+    if _ORIGINAL is None:
+        return []
+    now = _watched()
+    return [name for name, value in _ORIGINAL.items() if now.get(name) is not value and value is not None]
+
+
+_ORIGINAL = None
+
+
+def remember_originals():
+    """Probe mode: note what the watched names hold, when mlkit.grading is first imported
+    (by a notebook's setup cell, before any of the learner's cells)."""
+    global _ORIGINAL
+    if _ORIGINAL is None:
+        _ORIGINAL = _watched()
 
 
 def emit(record):
@@ -99,10 +139,16 @@ def next_record(kind, **expected):
     if state.position >= len(state.records):
         raise RecordMismatch(f"no result for {kind} {expected.get('name') or expected.get('title') or ''}".strip())
     record = state.records[state.position]
+    if kind == "check" and isinstance(record, dict) and record.get("kind") == "end" and record.get("failure"):
+        # The learner's code failed before this check (while its arguments were computed):
+        # that failure is the exercise's (its end record stays for the exercise to pass over).
+        raise failure_from_fields(record["failure"])
     state.position += 1
     if not isinstance(record, dict) or record.get("kind") != kind or any(
             record.get(key) != value for key, value in expected.items()):
         raise RecordMismatch(f"expected {kind} {expected}, got {_short(record)}")
+    if isinstance(record.get("replaced"), list):
+        state.tampered += [str(name)[:80] for name in record["replaced"][:10]]
     return record
 
 
@@ -202,6 +248,8 @@ def encode(value, depth=0):
     if isinstance(value, float):
         return value if math.isfinite(value) else {"float": repr(value)}
     if isinstance(value, (np.ndarray, np.generic)):
+        if type(value) is not np.ndarray and isinstance(value, np.ndarray):
+            return {"opaque": f"an array of a subclass {type(value).__name__}"}
         return {"npy": _npy(value)} if not np.asarray(value).dtype.hasobject else {"opaque": "an array of objects"}
     data = getattr(value, "data", None)
     if isinstance(data, (np.ndarray, np.generic)) and hasattr(value, "shape") and not np.asarray(data).dtype.hasobject:
@@ -279,6 +327,8 @@ class Opaque:
 
     def __init__(self, description):
         self.description = description
+        if state.mode == "judge":
+            state.opaque.append(description)
 
     def __eq__(self, other):
         return False

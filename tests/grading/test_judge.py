@@ -129,6 +129,17 @@ def test_forged_records_gain_only_what_they_claim_and_extra_records_fail(noteboo
     assert not judge.judge_cell(COUNT_TEST, []).passed
 
 
+def test_a_stub_that_fails_while_the_arguments_are_computed_says_not_done_yet(notebook, monkeypatch):
+    stub = "class SimpleDense:\n    def __init__(self, units):\n        raise NotImplementedError()\n"
+    test = ("from mlkit import grading\n\nwith grading.exercise('weights'):\n"
+            "    grading.check_weights(SimpleDense(4), input_shape=(2, 3), expected=[('kernel', (3, 4))])\n"
+            "with grading.exercise('again'):\n"
+            "    grading.check_weights(SimpleDense(4), input_shape=(2, 3), expected=[('kernel', (3, 4))])\n")
+    records = probe_records(notebook, stub, test, monkeypatch)
+    verdict = judge.judge_cell(test, records)
+    assert not verdict.passed and "Not done yet: `SimpleDense.__init__`" in "\n".join(verdict.lines)
+
+
 def test_an_error_in_the_learner_code_is_reported_where_it_happened(notebook, monkeypatch):
     stub = "def count_parameters(sizes):\n    raise NotImplementedError()\n"
     records = probe_records(notebook, stub, COUNT_TEST, monkeypatch)
@@ -161,3 +172,48 @@ def test_every_check_said_to_be_judged_records_its_observations(name):
     modules = (grading, checks, layer_building, layer_computation, weights_checks)
     function = next(getattr(m, name) for m in modules if hasattr(m, name))
     assert f'observing("{name}")' in inspect.getsource(function)
+
+
+def graded_notebook(test_source, records, kernel_text):
+    """A one-test notebook as the sandbox leaves it: the kernel's printout and its records."""
+    import nbformat
+
+    from mlkit.grading.authoring import graded_cell, notebook
+
+    source = notebook([graded_cell("ex1_test", 1, test_source)])
+    graded = nbformat.from_dict(source)
+    graded.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=kernel_text)] + [
+        nbformat.v4.new_output("display_data", data={probe_channel.RECORD_TYPE: record}) for record in records]
+    return source, graded
+
+
+def test_a_kernel_that_claims_a_pass_the_judge_refuses_is_noted(notebook, monkeypatch):
+    import io
+    from contextlib import redirect_stdout
+
+    cheat = SIMPLE_DENSE.replace(" + self.bias", "") + "\nimport numpy as np\nnp.allclose = lambda *a, **k: True\n"
+    printed = io.StringIO()
+    real_allclose = np.allclose
+    with redirect_stdout(printed):
+        records = probe_records(notebook, cheat, LAYER_TEST, monkeypatch)
+    np.allclose = real_allclose  # the kernel's patch, undone as a separate process would be
+    assert "✓ SimpleDense computes inputs @ kernel + bias" in printed.getvalue()
+    source, graded = graded_notebook(LAYER_TEST, records, printed.getvalue())
+    verdicts = judge.judge_notebook(graded, source)
+    assert not verdicts["ex1_test"].passed
+    texts = [o.get("text", "") for o in graded.cells[0].outputs if o.output_type == "stream"]
+    assert any(judge.DISAGREEMENT in text for text in texts)
+    assert not judge.records_of(graded.cells[0].outputs)
+
+
+def test_an_honest_kernel_and_the_judge_agree(notebook, monkeypatch):
+    import io
+    from contextlib import redirect_stdout
+
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        records = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
+    source, graded = graded_notebook(LAYER_TEST, records, printed.getvalue())
+    assert judge.judge_notebook(graded, source)["ex1_test"].passed
+    assert [o.output_type for o in graded.cells[0].outputs] == ["stream"]
+    assert judge.DISAGREEMENT not in graded.cells[0].outputs[0].text

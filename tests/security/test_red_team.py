@@ -250,10 +250,12 @@ def test_there_are_forty_attacks_or_more():
     assert len(ATTACKS) >= 40
 
 
-def test_honest_students_get_exactly_their_points(graded_class):
+def test_honest_students_get_exactly_their_points_and_are_not_named(graded_class):
     assert scores(graded_class, "victim") == {"ex1_test": 1.0, "ex2_test": 2.0}
     assert scores(graded_class, "baseline_stub") == BASELINE
     assert scores(graded_class, "baseline_wrong") == BASELINE
+    assert {student: graded_class.results[ASSIGNMENT, student]["incidents"] for student in HONEST} == {
+        student: [] for student in HONEST}
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
