@@ -37,6 +37,7 @@ JUDGED_CHECKS = frozenset({
     "check_gradients",
     "check_weight_list", "check_trainable_split", "check_freeze_and_unfreeze", "check_fit_moves",
     "check_layer_output_ordered",
+    "check_config", "check_losses_reset", "check_state_frozen_at_inference", "check_counter_advances",
 })
 _CHECK_NAME = re.compile(r"^check(_\w+)?$")
 
