@@ -16,6 +16,7 @@ these checks should find nothing; they are the second lock on the door:
     incidents(nbformat.read("autograded/alice/01_the_layer/the_layer.ipynb", as_version=4))
 """
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -42,6 +43,7 @@ _SIGNS = {
     "had replaced parts of the grading tools": "it replaced parts of the grading tools or libraries in its kernel",
     "values that are not plain data": "it handed back objects that are not plain data",
     "Operation not permitted": "a signal or privileged operation was refused",
+    "No such process": "it sent a signal to processes out of its reach",
 }
 
 
@@ -117,6 +119,10 @@ def source_cell_differences(path, root, assignments=None):
     return problems
 
 
+# A path of the course looked for from inside the sandbox (where it does not exist).
+_COURSE_PATH = re.compile(r"No such file or directory: '[^']*(\.\./|solutions|submitted|autograded|feedback|\.nbgrader)")
+
+
 def incidents(notebook):
     """What a graded notebook shows the submission tried (distinct descriptions, in order)."""
     found = []
@@ -128,6 +134,9 @@ def incidents(notebook):
             for sign, description in _SIGNS.items():
                 if sign in text and description not in found:
                     found.append(description)
+            looked_for = "it looked for the course's folders"
+            if _COURSE_PATH.search(text) and looked_for not in found:
+                found.append(looked_for)
     return found
 
 

@@ -110,9 +110,10 @@ def judge_cell(source, records, imports=""):
     printed = io.StringIO()
     failure = None
     with probe_channel.judging(records), contextlib.redirect_stdout(printed):
+        state = probe_channel.state
         try:
             exec(compile(source, "<test cell>", "exec"), namespace)
-            if probe_channel.state.position != len(probe_channel.state.records):
+            if state.position != len(state.records):
                 raise probe_channel.RecordMismatch("more results than the test cell's checks")
         except probe_channel.Unjudgeable as reason:
             return Verdict(False, unjudgeable=str(reason))
@@ -121,9 +122,12 @@ def judge_cell(source, records, imports=""):
         except Exception as error:  # the trusted test code met data it cannot use: a failure
             failure = GradingFailure(problem=f"Your notebook's results could not be judged "
                                              f"({type(error).__name__} while judging them).")
+        notes = [OPAQUE_NOTE.format(", ".join(sorted(set(state.opaque))))] if state.opaque else []
+        notes += [TAMPER_NOTE.format(", ".join(sorted(set(state.tampered))))] if state.tampered else []
+        if failure is not None and state.position < len(state.records):
+            # A kernel stops at the first failing exercise, as the judge does: records after it were forged.
+            notes.append(EXTRA_NOTE)
     lines = [line for line in printed.getvalue().split("\n") if line.startswith("✓ ")]
-    notes = [OPAQUE_NOTE.format(", ".join(sorted(set(probe_channel.state.opaque))))] if probe_channel.state.opaque else []
-    notes += [TAMPER_NOTE.format(", ".join(sorted(set(probe_channel.state.tampered))))] if probe_channel.state.tampered else []
     if failure is not None:
         return Verdict(False, lines + failure.lines(), notes=notes)
     return Verdict(True, lines, notes=notes)
@@ -131,6 +135,7 @@ def judge_cell(source, records, imports=""):
 
 OPAQUE_NOTE = "Note: your code handed back values that are not plain data ({}); they were judged as such."
 TAMPER_NOTE = "Note: your notebook's kernel had replaced parts of the grading tools or libraries ({})."
+EXTRA_NOTE = "Note: your notebook sent results that do not fit its checks, after the exercise that failed."
 
 
 # -- a whole notebook ------------------------------------------------------------

@@ -92,7 +92,8 @@ LIAR_NDARRAY = ("import numpy as np\nclass _Always(np.ndarray):\n"
 ATTACKS = {
     # -- the grading code, patched in the kernel
     "exercise_suppresses_errors": ("import contextlib\ngrading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n", STUB, {}),
-    "exercise_exit_returns_true": ("from mlkit.grading import exercise as _e\n_e.Exercise.__exit__ = lambda self, *a: True\n", WRONG, {}),
+    "exercise_exit_returns_true": ("import sys\nsys.modules['mlkit.grading.exercise'].Exercise.__exit__ = lambda self, *a: True\n",
+                                   WRONG, {}),
     "every_check_a_no_op": ("import mlkit.grading as _g\nfor _n in dir(_g):\n    if _n.startswith('check'):\n"
                             "        setattr(_g, _n, lambda *a, **k: None)\n", WRONG, {}),
     "check_modules_no_ops": ("import sys\nfor _m in [m for m in list(sys.modules) if m.startswith('mlkit.grading')]:\n"
@@ -106,7 +107,7 @@ ATTACKS = {
                                     "for _f in (_c.check_equal, _c.check_close, _b.check_builds_lazily, _b.check_weights,\n"
                                     "           _l.check_layer_output):\n    _f.__code__ = (lambda *a, **k: None).__code__\n",
                                     WRONG, {}),
-    "failure_explanations_neutered": ("from mlkit.grading import exercise as _e\n"
+    "failure_explanations_neutered": ("import sys\n_e = sys.modules['mlkit.grading.exercise']\n"
                                       "_e.current_explanation = lambda *a, **k: None\n_e.explain = lambda *a, **k: None\n", STUB, {}),
     "probing_switched_off": ("from mlkit.grading import probe_channel as _p\n_p.state.mode = 'local'\n", WRONG, {}),
     "records_rewritten_to_pass": ("from mlkit.grading import probe_channel as _p\n_send = _p.emit\n"
@@ -191,6 +192,11 @@ ATTACKS = {
                                 "    grading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n", WRONG, {}),
 }
 
+# Attacks that leave no trace to name: a read of paths the sandbox does not have (nothing
+# found, no error), and an ndarray subclass whose lie is gone once the values become plain
+# arrays. They gain nothing (tested like every attack); the summary cannot name them.
+SILENT = {"reads_and_runs_the_solution", "ndarray_subclass_whose_ufuncs_lie"}
+
 HONEST = {
     "victim": {"ex1_double": SOLVED_DOUBLE, "ex2_scale": SOLVED_SCALE},          # 3 points
     "baseline_stub": {"ex1_double": SOLVED_DOUBLE},                                # 1 point
@@ -265,7 +271,7 @@ def test_the_attack_gains_nothing(graded_class, attack):
     assert sum(got.values()) <= sum(BASELINE.values())
 
 
-@pytest.mark.parametrize("attack", sorted(ATTACKS))
+@pytest.mark.parametrize("attack", sorted(set(ATTACKS) - SILENT))
 def test_the_summary_names_the_attacker(graded_class, attack):
     assert graded_class.results[ASSIGNMENT, attack]["incidents"], "not named"
 
