@@ -371,13 +371,18 @@ class Placeholder:
         pass
 
     def __iter__(self):
-        return iter(())
+        return iter((Placeholder(self._description),))
 
     def __len__(self):
-        return 0
+        return 1
 
     def __bool__(self):
         raise Unjudgeable("a student value is used in a condition")
+
+    def _as_number(self, *args):
+        raise Unjudgeable("a student value is used as a number")
+
+    __array__ = __float__ = __int__ = __index__ = __complex__ = _as_number
 
     def __eq__(self, other):
         raise Unjudgeable("a student value is compared")
@@ -396,6 +401,25 @@ class Placeholder:
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _same
     __matmul__ = __rmatmul__ = __pow__ = __rpow__ = __neg__ = __floordiv__ = __mod__ = _same
+
+
+def require_trusted(*values):
+    """Judge mode: stop judging (`Unjudgeable`) when a value the judgment relies on (an
+    expected value, a listed mistake) was computed from the student's objects."""
+    if state.mode == "judge" and state.depth == 0 and any(_holds_placeholder(value) for value in values):
+        raise Unjudgeable("an expected value depends on the student's objects")
+
+
+def _holds_placeholder(value, depth=0):
+    if isinstance(value, Placeholder):
+        return True
+    if depth > 5:
+        return False
+    if isinstance(value, dict):
+        return any(_holds_placeholder(item, depth + 1) for item in list(value.values()) + list(value.keys()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_holds_placeholder(item, depth + 1) for item in value)
+    return False
 
 
 # -- failures as plain data ----------------------------------------------------

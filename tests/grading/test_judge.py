@@ -217,3 +217,12 @@ def test_an_honest_kernel_and_the_judge_agree(notebook, monkeypatch):
     assert judge.judge_notebook(graded, source)["ex1_test"].passed
     assert [o.output_type for o in graded.cells[0].outputs] == ["stream"]
     assert judge.DISAGREEMENT not in graded.cells[0].outputs[0].text
+
+
+def test_an_expected_value_computed_from_student_objects_is_left_to_the_sandbox():
+    source = ("from mlkit import grading\n\nwith grading.exercise('sizes'):\n"
+              "    grading.check_equal(count_parameters([3, 2]), [w.name for w in learner_layer.weights], 'names')\n")
+    assert judge.judge_cell(source, [{"kind": "exercise", "title": "sizes"}]).unjudgeable
+    numeric = ("import numpy as np\nfrom mlkit import grading\n\nwith grading.exercise('values'):\n"
+               "    grading.check_close(learner_output, np.asarray(learner_layer.kernel) * 2, 'values')\n")
+    assert judge.judge_cell(numeric, [{"kind": "exercise", "title": "values"}]).unjudgeable
