@@ -92,20 +92,25 @@ clean:
 #   make autograde   submitted/<student>/<assignment>/ -> autograded/ and the gradebook
 #   make feedback    autograded/ -> feedback/ (HTML, hidden tests removed)
 #   make grades      gradebook -> grades.csv and grades_by_test.csv
+#   make student-bundle   dist/mlkit-course-student(.tar.gz): course/ and the package, no solutions
 # ASSIGNMENT=01_the_layer limits release/autograde/feedback to one assignment.
 ASSIGNMENT ?=
 GRADING := $(WITH_VENV) "$(VENV_PYTHON)" -m mlkit.grading
 
-.PHONY: release autograde feedback grades
+.PHONY: release autograde feedback grades student-bundle
 
 release: venv
 	@$(GRADING) release $(ASSIGNMENT)
 
+# Each submission runs in a bubblewrap sandbox; UNSAFE=1 grades without it (trusted students only).
 autograde: venv
-	@$(GRADING) autograde $(ASSIGNMENT)
+	@$(GRADING) autograde $(ASSIGNMENT) $(if $(UNSAFE),--unsafe)
 
 feedback: venv
 	@$(GRADING) feedback $(ASSIGNMENT)
 
 grades: venv
 	@$(GRADING) grades
+
+student-bundle: venv
+	@$(WITH_VENV) "$(VENV_PYTHON)" -m mlkit.grading.student_bundle dist/mlkit-course-student

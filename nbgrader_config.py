@@ -21,7 +21,7 @@ from nbgrader.preprocessors import (
 from mlkit.grading.grading_steps import (
     ClearHiddenTestsOfTestCells, InertOutputs, RepairSubmission, ScoreFromChecks,
 )
-from mlkit.grading.resilient_execute import ResilientExecute
+from mlkit.grading.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -65,15 +65,18 @@ c.Autograde.sanitize_preprocessors = [
     CheckCellMetadata,
 ]
 # As nbgrader's default list, with three changes:
-# - ResilientExecute replaces Execute: when a student's code kills the kernel
-#   (os._exit, a crash, memory exhaustion), that cell gets 0 with the reason and
-#   grading goes on in a fresh kernel, instead of the whole notebook being dropped;
+# - SandboxedExecute replaces Execute: each kernel is confined by bubblewrap
+#   (mlkit/grading/sandbox.py: student code never runs in the open), each test
+#   cell is judged in this process from the plain data its checks sent
+#   (mlkit/grading/judge.py), and, as ResilientExecute, when a student's code
+#   kills the kernel (os._exit, a crash, memory exhaustion), that cell gets 0
+#   with the reason and grading goes on in a fresh kernel;
 # - InertOutputs replaces LimitOutput: outputs sanitized (no script reaches the
 #   formgrader or feedback) and capped in lines and in bytes;
 # - ScoreFromChecks replaces SaveAutoGrades: a test cell scores from what its
 #   checks reported; warnings and stderr are notes, not failures.
 c.Autograde.autograde_preprocessors = [
-    ResilientExecute,
+    SandboxedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     InertOutputs,

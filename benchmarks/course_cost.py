@@ -6,15 +6,20 @@ Two measurements per notebook of `solutions/`, in one run:
              (what CI and a learner's "Restart & Run All" pay);
 - autograde: `python -m mlkit.grading autograde` of one submission, a full
              solution and an untouched release averaged (what an instructor
-             pays per student and notebook; includes nbgrader's own work).
+             pays per student and notebook; includes nbgrader's own work),
+             in the bubblewrap sandbox with the trusted judge, and beside it
+             `--unsafe` (unconfined, the kernel's own verdict: grading as it
+             was before the sandbox), with the ratio of the two.
 
 The reference is the budget the course promises: the whole course executes
 in under 3 minutes, so 18 s per notebook for ten notebooks. Prints seconds and
 the ratio to that budget. Run it with `make bench` or
-`python benchmarks/course_cost.py` (needs the course tools: `pip install -e '.[dev]'`).
+`python benchmarks/course_cost.py [ASSIGNMENT ...]` (needs the course tools:
+`pip install -e '.[dev]'`, and bubblewrap for the sandboxed column).
 """
 
 import shutil
+import sys
 import tempfile
 import time
 import warnings
@@ -29,8 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 COURSE_BUDGET_SECONDS = 180.0
 
 
-def notebooks():
-    return [path for folder in sorted((ROOT / "solutions").iterdir()) if folder.is_dir()
+def notebooks(assignments=None):
+    return [path for folder in sorted((ROOT / "solutions").iterdir())
+            if folder.is_dir() and (not assignments or folder.name in assignments)
             for path in sorted(folder.glob("*.ipynb"))]
 
 
@@ -53,7 +59,7 @@ def solved(student_book, source_book):
     return student_book
 
 
-def autograde_seconds(root, assignment, notebook):
+def autograde_seconds(root, assignment, notebook, unsafe=False):
     """Mean seconds to autograde one submission (a full solution and an untouched release)."""
     student_book = nbformat.read(root / "course" / assignment / notebook, as_version=4)
     source_book = nbformat.read(root / "solutions" / assignment / notebook, as_version=4)
@@ -63,7 +69,7 @@ def autograde_seconds(root, assignment, notebook):
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(book, folder / notebook)
     start = time.perf_counter()
-    results = instructor.autograde(root, [assignment], log=None, record=False)
+    results = instructor.autograde(root, [assignment], log=None, record=False, unsafe=unsafe)
     seconds = (time.perf_counter() - start) / len(results)
     if not all(outcome.graded for outcome in results.values()):
         raise RuntimeError(f"autograde of {assignment} failed: {results}")
@@ -72,8 +78,8 @@ def autograde_seconds(root, assignment, notebook):
 
 def main():
     warnings.filterwarnings("ignore", message=".*not in session")  # nbgrader's gradebook chatter
-    paths = notebooks()
-    budget = COURSE_BUDGET_SECONDS / len(paths)
+    paths = notebooks(sys.argv[1:])
+    budget = COURSE_BUDGET_SECONDS / len(notebooks())
     with tempfile.TemporaryDirectory(prefix="mlkit-course-cost-") as scratch:
         root = Path(scratch)
         shutil.copy(ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
@@ -81,13 +87,16 @@ def main():
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         instructor.release(root, config=instructor.load_config(root), throwaway_gradebook=False)
         print(f"budget: the whole course in {COURSE_BUDGET_SECONDS:.0f} s, {budget:.0f} s per notebook")
-        print(f"{'notebook':40s} {'execute s':>10s} {'/budget':>8s} {'autograde s':>12s}")
+        print(f"{'notebook':40s} {'execute s':>10s} {'/budget':>8s} {'autograde s':>12s} "
+              f"{'--unsafe s':>11s} {'sandboxed/unsafe':>17s}")
         total = 0.0
         for path in paths:
             seconds = execute_seconds(root / "solutions" / path.parent.name / path.name)
             total += seconds
             grading = autograde_seconds(root, path.parent.name, path.name)
-            print(f"{path.parent.name:40s} {seconds:10.1f} {seconds / budget:7.2f}x {grading:12.1f}")
+            unsafe = autograde_seconds(root, path.parent.name, path.name, unsafe=True)
+            print(f"{path.parent.name:40s} {seconds:10.1f} {seconds / budget:7.2f}x {grading:12.1f} "
+                  f"{unsafe:11.1f} {grading / unsafe:16.2f}x")
         print(f"{'whole course':40s} {total:10.1f} {total / COURSE_BUDGET_SECONDS:7.2f}x")
 
 

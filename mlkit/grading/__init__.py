@@ -27,7 +27,7 @@ test can say "the cell that defines SimpleDense failed with SyntaxError"
 rather than "name 'SimpleDense' is not defined".
 """
 
-from mlkit.grading import cell_history
+from mlkit.grading import cell_history, probe_channel
 from mlkit.grading.checks import (
     check, check_close, check_defined, check_equal, check_raises, check_shape, check_type,
 )
@@ -45,6 +45,8 @@ from mlkit.grading.layer_state import (
 )
 
 cell_history.install()
+if probe_channel.mode() == "probe":  # at autograde, in the sandbox: see probe_channel
+    probe_channel.remember_originals()
 
 __all__ = [
     "GradingFailure", "UnfinishedExercise", "TimeLimitExceeded", "exercise",

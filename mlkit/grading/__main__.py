@@ -2,7 +2,8 @@
 
     release [ASSIGNMENT ...]     solutions/ -> course/ (student notebooks, committed)
     check-release                fail if course/ differs from a fresh release
-    autograde [ASSIGNMENT ...]   submitted/ -> autograded/ and the gradebook
+    autograde [ASSIGNMENT ...]   submitted/ -> autograded/ and the gradebook, each notebook
+                                 in a sandbox (--unsafe: without one; needs bubblewrap)
     feedback [ASSIGNMENT ...]    autograded/ -> feedback/ (HTML, no hidden tests)
     grades [--to grades.csv]     gradebook -> grades.csv and grades_by_test.csv
 
@@ -24,6 +25,9 @@ def main(argv=None):
     for name in ("release", "autograde", "feedback"):
         command = commands.add_parser(name)
         command.add_argument("assignments", nargs="*", help="default: every folder of solutions/")
+    commands.choices["autograde"].add_argument(
+        "--unsafe", action="store_true",
+        help="run submissions without the bubblewrap sandbox (only if you trust every student)")
     commands.add_parser("check-release")
     grades = commands.add_parser("grades")
     grades.add_argument("--to", default="grades.csv")
@@ -46,7 +50,8 @@ def main(argv=None):
                 return 1
             print("course/ matches solutions/")
         elif arguments.command == "autograde":
-            outcomes = list(instructor.autograde(arguments.root, arguments.assignments or None).values())
+            outcomes = list(instructor.autograde(arguments.root, arguments.assignments or None,
+                                                        unsafe=arguments.unsafe).values())
             if not outcomes:
                 print("nothing to grade: put submissions in submitted/<student>/<assignment>/")
             return 1 if any(not outcome.graded for outcome in outcomes) else 0

@@ -1,6 +1,8 @@
 """General checks for test cells: each raises a `GradingFailure` that explains itself.
 
-Every check takes `checked`, a phrase saying what was looked at in the
+Each check observes the learner's values through `observing` (see
+probe_channel: at autograde they travel as plain data and are judged by
+the trusted grader), then judges them. Every check takes `checked`, a phrase saying what was looked at in the
 learner's terms, and an optional `hint`, the likely mistake; `check_equal`
 and `check_close` also recognize listed wrong answers (`mistakes`).
 
@@ -24,11 +26,14 @@ import numpy as np
 from mlkit.grading import cell_history
 from mlkit.grading.failure import MISSING, GradingFailure
 from mlkit.grading.formatting import shape_of
+from mlkit.grading.probe_channel import observing, require_trusted
 
 
 def check(condition, checked, *, expected=MISSING, got=MISSING, hint=None):
     """Fail with the given explanation unless `condition` is true."""
-    if not condition:
+    with observing("check") as probe:
+        condition = probe.value(lambda: bool(condition))
+    if condition is not True:
         raise GradingFailure(checked, expected=expected, got=got, hint=hint)
 
 
@@ -38,6 +43,9 @@ def check_equal(got, expected, checked, *, hint=None, mistakes=None):
     `mistakes` maps the description of a plausible wrong answer to the value
     it gives; when `got` is one of them, that description is the hint.
     """
+    require_trusted(expected, mistakes)
+    with observing("check_equal") as probe:
+        got = probe.value(lambda: got)
     if not _equal(got, expected):
         hint = _recognized(got, mistakes, _equal) or hint
         raise GradingFailure(checked, expected=expected, got=got, hint=hint)
@@ -49,6 +57,9 @@ def check_close(got, expected, checked, *, rtol=1e-5, atol=1e-6, hint=None, mist
     The message names the first wrong position and how many values differ;
     `mistakes` works as in `check_equal`.
     """
+    require_trusted(expected, mistakes)
+    with observing("check_close") as probe:
+        got = probe.value(lambda: got)
     if mistakes:
         close = lambda a, b: _close(a, b, rtol, atol)
         hint = (None if close(got, expected) else _recognized(got, mistakes, close)) or hint
@@ -80,11 +91,13 @@ def check_close(got, expected, checked, *, rtol=1e-5, atol=1e-6, hint=None, mist
 
 def check_shape(value, expected_shape, checked, *, hint=None):
     """`value` is an array or tensor of shape `expected_shape`."""
-    shape = shape_of(value)
-    if shape is None:
+    with observing("check_shape") as probe:
+        shape = probe.value(lambda: shape_of(value))
+        description = probe.value(lambda: None if shape is not None else f"{type(value).__name__} {value!r}"[:300])
+    if not isinstance(shape, tuple):
         raise GradingFailure(
             checked, expected=f"an array or tensor of shape {tuple(expected_shape)}",
-            got=f"{type(value).__name__} {value!r}", hint=hint,
+            got=str(description), hint=hint,
         )
     if shape != tuple(expected_shape):
         raise GradingFailure(f"{checked}: the shape", expected=tuple(expected_shape), got=shape, hint=hint)
@@ -92,36 +105,45 @@ def check_shape(value, expected_shape, checked, *, hint=None):
 
 def check_type(value, expected_type, checked, *, hint=None):
     """`value` is an instance of `expected_type` (a class or a tuple of classes)."""
-    if not isinstance(value, expected_type):
+    with observing("check_type") as probe:
+        is_instance = probe.value(lambda: isinstance(value, expected_type))
+        description = probe.value(lambda: f"a {type(value).__name__}: {value!r}"[:300])
+    if is_instance is not True:
         names = " or ".join(t.__name__ for t in (expected_type if isinstance(expected_type, tuple) else (expected_type,)))
-        raise GradingFailure(checked, expected=f"a {names}", got=f"a {type(value).__name__}: {value!r}", hint=hint)
+        raise GradingFailure(checked, expected=f"a {names}", got=str(description), hint=hint)
 
 
 def check_raises(error_type, function, checked, *, hint=None, match=None):
     """Calling `function()` raises `error_type` (whose message contains `match`, if given)."""
+    with observing("check_raises") as probe:
+        raised, expected_kind, message = probe.value(lambda: _outcome(function, error_type))
+    if raised is None:
+        raise GradingFailure(checked, expected=f"{error_type.__name__}", got="no error at all", hint=hint)
+    got = f"{raised}: {message}"
+    if expected_kind is not True:
+        raise GradingFailure(checked, expected=f"{error_type.__name__}", got=got, hint=hint)
+    if match is not None and match not in str(message):
+        raise GradingFailure(checked, expected=f"{error_type.__name__} mentioning {match!r}", got=got, hint=hint)
+
+
+def _outcome(function, error_type):
+    """(name of the error `function()` raised or None, whether it is an `error_type`, its message)."""
     try:
         function()
-    except error_type as error:
-        if match is not None and match not in str(error):
-            raise GradingFailure(
-                checked, expected=f"{error_type.__name__} mentioning {match!r}",
-                got=f"{type(error).__name__}: {error}", hint=hint,
-            ) from None
-        return
     except Exception as error:
-        raise GradingFailure(
-            checked, expected=f"{error_type.__name__}", got=f"{type(error).__name__}: {error}", hint=hint,
-        ) from None
-    raise GradingFailure(checked, expected=f"{error_type.__name__}", got="no error at all", hint=hint)
+        return type(error).__name__, isinstance(error, error_type), str(error)[:1000]
+    return None, False, ""
 
 
 def check_defined(*names):
     """Every name in `names` is defined in the notebook (else: which cell to run or fix)."""
     namespace = sys._getframe(1).f_globals
-    for name in names:
-        if name not in namespace and not hasattr(builtins, name):
-            problem, hint = cell_history.explain_missing_name(name)
-            raise GradingFailure(problem=problem, hint=hint)
+    with observing("check_defined") as probe:
+        missing = probe.value(lambda: [list(cell_history.explain_missing_name(name)) for name in names
+                                       if name not in namespace and not hasattr(builtins, name)][:1])
+    if missing:
+        problem, hint = (list(missing[0]) + [None, None])[:2]
+        raise GradingFailure(problem=str(problem), hint=hint and str(hint))
 
 
 def _recognized(got, mistakes, same):

@@ -21,7 +21,7 @@ import sysconfig
 import threading
 from pathlib import Path
 
-from mlkit.grading import cell_history
+from mlkit.grading import cell_history, probe_channel
 from mlkit.grading.failure import GradingFailure, UnfinishedExercise
 
 # Seconds a block of checks may run; MLKIT_GRADING_TIME_LIMIT overrides it
@@ -52,7 +52,15 @@ def exercise(title, *, time_limit=None):
     return Exercise(title, time_limit=time_limit)
 
 
+# The exercises running now (innermost last): how an error inside a check is explained.
+_running = []
+
+
 class Exercise:
+    """At autograde, the block also runs in the sandbox ("probe" mode: its records
+    leave the kernel) and again in the trusted grader ("judge" mode: it is judged
+    from those records); see mlkit.grading.probe_channel."""
+
     def __init__(self, title, time_limit=None):
         self.title = title
         self.time_limit = _time_limit(time_limit)
@@ -62,21 +70,60 @@ class Exercise:
     def __enter__(self):
         # The code of the `with` block is the test's own: never shown, never blamed.
         self.test_file = sys._getframe(1).f_code.co_filename
-        self._alarm = _Alarm(self.time_limit)
+        mode = probe_channel.mode()
+        if mode == "judge":
+            probe_channel.next_record("exercise", title=self.title)
+        elif mode == "probe":
+            probe_channel.emit({"kind": "exercise", "title": self.title,
+                                "replaced": probe_channel.replaced_since_start()})
+        self._alarm = _Alarm(self.time_limit if mode != "judge" else None)
         self._alarm.start()
+        _running.append(self)
         return self
 
     def __exit__(self, error_type, error, traceback):
         self._alarm.stop()
+        _running.remove(self)
+        mode = probe_channel.mode()
+        if mode == "judge":
+            error = self._judge_end(error)
+        if isinstance(error, probe_channel.Unjudgeable):
+            return False
         if error is None:
             print(f"✓ {self.title}")
+            if mode == "probe":
+                probe_channel.emit({"kind": "end", "title": self.title, "failure": None})
             return False
-        try:
-            failure = explain(error, self.title, self.test_file, self.time_limit)
-        except Exception:  # an error too odd to describe (its str() fails...): still no traceback
-            failure = GradingFailure(problem=f"Your code raised {type(error).__name__} during this check.",
-                                     title=self.title)
+        failure = current_explanation(error, self)
+        if mode == "probe":
+            probe_channel.emit({"kind": "end", "title": self.title,
+                                "failure": probe_channel.failure_fields(failure)})
         raise failure from None
+
+    def _judge_end(self, error):
+        """Judge mode: the kernel's end-of-exercise record; a failure it reports counts."""
+        if error is not None:
+            probe_channel.skip_to_end_of_exercise()
+            if isinstance(error, (GradingFailure, probe_channel.Unjudgeable)):
+                return error
+            return GradingFailure(problem="Your notebook's results for this exercise could not be judged: "
+                                          f"{type(error).__name__} while judging them.")
+        try:
+            end = probe_channel.next_record("end", title=self.title)
+        except GradingFailure as mismatch:
+            return mismatch
+        return probe_channel.failure_from_fields(end["failure"]) if end.get("failure") else None
+
+
+def current_explanation(error, running=None):
+    """The GradingFailure explaining `error` in the exercise running now (or `running`)."""
+    running = running or (_running[-1] if _running else None)
+    title = running.title if running else None
+    try:
+        return explain(error, title, running.test_file if running else None,
+                       running.time_limit if running else None)
+    except Exception:  # an error too odd to describe (its str() fails...): still no traceback
+        return GradingFailure(problem=f"Your code raised {type(error).__name__} during this check.", title=title)
 
 
 def explain(error, title, test_file, time_limit=None):

@@ -26,6 +26,7 @@ class Outcome:
     student: str
     repairs: list = field(default_factory=list)    # notes, each "what was repaired"
     problems: list = field(default_factory=list)   # reasons the submission was not (fully) graded
+    incidents: list = field(default_factory=list)  # what its code tried against the sandbox
     log: str = field(default="", repr=False)       # nbgrader's log of this submission
 
     @property
@@ -46,7 +47,9 @@ def summary(step, outcomes):
     if step == "autograde":
         head += f" ({len(repaired)} repaired)"
     lines = [head + f", {len(failed)} with problems"]
-    for title, chosen, notes in (("repaired", repaired, "repairs"), ("problems", failed, "problems")):
+    pushed = [outcome for outcome in outcomes if outcome.incidents]
+    for title, chosen, notes in (("repaired", repaired, "repairs"), ("problems", failed, "problems"),
+                                 ("pushed against the sandbox", pushed, "incidents")):
         if chosen:
             lines.append(f"{title}:")
             lines += [f"  {outcome.assignment} {outcome.student}: {note}"

@@ -35,6 +35,7 @@ from nbgrader.plugins.export import CsvExportPlugin
 from nbgrader.utils import is_grade, is_solution
 from traitlets.config.loader import PyFileConfigLoader
 
+from mlkit.grading import integrity, sandbox
 from mlkit.grading.grading_steps import repairs_of
 from mlkit.grading.grading_summary import Outcome, summary
 from mlkit.grading.scoring import score_test_cell
@@ -214,8 +215,11 @@ def submitted_students(root, name):
     return sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
 
 
-def autograde(root, names=None, students=None, config=None, log=print, record=True):
+def autograde(root, names=None, students=None, config=None, log=print, record=True, unsafe=False):
     """Autograde every submission of `names` (default: all) in submitted/.
+
+    Each notebook runs in a bubblewrap sandbox (mlkit.grading.sandbox);
+    without bubblewrap this refuses, unless `unsafe=True` (run unconfined).
 
     Records the assignments in the gradebook first (from solutions/, with
     a scratch release folder; `record=False` skips it when a release with
@@ -229,11 +233,17 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
     if not submissions:
         return {}
     check_kernel_can_import()
+    if unsafe:
+        config = with_overrides(config if config is not None else load_config(root), SandboxedExecute__sandboxed=False)
+    elif (problem := sandbox.unavailable_reason()) is not None:
+        raise GradingError(problem)
     api = api_for(root, config)
     if record:
         with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:
             # Every assignment, so that grades list a missing submission as 0.
             release(root, names, into=scratch, config=api.config, throwaway_gradebook=False)
+    gradebook = api.coursedir.db_url.removeprefix("sqlite:///")
+    before = integrity.gradebook_snapshot(gradebook)
     outcomes = {}
     for number, (name, student) in enumerate(submissions, 1):
         outcome = grade_submission(api, name, student)
@@ -243,7 +253,17 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
             log(f"[{number}/{len(submissions)}] {name} {student}: " + progress_word(outcome))
     if log:
         log(summary("autograde", list(outcomes.values())))
+    check_gradebook_integrity(gradebook, before, submissions, root, names)
     return outcomes
+
+
+def check_gradebook_integrity(gradebook, before, submissions, root, names):
+    """Raise when the gradebook holds what grading never writes (foreign tables, triggers,
+    students) or test cells that differ from solutions/."""
+    problems = integrity.gradebook_problems(gradebook, before, {student for _, student in submissions}, root, names)
+    if problems:
+        raise GradingError("The gradebook failed its integrity check after grading:\n"
+                           + "\n".join(f"  {problem}" for problem in problems))
 
 
 def grade_submission(api, assignment, student):
@@ -256,6 +276,7 @@ def grade_submission(api, assignment, student):
     outcome = Outcome(assignment, student, log=result.get("log", "") + result.get("error", ""))
     submitted = Path(api.coursedir.format_path(api.coursedir.submitted_directory, student, assignment))
     graded = Path(api.coursedir.format_path(api.coursedir.autograded_directory, student, assignment))
+    outcome.incidents = integrity.incidents_of_submission(graded)
     for notebook in notebooks_of(api.coursedir, assignment):
         if not (submitted / notebook).exists():
             outcome.problems.append(f"{notebook} is not in the submission (scored 0)")

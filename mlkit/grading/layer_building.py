@@ -17,51 +17,49 @@ import numpy as np
 
 from mlkit.grading.failure import GradingFailure
 from mlkit.grading.layer_helpers import (
-    as_numpy, call_layer, class_name, layer_or_new, new_layer, sample_inputs, weights_text,
+    as_numpy, call_layer, class_name, described, layer_or_new, new_layer, sample_inputs, weights_text,
 )
+from mlkit.grading.probe_channel import observing
 
 
 def check_builds_lazily(make_layer, input_shape):
     """No weights before the first call; `build(input_shape)` runs once, on the first call."""
-    layer = new_layer(make_layer)
-    name = class_name(layer)
-    if layer.weights:
-        raise GradingFailure(
-            f"a new {name}, before its first call",
-            expected="no weights yet (build() creates them on the first call)",
-            got=f"{len(layer.weights)} weights already: {weights_text(layer.weights)}",
-            hint="the weights are created in __init__. Their shape depends on the input, which "
-                 "__init__ does not know: create them in build(self, input_shape).",
-        )
-    if layer.built:
-        raise GradingFailure(
-            f"a new {name}, before its first call", expected="layer.built is False", got="True",
-            hint="__init__ builds the layer itself (calls self.build?). Let the first call build it.",
-        )
-    shapes = []
-    build = layer.build
-
-    def recording_build(shape):
-        shapes.append(tuple(shape))
-        return build(shape)
-
-    layer.build = recording_build
-    inputs = sample_inputs(input_shape)
-    call_layer(layer, inputs, "the first call")
-    if not shapes:
-        raise GradingFailure(
-            f"the first call of {name}", expected="build(input_shape) to run", got="build never ran",
-            hint="do not override __call__: write the computation in call(); the base class's "
-                 "__call__ runs build once, then call.",
-        )
-    if not layer.weights:
-        raise GradingFailure(
-            f"the weights of {name} after its first call", expected="the weights build() created",
-            got="no weights",
-            hint="create the weights with self.add_weight(...) (and keep them, e.g. "
-                 "self.kernel = self.add_weight(...)). NumPy arrays are not tracked as weights.",
-        )
-    call_layer(layer, inputs, "the second call")
+    with observing("check_builds_lazily") as probe:
+        layer = probe.handle(lambda: new_layer(make_layer))
+        name = probe.value(lambda: class_name(layer))
+        weights = probe.value(lambda: described(layer.weights))
+        if weights:
+            raise GradingFailure(
+                f"a new {name}, before its first call",
+                expected="no weights yet (build() creates them on the first call)",
+                got=f"{len(weights)} weights already: {weights_text(weights)}",
+                hint="the weights are created in __init__. Their shape depends on the input, which "
+                     "__init__ does not know: create them in build(self, input_shape).",
+            )
+        if probe.value(lambda: bool(layer.built)):
+            raise GradingFailure(
+                f"a new {name}, before its first call", expected="layer.built is False", got="True",
+                hint="__init__ builds the layer itself (calls self.build?). Let the first call build it.",
+            )
+        shapes = []
+        probe.handle(lambda: _record_builds(layer, shapes))
+        inputs = sample_inputs(input_shape)
+        probe.handle(lambda: call_layer(layer, inputs, "the first call"))
+        if not probe.value(lambda: list(shapes)):
+            raise GradingFailure(
+                f"the first call of {name}", expected="build(input_shape) to run", got="build never ran",
+                hint="do not override __call__: write the computation in call(); the base class's "
+                     "__call__ runs build once, then call.",
+            )
+        if not probe.value(lambda: described(layer.weights)):
+            raise GradingFailure(
+                f"the weights of {name} after its first call", expected="the weights build() created",
+                got="no weights",
+                hint="create the weights with self.add_weight(...) (and keep them, e.g. "
+                     "self.kernel = self.add_weight(...)). NumPy arrays are not tracked as weights.",
+            )
+        probe.handle(lambda: call_layer(layer, inputs, "the second call"))
+        shapes = probe.value(lambda: list(shapes))
     if len(shapes) != 1:
         raise GradingFailure(
             f"how often build() ran in two calls of {name}", expected=1, got=len(shapes),
@@ -74,44 +72,62 @@ def check_builds_lazily(make_layer, input_shape):
         )
 
 
+def _record_builds(layer, shapes):
+    """Make `layer.build` append each shape it receives to `shapes`."""
+    build = layer.build
+
+    def recording_build(shape):
+        shapes.append(tuple(shape))
+        return build(shape)
+
+    layer.build = recording_build
+
+
 def check_weights_created_once(make_layer, input_shape):
     """The same weights after a second call, trainable values unchanged (not re-created by call).
 
     Non-trainable weights that change are taken as state the layer updates
     (then the outputs may differ too).
     """
-    layer = new_layer(make_layer)
-    name = class_name(layer)
     inputs = sample_inputs(input_shape)
-    first_output = as_numpy(call_layer(layer, inputs, "the first call"))
-    before = [(variable, variable.numpy().copy()) for variable in layer.weights]
-    second_output = as_numpy(call_layer(layer, inputs, "the second call"))
-    after = layer.weights
+    with observing("check_weights_created_once") as probe:
+        layer = probe.handle(lambda: new_layer(make_layer))
+        name = probe.value(lambda: class_name(layer))
+        first_output = probe.value(lambda: as_numpy(call_layer(layer, inputs, "the first call")))
+        first_weights = probe.handle(lambda: list(layer.weights))
+        before = probe.value(lambda: [(v.name, v.numpy().copy(), bool(v.trainable)) for v in first_weights])
+        second_output = probe.value(lambda: as_numpy(call_layer(layer, inputs, "the second call")))
+        same_objects = probe.value(lambda: len(layer.weights) == len(first_weights)
+                                   and all(a is b for a, b in zip(layer.weights, first_weights)))
+        after_text = probe.value(lambda: weights_text(layer.weights))
+        after_values = probe.value(lambda: [v.numpy() for v in layer.weights])
     recreated_hint = ("weights are created again on every call: create them once, in build "
                       "(which runs only on the first call); call() should only use them.")
-    if len(after) != len(before) or any(a is not b for a, (b, _) in zip(after, before)):
+    if same_objects is not True:
         raise GradingFailure(
             f"the weights of {name} after a second call on the same inputs",
-            expected=f"the same weights as after the first call: {weights_text([v for v, _ in before])}",
-            got=f"new weight objects: {weights_text(after)}",
+            expected=f"the same weights as after the first call: "
+                     f"{weights_text([(n, np.shape(v)) for n, v, _ in before])}",
+            got=f"new weight objects: {after_text}",
             hint=recreated_hint,
         )
     # Non-trainable weights may be state that call() updates on purpose (a running
     # sum, moving statistics); only trainable ones must keep their values.
     state_changed = False
-    for variable, value in before:
-        if np.array_equal(variable.numpy(), value):
+    for (weight_name, value, trainable), now in zip(before, after_values):
+        if np.array_equal(now, value):
             continue
-        if not variable.trainable:
+        if not trainable:
             state_changed = True
             continue
         raise GradingFailure(
-            f"the value of weight {variable.name!r} of {name} after a second call",
+            f"the value of weight {weight_name!r} of {name} after a second call",
             expected="unchanged (calling a layer must not change its trainable weights)",
             got="new values", hint=recreated_hint,
         )
     if state_changed:
         return
+    first_output, second_output = np.asarray(first_output), np.asarray(second_output)
     if first_output.shape != second_output.shape or not np.allclose(first_output, second_output):
         raise GradingFailure(
             f"the outputs of {name} for the same inputs, called twice",
@@ -126,14 +142,16 @@ def check_weights(layer, expected, input_shape=None):
 
     The layer is called on inputs of `input_shape` first if it is not built.
     """
-    layer = layer_or_new(layer)
-    name = class_name(layer)
-    if not layer.built and input_shape is not None:
-        call_layer(layer, sample_inputs(input_shape), "the first call")
+    with observing("check_weights") as probe:
+        layer = probe.handle(lambda: layer_or_new(layer))
+        name = probe.value(lambda: class_name(layer))
+        if not probe.value(lambda: bool(layer.built)) and input_shape is not None:
+            probe.handle(lambda: call_layer(layer, sample_inputs(input_shape), "the first call"))
+        weights = probe.value(lambda: described(layer.weights))
+        built = probe.value(lambda: bool(layer.built))
     expected = [tuple(item) + (None,) * (3 - len(item)) for item in expected]
     expected_text = ", ".join(f"{n} {tuple(s)}" for n, s, _ in expected)
-    weights = layer.weights
-    names = [v.name for v in weights]
+    names = [n for n, _, _ in weights]
     expected_names = [n for n, _, _ in expected]
     checked = f"the weights of {name} (layer.weights, in order)"
 
@@ -147,7 +165,7 @@ def check_weights(layer, expected, input_shape=None):
                  "call?): create each weight once, in build.",
         )
     if missing:
-        if not layer.built and not weights:
+        if built is not True and not weights:
             hint = ("this layer creates its weights in __init__ (their shape does not depend on "
                     "the input), so they exist before the first call: use self.add_weight there.")
         elif extra:
@@ -171,14 +189,14 @@ def check_weights(layer, expected, input_shape=None):
                  f"ones first): create {expected_names[0]} before {expected_names[1]}"
                  if len(expected_names) > 1 else None,
         )
-    for variable, (weight_name, shape, trainable) in zip(weights, expected):
+    for (_, got_shape, got_trainable), (weight_name, shape, trainable) in zip(weights, expected):
         shape = tuple(shape)
-        if tuple(variable.shape) != shape:
+        if tuple(got_shape) != shape:
             raise GradingFailure(
-                f"the shape of weight {weight_name!r} of {name}", expected=shape, got=tuple(variable.shape),
-                hint=_shape_hint(weight_name, tuple(variable.shape), shape, input_shape),
+                f"the shape of weight {weight_name!r} of {name}", expected=shape, got=tuple(got_shape),
+                hint=_shape_hint(weight_name, tuple(got_shape), shape, input_shape),
             )
-        if trainable is not None and bool(variable.trainable) != trainable:
+        if trainable is not None and got_trainable is not trainable:
             hint = (
                 "pass trainable=False to add_weight: this weight is state the layer updates "
                 "itself, not a parameter for the optimizer." if not trainable else
@@ -187,7 +205,7 @@ def check_weights(layer, expected, input_shape=None):
             )
             raise GradingFailure(
                 f"whether weight {weight_name!r} of {name} is trainable",
-                expected=trainable, got=bool(variable.trainable), hint=hint,
+                expected=trainable, got=got_trainable, hint=hint,
             )
 
 
@@ -197,20 +215,24 @@ def check_weight_shapes(make_layer, input_shape, expected):
     `expected` maps weight names to shapes, e.g. {"kernel": (6, 5), "bias": (5,)}.
     Use an input with three axes to catch `input_shape[1]` instead of `input_shape[-1]`.
     """
-    layer = new_layer(make_layer)
-    layer.build(tuple(input_shape))  # as the first call would, without running call() on them
-    shapes = {v.name: tuple(v.shape) for v in layer.weights}
+    with observing("check_weight_shapes") as probe:
+        layer = probe.handle(lambda: new_layer(make_layer))
+        name = probe.value(lambda: class_name(layer))
+        # As the first call would, without running call() on them.
+        probe.handle(lambda: layer.build(tuple(input_shape)))
+        weights = probe.value(lambda: described(layer.weights))
+    shapes = {weight_name: tuple(shape) for weight_name, shape, _ in weights}
     for weight_name, shape in expected.items():
         shape = tuple(shape)
         if weight_name not in shapes:
             raise GradingFailure(
-                f"the weights of {class_name(layer)} built for inputs of shape {tuple(input_shape)}",
-                expected=f"a weight named {weight_name!r}", got=weights_text(layer.weights),
+                f"the weights of {name} built for inputs of shape {tuple(input_shape)}",
+                expected=f"a weight named {weight_name!r}", got=weights_text(weights),
                 hint=f"create it with self.add_weight(..., name={weight_name!r}).",
             )
         if shapes[weight_name] != shape:
             raise GradingFailure(
-                f"the shape of weight {weight_name!r} of {class_name(layer)} built for inputs "
+                f"the shape of weight {weight_name!r} of {name} built for inputs "
                 f"of shape {tuple(input_shape)}",
                 expected=shape, got=shapes[weight_name],
                 hint=_shape_hint(weight_name, shapes[weight_name], shape, tuple(input_shape)),
@@ -225,31 +247,44 @@ def check_forwards_base_arguments(make_layer, input_shape):
     """
     hint = ("give __init__ a `**kwargs` parameter and pass it on: super().__init__(**kwargs). "
             "The base class handles name, trainable and dtype.")
-    try:
-        layer = new_layer(make_layer, name="my_layer", trainable=False, dtype="float64")
-    except TypeError as error:
-        raise GradingFailure(
-            "creating the layer with name='my_layer', trainable=False, dtype='float64'",
-            expected="a layer", got=f"TypeError: {error}", hint=hint,
-        ) from None
-    name = class_name(layer)
-    if layer.name != "my_layer":
-        raise GradingFailure(f"the name of {name}(..., name='my_layer')", expected="my_layer",
-                             got=layer.name, hint=hint)
-    call_layer(layer, sample_inputs(input_shape), "the first call")
-    if layer.trainable or layer.trainable_weights:
+    with observing("check_forwards_base_arguments") as probe:
+        made = probe.handle(lambda: _new_layer_or_type_error(make_layer))
+        type_error = probe.value(lambda: str(made) if isinstance(made, TypeError) else None)
+        if type_error is not None:
+            raise GradingFailure(
+                "creating the layer with name='my_layer', trainable=False, dtype='float64'",
+                expected="a layer", got=f"TypeError: {type_error}", hint=hint,
+            )
+        layer = made
+        name = probe.value(lambda: class_name(layer))
+        layer_name = probe.value(lambda: str(layer.name))
+        if layer_name != "my_layer":
+            raise GradingFailure(f"the name of {name}(..., name='my_layer')", expected="my_layer",
+                                 got=layer_name, hint=hint)
+        probe.handle(lambda: call_layer(layer, sample_inputs(input_shape), "the first call"))
+        trainable = probe.value(lambda: bool(layer.trainable))
+        trainable_weights = probe.value(lambda: described(layer.trainable_weights))
+        dtypes = probe.value(lambda: [(str(v.name), str(np.dtype(v.dtype))) for v in layer.weights])
+    if trainable or trainable_weights:
         raise GradingFailure(
             f"the trainable weights of {name}(..., trainable=False)", expected="none (the layer is frozen)",
-            got=weights_text(layer.trainable_weights) if layer.trainable_weights else "layer.trainable is True",
+            got=weights_text(trainable_weights) if trainable_weights else "layer.trainable is True",
             hint=hint,
         )
-    wrong = [v for v in layer.weights if np.dtype(v.dtype).kind == "f" and v.dtype != "float64"]
+    wrong = [(weight, dtype) for weight, dtype in dtypes if np.dtype(dtype).kind == "f" and dtype != "float64"]
     if wrong:
         raise GradingFailure(
             f"the dtype of the weights of {name}(..., dtype='float64')", expected="float64",
-            got=", ".join(f"{v.name}: {v.dtype}" for v in wrong),
+            got=", ".join(f"{weight}: {dtype}" for weight, dtype in wrong),
             hint=hint + " Don't pass dtype= to add_weight: it defaults to the layer's dtype.",
         )
+
+
+def _new_layer_or_type_error(make_layer):
+    try:
+        return new_layer(make_layer, name="my_layer", trainable=False, dtype="float64")
+    except TypeError as error:
+        return error
 
 
 def _shape_hint(weight_name, got, expected, input_shape):

@@ -19,6 +19,7 @@ from mlkit.grading.failure import GradingFailure
 from mlkit.grading.layer_helpers import (
     as_numpy, call_layer, class_name, float64_layers, layer_or_new, new_layer, sample_inputs,
 )
+from mlkit.grading.probe_channel import observing
 from mlkit.layers import Layer
 from mlkit.ops.tensor import Tensor
 from mlkit.utils.gradient_check import check_gradients as _backprop_matches_finite_differences
@@ -37,90 +38,108 @@ def check_layer_output(layer, inputs, expected, *, mistakes=None, randomize_weig
     name to its value (a NumPy array); `mistakes` maps a description of a
     plausible wrong answer to a function computing it the same way.
     """
-    layer = layer_or_new(layer)
-    name = class_name(layer)
     x = np.asarray(inputs, dtype="float32")
-    call_layer(layer, x, "the first call")
-    if randomize_weights:
-        rng = np.random.default_rng(7)
-        for variable in layer.weights:
-            if np.dtype(variable.dtype).kind == "f":
-                variable.assign(rng.normal(size=variable.shape).astype(variable.dtype))
-    weights = {variable.name: variable.numpy() for variable in layer.weights}
-    got = as_numpy(call_layer(layer, x, "a call"))
-    try:
-        want = np.asarray(expected(x, weights))
-    except KeyError as missing:
-        raise GradingFailure(
-            f"the weights of {name}", expected=f"a weight named {missing}",
-            got=", ".join(weights) or "no weights",
-            hint=f"the layer has no weight named {missing}: create it with "
-                 f"self.add_weight(..., name={missing}) (or fix the name you gave it).",
-        ) from None
-    except (ValueError, TypeError, IndexError):
-        raise GradingFailure(
-            f"the output of {name}, computed from its own weights",
-            problem="The expected output cannot be computed from your layer's weights: their shapes do not fit.",
-            got=", ".join(f"{key} {value.shape}" for key, value in weights.items()) or "no weights",
-            hint="the weights do not have the shapes the exercise asks for: see the test of the weights.",
-        ) from None
-    if got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol):
-        return
-    hint = None
-    for description, wrong in (mistakes or {}).items():
+    with observing("check_layer_output") as probe:
+        layer = probe.handle(lambda: layer_or_new(layer))
+        name = probe.value(lambda: class_name(layer))
+        probe.handle(lambda: call_layer(layer, x, "the first call"))
+        if randomize_weights:
+            probe.handle(lambda: _randomize(layer.weights))
+        weights = probe.value(lambda: {str(variable.name): variable.numpy() for variable in layer.weights})
+        got = probe.value(lambda: as_numpy(call_layer(layer, x, "a call")))
+        # Judged inside the block: check_close below then judges these values, not new ones.
+        weights = {key: np.asarray(value) for key, value in weights.items()}
+        got = np.asarray(got)
         try:
-            candidate = np.asarray(wrong(x, weights))
-        except Exception:  # a wrong answer that cannot be computed for this layer
-            continue
-        if candidate.shape == got.shape and np.allclose(got, candidate, rtol=rtol, atol=atol):
-            hint = description
-            break
-    check_close(
-        got, want,
-        f"the output of {name} for inputs of shape {x.shape} (weights set to random values)",
-        rtol=rtol, atol=atol, hint=hint,
-    )
+            want = np.asarray(expected(x, weights))
+        except KeyError as missing:
+            raise GradingFailure(
+                f"the weights of {name}", expected=f"a weight named {missing}",
+                got=", ".join(weights) or "no weights",
+                hint=f"the layer has no weight named {missing}: create it with "
+                     f"self.add_weight(..., name={missing}) (or fix the name you gave it).",
+            ) from None
+        except (ValueError, TypeError, IndexError):
+            raise GradingFailure(
+                f"the output of {name}, computed from its own weights",
+                problem="The expected output cannot be computed from your layer's weights: their shapes do not fit.",
+                got=", ".join(f"{key} {value.shape}" for key, value in weights.items()) or "no weights",
+                hint="the weights do not have the shapes the exercise asks for: see the test of the weights.",
+            ) from None
+        if got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol):
+            return
+        hint = None
+        for description, wrong in (mistakes or {}).items():
+            try:
+                candidate = np.asarray(wrong(x, weights))
+            except Exception:  # a wrong answer that cannot be computed for this layer
+                continue
+            if candidate.shape == got.shape and np.allclose(got, candidate, rtol=rtol, atol=atol):
+                hint = description
+                break
+        check_close(
+            got, want,
+            f"the output of {name} for inputs of shape {x.shape} (weights set to random values)",
+            rtol=rtol, atol=atol, hint=hint,
+        )
+
+
+def _randomize(weights):
+    """Random values in every float weight, so that a zero bias cannot hide a bias never added."""
+    rng = np.random.default_rng(7)
+    for variable in weights:
+        if np.dtype(variable.dtype).kind == "f":
+            variable.assign(rng.normal(size=variable.shape).astype(variable.dtype))
 
 
 def check_output_shape(make_layer, input_shape, expected, *, must_override=True):
     """`compute_output_shape(input_shape)` is `expected`, before the layer is built,
     and agrees with the shape `call` really returns."""
-    layer = new_layer(make_layer)
-    name = class_name(layer)
     input_shape = tuple(input_shape)
     expected = tuple(expected)
-    if must_override and type(layer).compute_output_shape is Layer.compute_output_shape:
-        raise GradingFailure(
-            f"whether {name} defines compute_output_shape", expected="its own method",
-            got="none (it uses the base class's, which has to run the layer on placeholder data)",
-            hint="add `def compute_output_shape(self, input_shape):` returning the output shape "
-                 "computed from input_shape and the layer's settings.",
-        )
-    checked = f"{name}.compute_output_shape({input_shape}) on a layer not built yet"
-    try:
-        got = layer.compute_output_shape(input_shape)
-    except AttributeError as error:
-        raise GradingFailure(
-            checked, expected=expected, got=f"AttributeError: {error}",
-            hint="compute_output_shape must work before build (there are no weights yet): "
-                 "compute from input_shape and settings such as self.units, not from self.kernel.",
-        ) from None
-    if not isinstance(got, tuple):
-        raise GradingFailure(
-            checked, expected=f"a tuple {expected}", got=f"a {type(got).__name__}: {got!r}",
-            hint="return a tuple, e.g. tuple(input_shape[:-1]) + (self.units,).",
-        )
-    if got != expected:
-        raise GradingFailure(checked, expected=expected, got=got, hint=_output_shape_hint(input_shape, expected, got))
     concrete = tuple(2 if size is None else size for size in input_shape)
-    real = tuple(as_numpy(call_layer(layer, sample_inputs(concrete), "a call")).shape)
-    predicted = tuple(layer.compute_output_shape(concrete))
+    with observing("check_output_shape") as probe:
+        layer = probe.handle(lambda: new_layer(make_layer))
+        name = probe.value(lambda: class_name(layer))
+        inherited = probe.value(lambda: type(layer).compute_output_shape is Layer.compute_output_shape)
+        if must_override and inherited is not False:
+            raise GradingFailure(
+                f"whether {name} defines compute_output_shape", expected="its own method",
+                got="none (it uses the base class's, which has to run the layer on placeholder data)",
+                hint="add `def compute_output_shape(self, input_shape):` returning the output shape "
+                     "computed from input_shape and the layer's settings.",
+            )
+        checked = f"{name}.compute_output_shape({input_shape}) on a layer not built yet"
+        got, attribute_error = probe.value(lambda: _output_shape_or_attribute_error(layer, input_shape))
+        if attribute_error is not None:
+            raise GradingFailure(
+                checked, expected=expected, got=f"AttributeError: {attribute_error}",
+                hint="compute_output_shape must work before build (there are no weights yet): "
+                     "compute from input_shape and settings such as self.units, not from self.kernel.",
+            )
+        if not isinstance(got, tuple):
+            raise GradingFailure(
+                checked, expected=f"a tuple {expected}", got=f"a {type(got).__name__}: {got!r}",
+                hint="return a tuple, e.g. tuple(input_shape[:-1]) + (self.units,).",
+            )
+        if got != expected:
+            raise GradingFailure(checked, expected=expected, got=got,
+                                 hint=_output_shape_hint(input_shape, expected, got))
+        real = probe.value(lambda: tuple(as_numpy(call_layer(layer, sample_inputs(concrete), "a call")).shape))
+        predicted = probe.value(lambda: tuple(layer.compute_output_shape(concrete)))
     if real != predicted:
         raise GradingFailure(
             f"{name}.compute_output_shape({concrete}) against the output of a real call",
             expected=real, got=predicted,
             hint="compute_output_shape must describe what call returns.",
         )
+
+
+def _output_shape_or_attribute_error(layer, input_shape):
+    try:
+        return layer.compute_output_shape(input_shape), None
+    except AttributeError as error:
+        return None, str(error)
 
 
 def check_layer_gradients(make_layer, input_shape, *, call_kwargs=None):
@@ -131,27 +150,40 @@ def check_layer_gradients(make_layer, input_shape, *, call_kwargs=None):
     for sublayers a layer creates in build().
     """
     call_kwargs = call_kwargs or {}
-    with float64_layers():
-        layer = new_layer(make_layer)
-        x = sample_inputs(input_shape, seed=3, dtype="float64")
-        outputs = call_layer(layer, x, "the first call", **call_kwargs)
-        if not isinstance(outputs, Tensor):
+    x = sample_inputs(input_shape, seed=3, dtype="float64")
+    with float64_layers(), observing("check_layer_gradients") as probe:
+        layer = probe.handle(lambda: new_layer(make_layer))
+        name = probe.value(lambda: class_name(layer))
+        outputs = probe.handle(lambda: call_layer(layer, x, "the first call", **call_kwargs))
+        returned = probe.value(lambda: type(outputs).__name__ if not isinstance(outputs, Tensor) else None)
+        if returned is not None:
             raise GradingFailure(
-                f"what {class_name(layer)}.call returns", expected="a tensor computed with mlkit.ops",
-                got=f"a {type(outputs).__name__}", hint=_NOT_DIFFERENTIABLE_HINT,
+                f"what {name}.call returns", expected="a tensor computed with mlkit.ops",
+                got=f"a {returned}", hint=_NOT_DIFFERENTIABLE_HINT,
             )
-        check_gradients(
-            lambda inputs: layer(inputs, **call_kwargs), [x] + list(layer.trainable_weights),
-            f"the gradients of {class_name(layer)} (inputs and trainable weights)",
-        )
+        # Backprop against finite differences needs the layer itself: it runs with it.
+        problem = probe.value(lambda: _gradient_problem(
+            lambda inputs: layer(inputs, **call_kwargs), [x] + list(layer.trainable_weights)))
+    if problem is not None:
+        raise GradingFailure(f"the gradients of {name} (inputs and trainable weights)",
+                             problem=str(problem), hint=_NOT_DIFFERENTIABLE_HINT)
+
+
+def _gradient_problem(function, sources):
+    """None when backprop through `function` matches finite differences; else what differs."""
+    try:
+        _backprop_matches_finite_differences(function, sources)
+    except AssertionError as error:
+        return str(error)
+    return None
 
 
 def check_gradients(function, sources, checked, *, hint=_NOT_DIFFERENTIABLE_HINT):
     """`mlkit.utils.gradient_check.check_gradients`, failing with an explanation."""
-    try:
-        _backprop_matches_finite_differences(function, sources)
-    except AssertionError as error:
-        raise GradingFailure(checked, problem=str(error), hint=hint) from None
+    with observing("check_gradients") as probe:
+        problem = probe.value(lambda: _gradient_problem(function, sources))
+    if problem is not None:
+        raise GradingFailure(checked, problem=str(problem), hint=hint)
 
 
 def _output_shape_hint(input_shape, expected, got):

@@ -73,8 +73,14 @@ def class_name(layer):
 
 
 def weights_text(weights):
-    """'kernel (3, 4), bias (4,)' — or 'no weights'."""
-    return ", ".join(f"{v.name} {tuple(v.shape)}" for v in weights) or "no weights"
+    """'kernel (3, 4), bias (4,)' — or 'no weights'. Takes variables or `described` weights."""
+    pairs = [(v[0], v[1]) if isinstance(v, tuple) else (v.name, v.shape) for v in weights]
+    return ", ".join(f"{name} {tuple(shape)}" for name, shape in pairs) or "no weights"
+
+
+def described(weights):
+    """Weights as plain data, what the trusted grader sees of them: [(name, shape, trainable)]."""
+    return [(str(v.name), tuple(int(size) for size in v.shape), bool(v.trainable)) for v in weights]
 
 
 def as_numpy(value):

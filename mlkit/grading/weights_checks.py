@@ -25,8 +25,9 @@ import numpy as np
 
 from mlkit.grading.failure import GradingFailure
 from mlkit.grading.layer_helpers import (
-    as_numpy, call_layer, class_name, layer_or_new, new_layer, sample_inputs,
+    as_numpy, call_layer, class_name, described, layer_or_new, new_layer, sample_inputs,
 )
+from mlkit.grading.probe_channel import observing
 
 
 def check_weight_list(layer, expected, input_shape=None, *, too_many_hint=None, too_few_hint=None,
@@ -37,11 +38,12 @@ def check_weight_list(layer, expected, input_shape=None, *, too_many_hint=None, 
     `input_shape` first if it is not built. The hints explain a list that is
     too long, too short, or right but in another order.
     """
-    layer = layer_or_new(layer)
-    name = class_name(layer)
-    if not layer.built and input_shape is not None:
-        _call(layer, sample_inputs(input_shape), "the first call")
-    weights = layer.weights
+    with observing("check_weight_list") as probe:
+        layer = probe.handle(lambda: layer_or_new(layer))
+        name = probe.value(lambda: class_name(layer))
+        if not probe.value(lambda: bool(layer.built)) and input_shape is not None:
+            probe.handle(lambda: _call(layer, sample_inputs(input_shape), "the first call"))
+        weights = probe.value(lambda: described(layer.weights))
     expected = [(tuple(shape), trainable) for shape, trainable in expected]
     checked = f"the weights of {name} (layer.weights, in order: shape, trainable)"
     got_text = f"{len(weights)} weights: {_weights_text(weights)}"
@@ -51,16 +53,16 @@ def check_weight_list(layer, expected, input_shape=None, *, too_many_hint=None, 
         raise GradingFailure(checked, expected=expected_text, got=got_text, hint=too_many_hint)
     if len(weights) < len(expected):
         raise GradingFailure(checked, expected=expected_text, got=got_text, hint=too_few_hint)
-    shapes = [tuple(v.shape) for v in weights]
+    shapes = [tuple(shape) for _, shape, _ in weights]
     if shapes != [shape for shape, _ in expected]:
         same_set = sorted(shapes, key=str) == sorted((s for s, _ in expected), key=str)
         raise GradingFailure(checked, expected=expected_text, got=got_text,
                              hint=order_hint if same_set else None)
-    for index, (variable, (shape, trainable)) in enumerate(zip(weights, expected)):
-        if trainable is not None and bool(variable.trainable) != trainable:
+    for index, ((weight_name, _, got_trainable), (shape, trainable)) in enumerate(zip(weights, expected)):
+        if trainable is not None and got_trainable is not trainable:
             raise GradingFailure(
-                f"whether weight {index} of {name} ({variable.name} {shape}) is trainable",
-                expected=trainable, got=bool(variable.trainable),
+                f"whether weight {index} of {name} ({weight_name} {shape}) is trainable",
+                expected=trainable, got=got_trainable,
                 hint=("create it with add_weight(..., trainable=False)." if not trainable else
                       "this weight must be trainable."),
             )
@@ -69,12 +71,14 @@ def check_weight_list(layer, expected, input_shape=None, *, too_many_hint=None, 
 def check_trainable_split(layer, trainable, non_trainable, input_shape=None):
     """`trainable_weights` and `non_trainable_weights` hold the weights named in each list,
     and `weights` lists the trainable ones first."""
-    layer = layer_or_new(layer)
-    name = class_name(layer)
-    if not layer.built and input_shape is not None:
-        call_layer(layer, sample_inputs(input_shape), "the first call")
-    got_trainable = [v.name for v in layer.trainable_weights]
-    got_non_trainable = [v.name for v in layer.non_trainable_weights]
+    with observing("check_trainable_split") as probe:
+        layer = probe.handle(lambda: layer_or_new(layer))
+        name = probe.value(lambda: class_name(layer))
+        if not probe.value(lambda: bool(layer.built)) and input_shape is not None:
+            probe.handle(lambda: call_layer(layer, sample_inputs(input_shape), "the first call"))
+        got_trainable = probe.value(lambda: [str(v.name) for v in layer.trainable_weights])
+        got_non_trainable = probe.value(lambda: [str(v.name) for v in layer.non_trainable_weights])
+        names = probe.value(lambda: [str(v.name) for v in layer.weights])
     if got_trainable != list(trainable) or got_non_trainable != list(non_trainable):
         wrongly_trained = [n for n in got_trainable if n in non_trainable]
         wrongly_frozen = [n for n in got_non_trainable if n in trainable]
@@ -90,7 +94,6 @@ def check_trainable_split(layer, trainable, non_trainable, input_shape=None):
             expected=f"trainable: {list(trainable)}; non-trainable: {list(non_trainable)}",
             got=f"trainable: {got_trainable}; non-trainable: {got_non_trainable}", hint=hint,
         )
-    names = [v.name for v in layer.weights]
     if names != list(trainable) + list(non_trainable):
         raise GradingFailure(
             f"the order of {name}.weights",
@@ -103,23 +106,26 @@ def check_trainable_split(layer, trainable, non_trainable, input_shape=None):
 
 def check_freeze_and_unfreeze(make_layer, input_shape):
     """`layer.trainable = False` leaves nothing to train; `= True` restores every weight's own flag."""
-    layer = new_layer(make_layer)
-    name = class_name(layer)
-    call_layer(layer, sample_inputs(input_shape), "the first call")
-    flags = [(v, bool(v.trainable)) for v in layer.weights]
-    layer.trainable = False
-    if layer.trainable_weights:
-        raise GradingFailure(
-            f"{name}.trainable_weights after layer.trainable = False",
-            expected="[] (a frozen layer trains nothing)", got=_weights_text(layer.trainable_weights),
-        )
-    layer.trainable = True
-    changed = [v.name for v, flag in flags if bool(v.trainable) != flag]
+    with observing("check_freeze_and_unfreeze") as probe:
+        layer = probe.handle(lambda: new_layer(make_layer))
+        name = probe.value(lambda: class_name(layer))
+        probe.handle(lambda: call_layer(layer, sample_inputs(input_shape), "the first call"))
+        flags = probe.value(lambda: [(str(v.name), bool(v.trainable)) for v in layer.weights])
+        probe.handle(lambda: setattr(layer, "trainable", False))
+        frozen_trainable = probe.value(lambda: described(layer.trainable_weights))
+        if frozen_trainable:
+            raise GradingFailure(
+                f"{name}.trainable_weights after layer.trainable = False",
+                expected="[] (a frozen layer trains nothing)", got=_weights_text(frozen_trainable),
+            )
+        probe.handle(lambda: setattr(layer, "trainable", True))
+        flags_after = probe.value(lambda: [bool(v.trainable) for v in layer.weights])
+    changed = [weight for (weight, flag), now in zip(flags, flags_after) if now is not flag]
     if changed:
         raise GradingFailure(
             f"the weights of {name} after freezing it (trainable = False) and unfreezing it again",
-            expected="each weight trainable as before: " + ", ".join(f"{v.name}: {flag}" for v, flag in flags),
-            got=", ".join(f"{v.name}: {bool(v.trainable)}" for v, _ in flags),
+            expected="each weight trainable as before: " + ", ".join(f"{w}: {flag}" for w, flag in flags),
+            got=", ".join(f"{w}: {now}" for (w, _), now in zip(flags, flags_after)),
             hint=f"{', '.join(changed)} was frozen by hand after add_weight (weight.trainable = False), so "
                  "unfreezing the layer trains it again. Create it with add_weight(..., trainable=False).",
         )
@@ -128,20 +134,16 @@ def check_freeze_and_unfreeze(make_layer, input_shape):
 def check_fit_moves(make_layer, input_shape, moving, fixed, *, steps=3):
     """A few steps of `fit` (SGD, mean squared error) change the weights named in `moving`
     and leave those in `fixed` exactly as they were."""
-    import mlkit
-
-    layer = new_layer(make_layer)
-    name = class_name(layer)
     x = sample_inputs(input_shape, seed=5)
-    outputs = as_numpy(call_layer(layer, x, "the first call"))
-    y = np.random.default_rng(6).normal(size=outputs.shape).astype("float32")
-    before = {v.name: v.numpy().copy() for v in layer.weights}
-    model = mlkit.Sequential([mlkit.Input(shape=tuple(input_shape[1:])), layer])
-    model.compile(optimizer=mlkit.optimizers.SGD(0.1), loss="mse")
-    model.fit(x, y, epochs=steps, batch_size=len(x), verbose=0, shuffle=False)
-    after = {v.name: v.numpy() for v in layer.weights}
+    with observing("check_fit_moves") as probe:
+        layer = probe.handle(lambda: new_layer(make_layer))
+        name = probe.value(lambda: class_name(layer))
+        outputs = probe.handle(lambda: as_numpy(call_layer(layer, x, "the first call")))
+        before = probe.value(lambda: {str(v.name): v.numpy().copy() for v in layer.weights})
+        probe.handle(lambda: _fit(layer, x, outputs, input_shape, steps))
+        after = probe.value(lambda: {str(v.name): v.numpy() for v in layer.weights})
     for weight in fixed:
-        if weight in after and not np.array_equal(before[weight], after[weight]):
+        if weight in after and not np.array_equal(before.get(weight), after[weight]):
             raise GradingFailure(
                 f"weight {weight!r} of {name} after {steps} steps of fit()",
                 expected="unchanged (it is not trainable)", got="changed by the optimizer",
@@ -149,12 +151,22 @@ def check_fit_moves(make_layer, input_shape, moving, fixed, *, steps=3):
                      "add_weight(..., trainable=False).",
             )
     for weight in moving:
-        if weight in after and np.array_equal(before[weight], after[weight]):
+        if weight in after and np.array_equal(before.get(weight), after[weight]):
             raise GradingFailure(
                 f"weight {weight!r} of {name} after {steps} steps of fit()",
                 expected="changed by the optimizer", got="unchanged",
                 hint=f"{weight} must be trainable, and call() must use it (computed with ops).",
             )
+
+
+def _fit(layer, x, outputs, input_shape, steps):
+    """`steps` epochs of SGD on mean squared error towards random targets, the layer in a model."""
+    import mlkit
+
+    y = np.random.default_rng(6).normal(size=outputs.shape).astype("float32")
+    model = mlkit.Sequential([mlkit.Input(shape=tuple(input_shape[1:])), layer])
+    model.compile(optimizer=mlkit.optimizers.SGD(0.1), loss="mse")
+    model.fit(x, y, epochs=steps, batch_size=len(x), verbose=0, shuffle=False)
 
 
 def check_layer_output_ordered(layer, inputs, expected, *, mistakes=None, rtol=1e-4, atol=1e-5):
@@ -163,35 +175,40 @@ def check_layer_output_ordered(layer, inputs, expected, *, mistakes=None, rtol=1
     `check_layer_output`. For layers whose weights share names (nested layers)."""
     from mlkit.grading.checks import check_close
 
-    layer = layer_or_new(layer)
-    name = class_name(layer)
     x = np.asarray(inputs, dtype="float32")
-    _call(layer, x, "the first call")
+    with observing("check_layer_output_ordered") as probe:
+        layer = probe.handle(lambda: layer_or_new(layer))
+        name = probe.value(lambda: class_name(layer))
+        probe.handle(lambda: _call(layer, x, "the first call"))
+        probe.handle(lambda: _randomize(layer.weights))
+        values = [np.asarray(value) for value in probe.value(lambda: [v.numpy() for v in layer.weights])]
+        got = np.asarray(probe.value(lambda: as_numpy(_call(layer, x, "a call"))))
+        try:
+            want = np.asarray(expected(x, values))
+        except (IndexError, ValueError) as error:
+            raise GradingFailure(
+                f"the output of {name}", problem=f"The expected output cannot be computed from your "
+                f"layer's weights ({error}).",
+                hint="the weights do not have the shapes or order the exercise asks for: see the test of the weights.",
+            ) from None
+        hint = None
+        if not (got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol)):
+            for description, wrong in (mistakes or {}).items():
+                try:
+                    candidate = np.asarray(wrong(x, values))
+                except Exception:  # a wrong answer that cannot be computed for this layer
+                    continue
+                if candidate.shape == got.shape and np.allclose(got, candidate, rtol=rtol, atol=atol):
+                    hint = description
+                    break
+        check_close(got, want, f"the output of {name} for inputs of shape {x.shape} (weights set to random values)",
+                    rtol=rtol, atol=atol, hint=hint)
+
+
+def _randomize(weights):
     rng = np.random.default_rng(11)
-    for variable in layer.weights:
+    for variable in weights:
         variable.assign(rng.normal(scale=0.5, size=variable.shape).astype(variable.dtype))
-    values = [v.numpy() for v in layer.weights]
-    got = as_numpy(_call(layer, x, "a call"))
-    try:
-        want = np.asarray(expected(x, values))
-    except (IndexError, ValueError) as error:
-        raise GradingFailure(
-            f"the output of {name}", problem=f"The expected output cannot be computed from your "
-            f"layer's weights ({error}).",
-            hint="the weights do not have the shapes or order the exercise asks for: see the test of the weights.",
-        ) from None
-    hint = None
-    if not (got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol)):
-        for description, wrong in (mistakes or {}).items():
-            try:
-                candidate = np.asarray(wrong(x, values))
-            except Exception:  # a wrong answer that cannot be computed for this layer
-                continue
-            if candidate.shape == got.shape and np.allclose(got, candidate, rtol=rtol, atol=atol):
-                hint = description
-                break
-    check_close(got, want, f"the output of {name} for inputs of shape {x.shape} (weights set to random values)",
-                rtol=rtol, atol=atol, hint=hint)
 
 
 def _call(layer, inputs, during):
@@ -210,6 +227,7 @@ def _call(layer, inputs, during):
 
 
 def _weights_text(weights):
+    """'kernel (3, 2), total () non-trainable', from `described` weights."""
     return ", ".join(
-        f"{v.name} {tuple(v.shape)}{'' if v.trainable else ' non-trainable'}" for v in weights
+        f"{name} {tuple(shape)}{'' if trainable else ' non-trainable'}" for name, shape, trainable in weights
     ) or "no weights"

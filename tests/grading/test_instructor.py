@@ -45,7 +45,7 @@ def test_config_is_read_from_the_course_root(tmp_path):
     assert [c.__name__ for c in config.GenerateFeedback.preprocessors] == [
         "GetGrades", "ClearHiddenTestsOfTestCells", "InertOutputs", "CSSHTMLHeaderPreprocessor"]
     autograde_steps = [c.__name__ for c in config.Autograde.autograde_preprocessors]
-    assert autograde_steps[0] == "ResilientExecute"
+    assert autograde_steps[0] == "SandboxedExecute"
     assert {"InertOutputs", "ScoreFromChecks"} <= set(autograde_steps)
     assert not {"SaveAutoGrades", "LimitOutput"} & set(autograde_steps)
     sanitize_steps = [c.__name__ for c in config.Autograde.sanitize_preprocessors]

@@ -1,0 +1,312 @@
+"""`sandbox`: each submission's notebook runs in a kernel that cannot reach the course.
+
+At autograde, a student's code is untrusted: left alone it could read the
+solutions, write the gradebook, import a `numpy/` handed in beside the
+notebook, or leave a process running. So the kernel that runs a
+submission is confined with bubblewrap (`bwrap`):
+
+- its own unprivileged user id (when grading as root), no network, a new
+  process namespace (the whole process tree dies with the kernel);
+- a read-only view of the Python environment and of the installed `mlkit`
+  package (for an editable install, the package folder alone: not the
+  checkout that holds it);
+- a private, writable home folder holding only a copy of the submission's
+  notebooks, which is the working folder: files handed in beside a
+  notebook are not there, so they cannot be imported;
+- nothing of solutions/, submitted/, autograded/, feedback/, .nbgrader/;
+- limits on memory, processes, CPU time, file size and open files;
+- a clean environment (no `NBGRADER_EXECUTION`, no instructor variables).
+
+The kernel talks to the grader over Unix sockets (ZeroMQ's `ipc`
+transport) in a folder shared with the sandbox, since it has no network.
+
+nbgrader_config.py puts `SandboxedExecute` in the autograde steps; its
+`sandboxed` setting (`--unsafe` on the command line) turns the sandbox off.
+
+    >>> command = sandbox_command(["python", "-c", "print(1)"], home="/tmp/h", sockets="/tmp/s")
+    >>> command[0].endswith("bwrap"), "--unshare-net" in command, command[-3:]
+    (True, True, ['python', '-c', 'print(1)'])
+"""
+
+import importlib.util
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbformat import NotebookNode
+from traitlets import Bool, Instance, Unicode, default
+
+from mlkit.grading.resilient_execute import ResilientExecute
+
+# The home (and working) folder of the student's code inside the sandbox.
+SANDBOX_HOME = "/home/student"
+# Sandboxed kernels of one grading process get user ids from here on (as root).
+FIRST_SANDBOX_UID = 200_000
+# Environment variables the kernel may inherit; every other one is dropped.
+PASSED_VARIABLES = ("LANG", "LC_ALL", "MPLBACKEND", "PYTHONHASHSEED", "MLKIT_GRADING_TIME_LIMIT")
+# A cell whose outputs are larger than this gets a note (LimitOutput then cuts them).
+OUTPUT_NOTE_BYTES = 2 * 2**20
+INSTALL_HINT = (
+    "Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install "
+    "bubblewrap), or grade without a sandbox with --unsafe, only if you trust every submission."
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one sandboxed kernel may use (each one a `prlimit` resource limit)."""
+
+    memory_bytes: int = 3 * 2**30       # address space: NumPy, the kernel and the notebook's arrays
+    processes: int = 64                 # processes and threads of the sandbox's user
+    cpu_seconds: int = 900              # CPU time of the whole notebook
+    file_bytes: int = 64 * 2**20        # the largest file the notebook may write
+    open_files: int = 256
+
+    def arguments(self):
+        return [
+            f"--as={self.memory_bytes}", f"--nproc={self.processes}", f"--cpu={self.cpu_seconds}",
+            f"--fsize={self.file_bytes}", f"--nofile={self.open_files}", "--core=0",
+        ]
+
+
+def bubblewrap():
+    """The path of `bwrap`, or None when bubblewrap is not installed."""
+    return shutil.which("bwrap")
+
+
+def unavailable_reason():
+    """None when sandboxed kernels can start here; else what is wrong and how to fix it."""
+    path = bubblewrap()
+    if path is None:
+        return f"Autograding runs each submission in a sandbox, and bubblewrap (bwrap) is not installed. {INSTALL_HINT}"
+    command = sandbox_command([sys.executable, "-c", "import mlkit"], home=None, sockets=None, uid=_next_uid())
+    trial = subprocess.run(command, capture_output=True, text=True, cwd="/")
+    if trial.returncode != 0:
+        reason = (trial.stderr.strip().splitlines() or ["no message"])[-1]
+        return (f"bubblewrap is installed, but a sandboxed Python could not import mlkit ({reason}). "
+                "Without root, bubblewrap needs user namespaces (sysctl kernel.unprivileged_userns_clone=1); "
+                "grade as root, or with --unsafe only if you trust every submission.")
+    return None
+
+
+def sandbox_command(command, *, home, sockets, uid=None, limits=Limits(), environment=None):
+    """`command` wrapped so that it runs confined (see the module docstring).
+
+    `home` (host folder) becomes the writable working folder /home/student;
+    `sockets` (host folder) is shared at the same path, for the kernel's
+    connection file and sockets. The command's environment is `environment`
+    (default: `sandbox_environment()`) and nothing else. `uid` (grading as root) is the user the
+    command runs as: bubblewrap sets up the sandbox as root, then `setpriv`
+    drops to `uid` with no capability left. Without `uid`, the sandbox is an
+    unprivileged user namespace of the grading user.
+    """
+    options = [
+        bubblewrap() or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+        "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox",
+    ]
+    options.append("--clearenv")
+    for name, value in (sandbox_environment() if environment is None else environment).items():
+        options += ["--setenv", name, value]
+    drop_privileges = []
+    if uid is None:
+        options.append("--unshare-user")
+    else:
+        options += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        drop_privileges = [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}",
+                           "--clear-groups", "--bounding-set=-all", "--inh-caps=-all", "--"]
+    mounted, made = [], set()
+    for path in readable_paths():
+        options += _parent_folders(path, mounted, made)
+        mounted.append(path)
+        if os.path.islink(path):
+            options += ["--symlink", os.readlink(path), path]
+        else:
+            options += ["--ro-bind", path, path]
+    options += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    made.add("/tmp")  # a fresh tmpfs: folders in it must be made
+    if sockets is not None:
+        options += _parent_folders(str(sockets), mounted, made) + ["--bind", str(sockets), str(sockets)]
+    if home is not None:
+        options += _parent_folders(SANDBOX_HOME, mounted, made)
+        options += ["--bind", str(home), SANDBOX_HOME, "--chdir", SANDBOX_HOME]
+    launcher = [shutil.which("prlimit") or "prlimit", *limits.arguments(), "--"]
+    return options + ["--"] + drop_privileges + launcher + list(command)
+
+
+def _parent_folders(path, mounted, made):
+    """bwrap options creating the parents of `path` that do not exist in the sandbox yet
+    (neither mounted nor made), traversable by anyone (bwrap's default would be 0700)."""
+    options = []
+    for parent in [str(p) for p in reversed(Path(path).parents) if str(p) != "/"]:
+        if parent in made or any(parent == m or parent.startswith(m + "/") for m in mounted):
+            continue
+        options += ["--perms", "0755", "--dir", parent]
+        made.add(parent)
+    return options
+
+
+def readable_paths():
+    """What the sandbox sees, read-only: the system, the Python environment, the mlkit package."""
+    system = [p for p in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc") if os.path.lexists(p)]
+    python = {sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))}
+    package = importlib.util.find_spec("mlkit").submodule_search_locations[0]
+    paths = system + sorted(p for p in python | {package} if not p.startswith(tuple(s + "/" for s in system)))
+    return [p for i, p in enumerate(paths) if not any(p.startswith(q + "/") for q in paths[:i])]
+
+
+_uids = itertools.count()
+
+
+def _next_uid():
+    """A user id no other sandbox of this machine uses now (as root; None otherwise)."""
+    if os.geteuid() != 0:
+        return None
+    return FIRST_SANDBOX_UID + (os.getpid() * 64 + next(_uids) % 64) % 1_000_000
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels run confined by `sandbox_command`."""
+
+    limits = Instance(Limits, args=())
+    sandbox_folder = Unicode("", help="The host folder holding the sandbox's home and sockets.")
+
+    @default("transport")
+    def _default_transport(self):
+        return "ipc"  # the sandbox has no network: Unix sockets in a shared folder
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.sandbox_folder = tempfile.mkdtemp(prefix="mlkit-sandbox-")
+        folder = Path(self.sandbox_folder)
+        self.sandbox_uid = _next_uid()
+        home, sockets = folder / "home", folder / "sockets"
+        home.mkdir()
+        sockets.mkdir()
+        submission = Path(kw.get("cwd") or ".")
+        self.submission_folder = str(submission.resolve())
+        for notebook in submission.glob("*.ipynb"):
+            shutil.copyfile(notebook, home / notebook.name)
+        self.ip = str(sockets / "kernel")
+        self.connection_file = str(sockets / "connection.json")
+        if self.sandbox_uid is not None:
+            folder.chmod(0o711)
+            for path in [home, sockets, *home.iterdir()]:
+                os.chown(path, self.sandbox_uid, self.sandbox_uid)
+        self.kernel_spec.interrupt_mode = "message"  # signals would reach bwrap, not the kernel
+        kw["cwd"] = str(folder)
+        kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap's own; the kernel's is set by bwrap
+        kw["stdout"] = subprocess.DEVNULL  # the kernel's banner; its errors still reach stderr
+        command, kw = await super()._async_pre_start_kernel(**kw)
+        if self.sandbox_uid is not None:
+            os.chown(self.connection_file, self.sandbox_uid, self.sandbox_uid)
+        return command, kw
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        folder = Path(self.sandbox_folder)
+        return sandbox_command(command, home=folder / "home", sockets=folder / "sockets",
+                               uid=self.sandbox_uid, limits=self.limits)
+
+    async def _async_shutdown_kernel(self, now=False, restart=False):
+        leftover = len(processes_of(self.sandbox_uid)) - 1 if getattr(self, "sandbox_uid", None) else 0
+        if leftover > 0:
+            LEFT_RUNNING[self.submission_folder] = LEFT_RUNNING.get(self.submission_folder, 0) + leftover
+        await super()._async_shutdown_kernel(now=now, restart=restart)
+
+    shutdown_kernel = _async_shutdown_kernel
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if self.sandbox_folder and not restart:
+            shutil.rmtree(self.sandbox_folder, ignore_errors=True)
+            self.sandbox_folder = ""
+
+    cleanup_resources = _async_cleanup_resources
+
+
+# {submission folder: processes its kernels had left running when they were shut down}
+LEFT_RUNNING = {}
+
+
+def processes_of(uid):
+    """The process ids of user `uid` on this machine (as seen from /proc)."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nUid:\t{uid}\t" in status.read_text():
+                found.append(int(status.parent.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    return found
+
+
+def sandbox_environment():
+    """The kernel's environment: a few harmless variables, nothing of the grader's."""
+    environment = {name: os.environ[name] for name in PASSED_VARIABLES if name in os.environ}
+    environment.update(
+        PATH=os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+        HOME=SANDBOX_HOME, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", PYTHONNOUSERSITE="1",
+        PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
+        MLKIT_GRADING_MODE="probe",  # the checks send what they observe; the grader judges
+    )
+    environment.setdefault("LANG", "C.UTF-8")
+    return environment
+
+
+class SandboxedExecute(ResilientExecute):
+    """nbgrader's Execute step (with ResilientExecute's recovery), each kernel in a sandbox.
+
+    `sandboxed=False` (the `--unsafe` flag) runs kernels as nbgrader does,
+    unconfined, for an instructor who trusts every submission.
+    """
+
+    sandboxed = Bool(True, help="Run each submission's kernel in a bubblewrap sandbox.").tag(config=True)
+    judged = Bool(True, help="Decide each test cell in this process from the kernel's records "
+                             "(mlkit.grading.judge), not from the kernel's own verdict.").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.sandboxed:
+            self.kernel_manager_class = SandboxedKernelManager
+
+    def preprocess(self, nb, resources=None, km=None):
+        folder = str(Path((resources or {}).get("metadata", {}).get("path") or ".").resolve())
+        LEFT_RUNNING.pop(folder, None)
+        nb, resources = super().preprocess(nb, resources, km)
+        left_running = LEFT_RUNNING.pop(folder, 0)
+        code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+        if left_running and code_cells:
+            code_cells[-1].outputs.append(NotebookNode(output_type="stream", name="stdout", text=(
+                f"Note: {left_running} processes the notebook started were still running when it ended; "
+                "they were killed.\n")))
+        for cell in nb.cells:
+            size = sum(len(str(output)) for output in cell.get("outputs", []))
+            if size > OUTPUT_NOTE_BYTES:
+                cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=(
+                    f"Note: this cell printed {size / 2**20:.0f} MB, more output than allowed; it is cut.\n")))
+        source = self._source_notebook(resources) if self.sandboxed and self.judged else None
+        if source is not None:
+            from mlkit.grading import judge
+
+            verdicts = judge.judge_notebook(nb, source)
+            unjudged = {grade_id: v.unjudgeable for grade_id, v in verdicts.items() if v.unjudgeable}
+            if unjudged:
+                self.log.info("Test cells judged in the sandbox only: %s", unjudged)
+        return nb, resources
+
+    def _source_notebook(self, resources):
+        """The instructor's notebook (solutions/) this submission answers, or None."""
+        import nbformat
+        from nbgrader.coursedir import CourseDirectory
+
+        info = (resources or {}).get("nbgrader", {})
+        if not info.get("assignment") or not info.get("notebook"):
+            return None
+        coursedir = CourseDirectory(config=self.config)
+        path = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
+        return nbformat.read(path, as_version=4) if path.exists() else None

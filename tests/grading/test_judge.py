@@ -1,0 +1,228 @@
+"""The trusted judge: a test cell judged from the records its probe run sent.
+
+Each test plays both sides in this process: the test cell runs in "probe"
+mode over a learner's cell (its records collected instead of displayed),
+then the same test source is judged from those records alone, with the
+learner's names as placeholders. Lies told by the probing side are plain
+data, judged as such.
+"""
+
+import numpy as np
+import pytest
+
+from mlkit.grading import judge, probe_channel
+
+SIMPLE_DENSE = """
+from mlkit import layers, ops
+
+class SimpleDense(layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, inputs):
+        return ops.matmul(inputs, self.kernel) + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+"""
+
+LAYER_TEST = """
+import numpy as np
+from mlkit import grading
+
+with grading.exercise("SimpleDense builds lazily"):
+    grading.check_builds_lazily(lambda: SimpleDense(4), input_shape=(2, 3))
+    grading.check_weights(SimpleDense(4), input_shape=(2, 3), expected=[("kernel", (3, 4), True), ("bias", (4,), True)])
+with grading.exercise("SimpleDense computes inputs @ kernel + bias"):
+    grading.check_layer_output(lambda: SimpleDense(3), inputs=np.linspace(-1, 1, 8).reshape(2, 4),
+                               expected=lambda x, w: x @ w["kernel"] + w["bias"])
+with grading.exercise("SimpleDense.compute_output_shape"):
+    grading.check_output_shape(lambda: SimpleDense(7), input_shape=(8, 5, 3), expected=(8, 5, 7))
+with grading.exercise("gradients flow"):
+    grading.check_layer_gradients(lambda: SimpleDense(3), input_shape=(2, 4))
+"""
+
+COUNT_TEST = """
+from mlkit import grading
+
+with grading.exercise("count_parameters counts"):
+    grading.check_equal(count_parameters([64, 64, 10]), 4810, "count_parameters([64, 64, 10])")
+    grading.check_equal(count_parameters([3, 2]), 8, "count_parameters([3, 2])")
+"""
+
+
+def probe_records(notebook, learner_source, test_source, monkeypatch):
+    """Run the learner's cell, then the test cell in probe mode; return the records it sent.
+
+    At autograde the two sides are two processes: whatever the learner's code
+    patches in mlkit.grading is undone here before judging."""
+    from mlkit import grading
+
+    records = []
+    monkeypatch.setattr(probe_channel, "emit", records.append)
+    saved = dict(vars(grading))
+    notebook.run(learner_source)
+    monkeypatch.setattr(probe_channel.state, "mode", "probe")
+    try:
+        notebook.run(test_source)
+    except AssertionError:
+        pass  # the kernel's own verdict: ignored, as at autograde
+    finally:
+        monkeypatch.setattr(probe_channel.state, "mode", "local")
+        vars(grading).update(saved)
+    return records
+
+
+def test_an_honest_layer_passes_on_its_records_alone(notebook, monkeypatch):
+    records = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
+    assert [r["kind"] for r in records].count("exercise") == 4
+    verdict = judge.judge_cell(LAYER_TEST, records)
+    assert verdict.passed, verdict.lines
+    assert verdict.lines[0] == "✓ SimpleDense builds lazily" and len(verdict.lines) == 4
+
+
+def test_a_wrong_layer_fails_with_the_usual_explanation(notebook, monkeypatch):
+    records = probe_records(notebook, SIMPLE_DENSE.replace(" + self.bias", ""), LAYER_TEST, monkeypatch)
+    verdict = judge.judge_cell(LAYER_TEST, records)
+    assert not verdict.passed
+    text = "\n".join(verdict.lines)
+    assert "✗ SimpleDense computes inputs @ kernel + bias" in text and "Checked:" in text and "Expected:" in text
+
+
+def test_records_are_plain_json_data(notebook, monkeypatch):
+    import json
+
+    records = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
+    assert json.loads(json.dumps(records)) == records
+
+
+def test_a_patched_grading_module_in_the_kernel_changes_nothing(notebook, monkeypatch):
+    cheat = SIMPLE_DENSE.replace(" + self.bias", "") + (
+        "\nimport contextlib\nfrom mlkit import grading\n"
+        "grading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n")
+    records = probe_records(notebook, cheat, LAYER_TEST, monkeypatch)
+    assert not judge.judge_cell(LAYER_TEST, records).passed
+
+
+def test_lying_values_are_judged_as_the_plain_data_they_are(notebook, monkeypatch):
+    liar = ("class Liar:\n    def __eq__(self, other):\n        return True\n"
+            "def count_parameters(sizes):\n    return Liar()\n")
+    records = probe_records(notebook, liar, COUNT_TEST, monkeypatch)
+    verdict = judge.judge_cell(COUNT_TEST, records)
+    assert not verdict.passed
+    assert "Got:      a Liar" in "\n".join(verdict.lines)
+
+
+def test_forged_records_gain_only_what_they_claim_and_extra_records_fail(notebook, monkeypatch):
+    honest = "def count_parameters(sizes):\n    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))\n"
+    records = probe_records(notebook, honest, COUNT_TEST, monkeypatch)
+    assert judge.judge_cell(COUNT_TEST, records).passed
+    forged = [dict(r, values=["4810"]) if r.get("kind") == "check" else r for r in records]
+    assert not judge.judge_cell(COUNT_TEST, forged).passed   # a string is not the number 4810
+    assert not judge.judge_cell(COUNT_TEST, records + records).passed
+    assert not judge.judge_cell(COUNT_TEST, records[:-2]).passed
+    assert not judge.judge_cell(COUNT_TEST, []).passed
+
+
+def test_a_stub_that_fails_while_the_arguments_are_computed_says_not_done_yet(notebook, monkeypatch):
+    stub = "class SimpleDense:\n    def __init__(self, units):\n        raise NotImplementedError()\n"
+    test = ("from mlkit import grading\n\nwith grading.exercise('weights'):\n"
+            "    grading.check_weights(SimpleDense(4), input_shape=(2, 3), expected=[('kernel', (3, 4))])\n"
+            "with grading.exercise('again'):\n"
+            "    grading.check_weights(SimpleDense(4), input_shape=(2, 3), expected=[('kernel', (3, 4))])\n")
+    records = probe_records(notebook, stub, test, monkeypatch)
+    verdict = judge.judge_cell(test, records)
+    assert not verdict.passed and "Not done yet: `SimpleDense.__init__`" in "\n".join(verdict.lines)
+
+
+def test_an_error_in_the_learner_code_is_reported_where_it_happened(notebook, monkeypatch):
+    stub = "def count_parameters(sizes):\n    raise NotImplementedError()\n"
+    records = probe_records(notebook, stub, COUNT_TEST, monkeypatch)
+    verdict = judge.judge_cell(COUNT_TEST, records)
+    assert not verdict.passed and "Not done yet" in "\n".join(verdict.lines)
+
+
+def test_arrays_travel_as_npy_without_pickle():
+    plain = probe_channel.encode({"w": np.arange(6.0).reshape(2, 3), "shape": (2, 3), "n": np.int64(3)})
+    value = probe_channel.decode(plain)
+    np.testing.assert_array_equal(value["w"], np.arange(6.0).reshape(2, 3))
+    assert value["shape"] == (2, 3) and value["n"] == 3
+    objects = probe_channel.encode(np.array([object()], dtype=object))
+    assert probe_channel.decode(objects) != probe_channel.decode(objects)  # unreadable: equal to nothing
+
+
+def test_a_student_value_in_a_condition_cannot_be_judged_here():
+    verdict = judge.judge_cell("if learner_flag:\n    pass\n", [])
+    assert verdict.unjudgeable
+    assert judge.judge_cell("from mlkit.grading.model_checks import check_multi_input_weights\n", []).unjudgeable
+
+
+@pytest.mark.parametrize("name", sorted(judge.JUDGED_CHECKS))
+def test_every_check_said_to_be_judged_records_its_observations(name):
+    import inspect
+
+    from mlkit import grading
+    from mlkit.grading import checks, layer_building, layer_computation, layer_state, weights_checks
+
+    modules = (grading, checks, layer_building, layer_computation, layer_state, weights_checks)
+    function = next(getattr(m, name) for m in modules if hasattr(m, name))
+    assert f'observing("{name}")' in inspect.getsource(function)
+
+
+def graded_notebook(test_source, records, kernel_text):
+    """A one-test notebook as the sandbox leaves it: the kernel's printout and its records."""
+    import nbformat
+
+    from mlkit.grading.authoring import graded_cell, notebook
+
+    source = notebook([graded_cell("ex1_test", 1, test_source)])
+    graded = nbformat.from_dict(source)
+    graded.cells[0].outputs = [nbformat.v4.new_output("stream", name="stdout", text=kernel_text)] + [
+        nbformat.v4.new_output("display_data", data={probe_channel.RECORD_TYPE: record}) for record in records]
+    return source, graded
+
+
+def test_a_kernel_that_claims_a_pass_the_judge_refuses_is_noted(notebook, monkeypatch):
+    import io
+    from contextlib import redirect_stdout
+
+    cheat = SIMPLE_DENSE.replace(" + self.bias", "") + "\nimport numpy as np\nnp.allclose = lambda *a, **k: True\n"
+    printed = io.StringIO()
+    real_allclose = np.allclose
+    with redirect_stdout(printed):
+        records = probe_records(notebook, cheat, LAYER_TEST, monkeypatch)
+    np.allclose = real_allclose  # the kernel's patch, undone as a separate process would be
+    assert "✓ SimpleDense computes inputs @ kernel + bias" in printed.getvalue()
+    source, graded = graded_notebook(LAYER_TEST, records, printed.getvalue())
+    verdicts = judge.judge_notebook(graded, source)
+    assert not verdicts["ex1_test"].passed
+    texts = [o.get("text", "") for o in graded.cells[0].outputs if o.output_type == "stream"]
+    assert any(judge.DISAGREEMENT in text for text in texts)
+    assert not judge.records_of(graded.cells[0].outputs)
+
+
+def test_an_honest_kernel_and_the_judge_agree(notebook, monkeypatch):
+    import io
+    from contextlib import redirect_stdout
+
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        records = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
+    source, graded = graded_notebook(LAYER_TEST, records, printed.getvalue())
+    assert judge.judge_notebook(graded, source)["ex1_test"].passed
+    assert [o.output_type for o in graded.cells[0].outputs] == ["stream"]
+    assert judge.DISAGREEMENT not in graded.cells[0].outputs[0].text
+
+
+def test_an_expected_value_computed_from_student_objects_is_left_to_the_sandbox():
+    source = ("from mlkit import grading\n\nwith grading.exercise('sizes'):\n"
+              "    grading.check_equal(count_parameters([3, 2]), [w.name for w in learner_layer.weights], 'names')\n")
+    assert judge.judge_cell(source, [{"kind": "exercise", "title": "sizes"}]).unjudgeable
+    numeric = ("import numpy as np\nfrom mlkit import grading\n\nwith grading.exercise('values'):\n"
+               "    grading.check_close(learner_output, np.asarray(learner_layer.kernel) * 2, 'values')\n")
+    assert judge.judge_cell(numeric, [{"kind": "exercise", "title": "values"}]).unjudgeable

@@ -1,0 +1,129 @@
+"""The sandbox a submission's kernel runs in: a real kernel, confined by bubblewrap.
+
+One notebook, run once in a sandboxed kernel, looks around from the
+inside: who it runs as, what it sees, what it may write, whether the
+network, the course folder or a file handed in beside it can be reached.
+"""
+
+import json
+import os
+import subprocess
+
+import nbformat
+import pytest
+
+from mlkit.grading import sandbox
+
+pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
+                                reason=f"no sandbox here: {sandbox.unavailable_reason()}")
+
+PROBES = {
+    "who": "import json, os\nprint(json.dumps({'uid': os.getuid(), 'cwd': os.getcwd(), 'files': sorted(os.listdir('.'))}))",
+    "environment": "print(json.dumps(sorted(os.environ)))",
+    "checkout": "import mlkit, pathlib\nroot = pathlib.Path(mlkit.__file__).parents[1]\n"
+                "print(json.dumps(sorted(p.name for p in root.iterdir())))",
+    "write_package": "import mlkit\ntry:\n    open(os.path.join(os.path.dirname(mlkit.__file__), 'planted.py'), 'w')\n"
+                     "    print('written')\nexcept OSError as error:\n    print(type(error).__name__)",
+    "network": "import errno, socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=2)\n    print('connected')\n"
+               "except OSError as error:\n    print(errno.errorcode.get(error.errno), [n for _, n in socket.if_nameindex()])",
+    "handed_in": "import helper_module",
+    "scratch": "open('notes.txt', 'w').write('mine')\nprint(open('notes.txt').read())",
+    "detached": "import subprocess\nchild = subprocess.Popen(['sleep', '300'], start_new_session=True)\nprint(child.pid)",
+    "memory": "try:\n    block = bytearray(8 * 2**30)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')",
+}
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory):
+    from nbclient import NotebookClient
+
+    submission = tmp_path_factory.mktemp("submission")
+    (submission / "helper_module.py").write_text("print('imported the handed-in file')")
+    (submission / "numpy").mkdir()
+    (submission / "numpy" / "__init__.py").write_text("raise SystemExit('a handed-in numpy was imported')")
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in PROBES.values()])
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(book, submission / "student.ipynb")
+    client = NotebookClient(book, timeout=30, allow_errors=True, kernel_manager_class=sandbox.SandboxedKernelManager,
+                            resources={"metadata": {"path": str(submission)}})
+    client.execute()
+    outputs = {}
+    for name, cell in zip(PROBES, book.cells):
+        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream").strip()
+        errors = [o.ename for o in cell.outputs if o.output_type == "error"]
+        outputs[name] = (text, errors)
+    return outputs, submission
+
+
+def test_the_kernel_runs_as_its_own_user_in_a_scratch_folder_with_only_the_notebook(probed):
+    seen = json.loads(probed[0]["who"][0])
+    if os.geteuid() == 0:
+        assert seen["uid"] >= sandbox.FIRST_SANDBOX_UID
+    assert seen["cwd"] == sandbox.SANDBOX_HOME
+    assert "student.ipynb" in seen["files"]
+    assert not {"helper_module.py", "numpy"} & set(seen["files"])
+
+
+def test_files_handed_in_beside_the_notebook_cannot_be_imported(probed):
+    assert probed[0]["handed_in"][1] == ["ModuleNotFoundError"]
+    assert "imported the handed-in file" not in probed[0]["handed_in"][0]
+
+
+def test_no_grader_variable_reaches_the_kernel(probed):
+    names = set(json.loads(probed[0]["environment"][0]))
+    assert not {name for name in names if name.startswith(("NBGRADER", "JPY_PARENT", "COVERAGE"))}
+    assert "HOME" in names
+
+
+def test_only_the_package_is_visible_of_the_checkout(probed):
+    visible = set(json.loads(probed[0]["checkout"][0]))
+    assert "mlkit" in visible
+    assert not visible & {"solutions", "submitted", "autograded", "feedback", ".nbgrader", "tests", "nbgrader_config.py"}
+
+
+def test_the_package_is_read_only_and_the_scratch_folder_writable(probed):
+    assert probed[0]["write_package"][0] == "OSError"
+    assert probed[0]["scratch"][0] == "mine"
+
+
+def test_there_is_no_network(probed):
+    assert probed[0]["network"][0] == "ENETUNREACH ['lo']"
+
+
+def test_memory_is_limited(probed):
+    assert probed[0]["memory"][0] == "MemoryError"
+
+
+def test_a_detached_child_dies_with_the_kernel_and_nothing_is_left_behind(probed):
+    assert probed[0]["detached"][0].isdigit()
+    sleeping = subprocess.run(["pgrep", "-f", "^sleep 300$"], capture_output=True, text=True).stdout.split()
+    assert sleeping == []
+    if os.geteuid() == 0:  # as root, each sandbox has its own user: its processes can be counted
+        assert sandbox.LEFT_RUNNING.pop(str(probed[1].resolve()), 0) >= 1
+
+
+def test_the_sandbox_command_confines_what_it_runs(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    command = sandbox.sandbox_command(["/bin/sh", "-c", "pwd; echo [$NBGRADER_EXECUTION]; ls /"], home=home,
+                                      sockets=None, environment={"PATH": "/usr/bin:/bin"})
+    result = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "NBGRADER_EXECUTION": "autograde"})
+    assert result.returncode == 0, result.stderr
+    folder, variable, *top_level = result.stdout.split()
+    assert (folder, variable) == (sandbox.SANDBOX_HOME, "[]")
+    environment_roots = {path.split("/")[1] for path in sandbox.readable_paths()}
+    assert set(top_level) <= environment_roots | {"proc", "dev", "tmp", "home"}
+
+
+def test_autograde_refuses_without_bubblewrap(monkeypatch, tmp_path):
+    from mlkit.grading import instructor
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(instructor.GradingError, match="bubblewrap"):
+        instructor.autograde(tmp_path, ["an_assignment"], ["a_student"], log=None)
+
+
+def test_autograde_refuses_without_bubblewrap_unless_unsafe(monkeypatch):
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    reason = sandbox.unavailable_reason()
+    assert "bubblewrap" in reason and "apt-get install bubblewrap" in reason and "--unsafe" in reason
