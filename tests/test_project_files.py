@@ -12,10 +12,12 @@ deliberately broken copies, so a check that can no longer fail is noticed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -445,3 +447,50 @@ def test_makefile_test_target_uses_the_venv_python():
     assert re.search(r"""["']?\.venv/bin/python["']? -m pytest""", command), command
     # nbgrader runs `alembic` by name: the venv's bin/ must be on PATH.
     assert re.search(r"""PATH=["']?[^ ]*/\.venv/bin:""", command), command
+
+
+# --------------------------------------------------------------------------
+# student and instructor mode
+
+STUDENT_SETTINGS = ROOT / "jupyter" / "student"
+INSTRUCTOR_PLUGINS = ["@jupyter/nbgrader:course-list", "@jupyter/nbgrader:create-assignment",
+                      "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:menu"]
+
+
+def disabled_lab_extensions(config_path: str) -> list[str]:
+    """What `jupyter labextension list` reports disabled with this Jupyter config path."""
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": config_path}
+    home = Path(os.environ.get("TMPDIR", "/tmp"))
+    env["JUPYTER_CONFIG_DIR"] = str(home / "mlkit-no-user-jupyter-settings")  # the user's own never apply
+    out = subprocess.run([sys.executable, "-m", "jupyterlab.labextensions", "list"], env=env,
+                         capture_output=True, text=True, check=True)
+    text = out.stdout + out.stderr
+    if "Disabled extensions:" not in text:
+        return []
+    return sorted(line.strip() for line in text.split("Disabled extensions:")[1].splitlines()
+                  if line.strip().startswith("@"))
+
+
+def test_student_mode_turns_off_nbgrader_instructor_tools_and_only_those():
+    pytest.importorskip("jupyterlab")
+    assert disabled_lab_extensions(str(STUDENT_SETTINGS)) == INSTRUCTOR_PLUGINS
+    assert disabled_lab_extensions("") == []  # instructor mode: everything on
+    server = json.loads((STUDENT_SETTINGS / "jupyter_server_config.json").read_text())
+    assert server["ServerApp"]["jpserver_extensions"] == {
+        "nbgrader.server_extensions.formgrader": False, "nbgrader.server_extensions.course_list": False}
+
+
+def test_make_lab_is_student_mode_and_instructor_lab_is_not():
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "JUPYTER_CONFIG_PATH")}
+
+    def command(target):
+        out = subprocess.run([make, "--no-print-directory", "-n", "-o", "venv", target], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True).stdout
+        return next(line for line in out.replace("\\\n", " ").splitlines() if " lab " in line)
+
+    student, instructor = command("lab"), command("instructor-lab")
+    assert f'JUPYTER_CONFIG_PATH="{STUDENT_SETTINGS}' in student and "--ServerApp.root_dir=course" in student
+    assert "JUPYTER_CONFIG_PATH" not in instructor and "--ServerApp.root_dir=." in instructor
