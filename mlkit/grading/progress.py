@@ -244,13 +244,12 @@ def show(course=".."):
                              "--json"], capture_output=True, text=True)
     if result.returncode != 0:
         print(f"The progress view could not run: {result.stderr.strip()[-500:]}")
-        return None
+        return
     rows = [ExerciseStatus(**row) for row in json.loads(result.stdout)]
     print(format_table(rows))
     print()
     print(summary(rows))
     plot(rows)
-    return rows
 
 
 def main(course, as_json=False, log=None):
