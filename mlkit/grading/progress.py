@@ -221,7 +221,7 @@ def plot(rows, axes=None):
 
     notebooks = list(dict.fromkeys(row.notebook for row in rows))
     if axes is None:
-        _, axes = plt.subplots(figsize=(7, 0.3 * len(notebooks) + 1.2))
+        _, axes = plt.subplots(figsize=(6, 0.3 * len(notebooks) + 1.2))
     left = [0.0] * len(notebooks)
     for status, colour in ((PASSES, "tab:green"), (FAILS, "tab:red"), (NOT_STARTED, "lightgrey")):
         widths = [sum(row.points for row in rows if row.notebook == name and row.status == status)
@@ -230,7 +230,7 @@ def plot(rows, axes=None):
         left = [start + width for start, width in zip(left, widths)]
     axes.invert_yaxis()
     axes.set_xlabel("points")
-    axes.legend(loc="lower right", fontsize="small")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")  # beside the bars, never on them
     axes.set_title("Your progress: visible checks")
     return axes
 
