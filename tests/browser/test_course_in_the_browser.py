@@ -3,7 +3,8 @@
 JupyterLab starts from this environment on a free port, with the project's
 student settings (jupyter/student), on a copy of course/ (so nothing the
 browser saves touches the repository). The test opens 00 and runs all its
-cells, waits for the training progress bar and the learning curves, opens
+cells, waits for the training progress bar, the learning curves and the
+progress view (its cell at the top of 00), opens
 01 with its first exercise solved and presses Validate, and checks that
 nbgrader's instructor tools are absent. Screenshots are saved in
 tests/browser/screenshots/ (git-ignored), the test's artifacts.
@@ -14,6 +15,7 @@ Selenium is told where both are, so it never downloads a browser.
 """
 
 import io
+import re
 import shutil
 import time
 import urllib.error
@@ -166,6 +168,14 @@ def test_a_learner_runs_00_validates_01_and_sees_no_instructor_tools(learner_cou
     (SCREENSHOTS / "00_progress_bar.png").write_bytes(bar_png)
     assert colour_share(bar_png, (0, 0, 0), tolerance=90) > 0.01  # the drawn bar and its text
     assert "accuracy on images the model never saw" in code_cell_output(browser, "model.evaluate").text
+    # The progress cell at the top of 00: 01's solved exercise passes, the rest is not started.
+    view = code_cell_output(browser, "progress.show()")
+    wait_for(browser, lambda: view.find_elements(By.CSS_SELECTOR, ".jp-RenderedImage img"), 120, "the progress view")
+    assert re.search(r"01_the_layer +ex1_simple_dense +6 +passes the visible checks", view.text), view.text
+    assert re.search(r"01_the_layer +ex2_compute_sum +3 +not started", view.text), view.text
+    browser.execute_script("arguments[0].scrollIntoView({block: 'start'})", view)
+    time.sleep(0.5)
+    (SCREENSHOTS / "00_progress_view.png").write_bytes(view.screenshot_as_png)
     browser.save_screenshot(str(SCREENSHOTS / "00_after_run_all.png"))
 
     # Student mode: nbgrader's instructor tools are absent, Validate is there.

@@ -94,3 +94,20 @@ def test_a_mistake_fails_with_the_first_message(tmp_path, make_course_folder):
     rows = [row for row in progress.course_progress(course) if row.notebook == "01_the_layer"]
     assert [row.status for row in rows] == [progress.FAILS, progress.NOT_STARTED]
     assert rows[0].message.startswith("✗ SimpleDense computes"), rows[0].message
+
+
+PROGRESS_SOURCE = "from mlkit.grading import progress\n\nprogress.show()"
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.glob("course/*/*.ipynb")) + sorted(ROOT.glob("solutions/*/*.ipynb")),
+                         ids=lambda path: f"{path.parent.parent.name}/{path.parent.name}")
+def test_every_notebook_ends_with_the_progress_cell(path):
+    """...and 00 also starts with it, right after its setup cell. nbval skips it: it runs every notebook."""
+    book = nbformat.read(path, as_version=4)
+    views = [index for index, cell in enumerate(book.cells) if progress.PROGRESS_TAG in cell.metadata.get("tags", [])]
+    code = [index for index, cell in enumerate(book.cells) if cell.cell_type == "code"]
+    expected = [code[1], len(book.cells) - 1] if path.parent.name.startswith("00_") else [len(book.cells) - 1]
+    assert views == expected
+    for index in views:
+        assert book.cells[index].source.endswith(PROGRESS_SOURCE)
+        assert "nbval-skip" in book.cells[index].metadata.tags
