@@ -145,8 +145,8 @@ def run_notebook(path, kernel_name="python3", timeout=CELL_TIMEOUT):
     from nbclient.exceptions import DeadKernelError
 
     book = nbformat.read(path, as_version=4)
-    shown = [cell for cell in book.cells if PROGRESS_TAG not in cell.get("metadata", {}).get("tags", [])]
-    run = nbformat.v4.new_notebook(cells=shown, metadata=book.metadata)
+    to_run = [cell for cell in book.cells if PROGRESS_TAG not in cell.get("metadata", {}).get("tags", [])]
+    run = nbformat.v4.new_notebook(cells=to_run, metadata=book.metadata)
     with tempfile.TemporaryDirectory(prefix="mlkit-progress-") as scratch:
         client = NotebookClient(run, timeout=timeout, kernel_name=kernel_name, allow_errors=True,
                                 resources={"metadata": {"path": scratch}})
