@@ -24,6 +24,7 @@ running them. Save your notebooks first: the view reads the saved files.
 """
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -239,7 +240,12 @@ def show(course=".."):
     """In a notebook: run the checks in a separate process, print the table, draw the chart.
 
     `course` is the learner's course folder (default: the folder above this notebook's).
+    While nbgrader runs the notebook (Validate, autograde: it sets NBGRADER_EXECUTION) it
+    does nothing: grading one notebook must not run all the others.
     """
+    if os.environ.get("NBGRADER_EXECUTION"):
+        print(f"(the progress view is not run while nbgrader grades: {os.environ['NBGRADER_EXECUTION']})")
+        return
     result = subprocess.run([sys.executable, "-m", "mlkit.grading", "progress", "--course", str(course),
                              "--json"], capture_output=True, text=True)
     if result.returncode != 0:

@@ -146,3 +146,13 @@ def test_the_command_line_prints_the_table_or_json(tmp_path, capsys):
         "notebook": "01_x", "exercise": "ex2_halve", "points": 3, "status": progress.NOT_STARTED, "message": ""}
     assert main(["progress", "--course", str(tmp_path / "nowhere")]) == 1
     assert "holds no notebooks" in capsys.readouterr().err
+
+
+def test_show_does_nothing_while_nbgrader_grades(tmp_path, monkeypatch, capsys):
+    """Validate and autograde run every cell, this one too: it must not run the whole course."""
+    import subprocess
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: pytest.fail("the view ran during grading"))
+    progress.show(tmp_path)
+    assert capsys.readouterr().out == "(the progress view is not run while nbgrader grades: autograde)\n"
