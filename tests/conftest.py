@@ -1,5 +1,15 @@
 """Fixtures shared by the whole test suite."""
 
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
 import numpy as np
 import pytest
 
@@ -26,3 +36,74 @@ def digits_flat():
     (x_train, y_train), (x_test, y_test) = mlkit.datasets.digits.load_data()
     flatten = lambda x: (x.reshape(len(x), -1) / 16.0).astype(np.float32)
     return (flatten(x_train), y_train.astype(np.int64)), (flatten(x_test), y_test.astype(np.int64))
+
+
+class RunningJupyter:
+    """A Jupyter server (or JupyterLab) of this environment, started by a test on a free port."""
+
+    def __init__(self, root_dir, home, app="jupyter_server", config_path=""):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.token = secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        # Hermetic: the user's own Jupyter settings and data never apply; `config_path`
+        # (e.g. the project's jupyter/student) is the only settings folder added.
+        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
+               "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTER_CONFIG_PATH": str(config_path)}
+        self.log = open(home / f"{app}.log", "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", app, f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+             "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={self.token}", f"--ServerApp.root_dir={root_dir}",
+             "--ServerApp.open_browser=False", "--allow-root"],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.log_path = home / f"{app}.log"
+        self._wait_until_ready()
+
+    def _wait_until_ready(self, timeout=90):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Jupyter server exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                self.request("GET", "/api/status")
+                return
+            except OSError:
+                time.sleep(0.5)
+        raise TimeoutError(f"the Jupyter server did not answer in {timeout} s:\n{self.log_path.read_text()[-3000:]}")
+
+    def request(self, method, path, body=None):
+        """A call to the server's REST API; returns the decoded JSON answer (or None)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"Authorization": f"token {self.token}",
+                                                  "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            text = answer.read()
+        return json.loads(text) if text else None
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # the server and the kernels it started
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def start_jupyter(tmp_path_factory):
+    """`start_jupyter(root_dir, app="jupyter_server", config_path="")`: a running server
+    (see RunningJupyter), stopped with every kernel it started when the test ends."""
+    servers = []
+
+    def start(root_dir, app="jupyter_server", config_path=""):
+        home = tmp_path_factory.mktemp("jupyter-home")
+        servers.append(RunningJupyter(root_dir, home, app=app, config_path=config_path))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -1,6 +1,7 @@
 """The project's own files agree with one another.
 
-- environment.yml (conda) and pyproject.toml (pip) install the same packages;
+- constraints.txt (the lock) pins every dependency of pyproject.toml within its ranges,
+  and environment.yml (conda), `make lab` and `make test` install from it;
 - .ci/run runs the same test command the README gives;
 - the README gives exactly two set-up commands: `make lab` and `make test`;
 - the Makefile's test target runs pytest with the venv's Python.
@@ -11,10 +12,12 @@ deliberately broken copies, so a check that can no longer fail is noticed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -24,12 +27,6 @@ from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT_NAME = "mlkit"
-
-# conda-forge name -> PyPI name, where they differ.  matplotlib-base is
-# conda-forge's matplotlib without a GUI toolkit.
-CONDA_TO_PYPI = {"matplotlib-base": "matplotlib"}
-# Conda entries that are the environment itself, not project dependencies.
-CONDA_ONLY = {"python", "pip"}
 
 SETUP_COMMANDS = ["make lab", "make test"]
 
@@ -102,6 +99,49 @@ def extra_packages(text: str, extra: str) -> set[str]:
 
 
 # --------------------------------------------------------------------------
+# constraints.txt: the lock
+
+
+def lock_pins(text: str) -> tuple[dict[str, str], list[str]]:
+    """({normalized name: exact version}, [problems]) of a constraints file."""
+    pins, problems = {}, []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.+!\-]+)", line)
+        if not match:
+            problems.append(f"constraints.txt line {number} is not an exact pin (name==version): {raw!r}")
+            continue
+        pins[normalize(match.group(1))] = match.group(2)
+    return pins, problems
+
+
+def lock_mismatches(pyproject_text: str, lock_text: str) -> list[str]:
+    """Every way the lock and pyproject.toml disagree, in words (fix: `make lock`)."""
+    pins, problems = lock_pins(lock_text)
+    for name, spec in sorted(pyproject_packages(pyproject_text).items()):
+        if name not in pins:
+            problems.append(f"{name} is in pyproject.toml but not pinned in constraints.txt: run `make lock`")
+        elif pins[name] not in SpecifierSet(spec):
+            problems.append(f"{name}=={pins[name]} in constraints.txt does not satisfy pyproject.toml's "
+                            f"{spec!r}: run `make lock`")
+    project = tomllib.loads(pyproject_text)["project"]
+    if normalize(project["name"]) in pins:
+        problems.append(f"constraints.txt pins {project['name']} itself: it is installed from this folder")
+    # dev must bring in every other extra, since everyone installs .[dev].
+    extras = project.get("optional-dependencies", {})
+    if "dev" not in extras:
+        problems.append("pyproject.toml has no 'dev' extra")
+    else:
+        dev = extra_packages(pyproject_text, "dev")
+        for extra in extras:
+            for name in sorted(extra_packages(pyproject_text, extra) - dev):
+                problems.append(f"{name} is in extra {extra!r} but not in 'dev'")
+    return problems
+
+
+# --------------------------------------------------------------------------
 # environment.yml (a tiny parser: PyYAML may not be installed)
 
 
@@ -148,57 +188,24 @@ def conda_spec(item: str) -> tuple[str, str]:
     return m.group(1), _spec(m.group(2))
 
 
-def environment_packages(text: str) -> dict[str, str]:
-    """{normalized PyPI name: version spec} of the environment's project packages."""
-    env = parse_environment(text)
-    out: dict[str, str] = {}
+ENVIRONMENT_PIP = ["-c constraints.txt", "-e .[dev]"]
+
+
+def environment_mismatches(pyproject_text: str, environment_text: str) -> list[str]:
+    """How environment.yml strays from the lock: conda gives Python and pip, pip installs the rest."""
+    env = parse_environment(environment_text)
+    problems = []
+    pythons = []
     for item in env["conda"]:
         name, spec = conda_spec(item)
-        name = normalize(name)
-        if name in CONDA_ONLY:
-            continue
-        out[normalize(CONDA_TO_PYPI.get(name, name))] = spec
-    for item in env["pip"]:
-        if item.startswith("-") or item.startswith(".") or "/" in item:
-            continue  # -e ., local paths, pip options
-        req = Requirement(item)
-        out[normalize(req.name)] = _spec(str(req.specifier))
-    return out
-
-
-# --------------------------------------------------------------------------
-# the comparison
-
-
-def dependency_mismatches(pyproject_text: str, environment_text: str) -> list[str]:
-    """Every way environment.yml and pyproject.toml disagree, in words."""
-    problems = []
-    pip = pyproject_packages(pyproject_text)
-    conda = environment_packages(environment_text)
-    for name in sorted(pip.keys() - conda.keys()):
-        problems.append(f"{name} is in pyproject.toml but not in environment.yml")
-    for name in sorted(conda.keys() - pip.keys()):
-        problems.append(f"{name} is in environment.yml but not in pyproject.toml")
-    for name in sorted(pip.keys() & conda.keys()):
-        if pip[name] != conda[name]:
-            problems.append(
-                f"{name}: version bounds differ: pyproject.toml {pip[name] or '(none)'!r}, "
-                f"environment.yml {conda[name] or '(none)'!r}"
-            )
-    # dev must bring in every other extra, since `make` installs .[dev].
-    project = tomllib.loads(pyproject_text)["project"]
-    extras = project.get("optional-dependencies", {})
-    if "dev" not in extras:
-        problems.append("pyproject.toml has no 'dev' extra")
-    else:
-        dev = extra_packages(pyproject_text, "dev")
-        for extra in extras:
-            for name in sorted(extra_packages(pyproject_text, extra) - dev):
-                problems.append(f"{name} is in extra {extra!r} but not in 'dev'")
-    # conda's python must satisfy requires-python.
-    env = parse_environment(environment_text)
-    pythons = [conda_spec(i)[1] for i in env["conda"] if normalize(conda_spec(i)[0]) == "python"]
-    requires = SpecifierSet(project.get("requires-python", ""))
+        if normalize(name) == "python":
+            pythons.append(spec)
+        elif normalize(name) != "pip":
+            problems.append(f"environment.yml installs {name} with conda, outside the lock: remove it "
+                            "(pip installs it from constraints.txt with the rest of .[dev])")
+    if [" ".join(item.split()) for item in env["pip"]] != ENVIRONMENT_PIP:
+        problems.append(f"environment.yml's pip: section must be exactly {ENVIRONMENT_PIP}, found {env['pip']}")
+    requires = SpecifierSet(tomllib.loads(pyproject_text)["project"].get("requires-python", ""))
     if not pythons:
         problems.append("environment.yml does not pin python")
     for p in pythons:
@@ -208,10 +215,13 @@ def dependency_mismatches(pyproject_text: str, environment_text: str) -> list[st
     return problems
 
 
-def test_environment_matches_pyproject():
-    problems = dependency_mismatches(
-        (ROOT / "pyproject.toml").read_text(), (ROOT / "environment.yml").read_text()
-    )
+def test_the_lock_pins_every_dependency_within_pyproject_ranges():
+    problems = lock_mismatches((ROOT / "pyproject.toml").read_text(), (ROOT / "constraints.txt").read_text())
+    assert not problems, "\n".join(problems)
+
+
+def test_environment_installs_from_the_lock():
+    problems = environment_mismatches((ROOT / "pyproject.toml").read_text(), (ROOT / "environment.yml").read_text())
     assert not problems, "\n".join(problems)
 
 
@@ -219,7 +229,6 @@ def test_environment_basics():
     env = parse_environment((ROOT / "environment.yml").read_text())
     assert env["name"] == "mlkit-course"
     assert env["channels"] == ["conda-forge"]
-    assert env["pip"] and env["pip"][-1] == "-e .", "the pip: section must end with '-e .'"
 
 
 def test_pyproject_basics():
@@ -235,78 +244,88 @@ def test_pyproject_basics():
         assert d in norecurse
 
 
+def test_every_way_in_installs_from_the_lock():
+    """`make lab`/`make test` (the venv step) and the guide's JupyterHub recipe use -c constraints.txt."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    # -n prints without running; -W pretends pyproject.toml changed, so the install step is shown.
+    out = subprocess.run([make, "--no-print-directory", "-n", "-W", "pyproject.toml", "venv"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    installs = [line for line in out.splitlines() if "pip install" in line and "-e" in line]
+    assert installs and all("-c constraints.txt" in line for line in installs), out
+    guide = (ROOT / "docs" / "instructor_guide.md").read_text()
+    hub = guide[guide.index("## Running the course for a class on JupyterHub"):]
+    assert "pip install -c constraints.txt -e '.[course]'" in hub
+
+
 @pytest.fixture
 def project_copy(tmp_path):
-    for name in ("pyproject.toml", "environment.yml"):
+    for name in ("pyproject.toml", "environment.yml", "constraints.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
     return tmp_path
 
 
-def _mismatches(folder: Path) -> list[str]:
-    return dependency_mismatches(
-        (folder / "pyproject.toml").read_text(), (folder / "environment.yml").read_text()
-    )
+def _lock_mismatches(folder: Path) -> list[str]:
+    return lock_mismatches((folder / "pyproject.toml").read_text(), (folder / "constraints.txt").read_text())
 
 
-def test_comparison_catches_package_added_to_pyproject_only(project_copy):
+def test_lock_check_catches_a_package_added_to_pyproject_only(project_copy):
     path = project_copy / "pyproject.toml"
     text = path.read_text()
     new = re.sub(r'(\ntest = \[)', r'\1\n    "Scipy_Extra>=1.0",', text, count=1)
     assert new != text
     path.write_text(new)
-    problems = _mismatches(project_copy)
-    assert any("scipy-extra is in pyproject.toml but not in environment.yml" in p for p in problems), problems
+    assert _lock_mismatches(project_copy) == [
+        "scipy-extra is in pyproject.toml but not pinned in constraints.txt: run `make lock`"]
 
 
-def test_comparison_catches_package_added_to_environment_only(project_copy):
-    path = project_copy / "environment.yml"
+def test_lock_check_catches_a_pin_outside_pyproject_range(project_copy):
+    path = project_copy / "constraints.txt"
     text = path.read_text()
-    new = text.replace("  - pip:\n", "  - conda-forge::pandas\n  - pip:\n", 1)
+    new = re.sub(r"(?m)^numpy==.*$", "numpy==1.26.4", text)
     assert new != text
     path.write_text(new)
-    problems = _mismatches(project_copy)
-    assert problems == ["pandas is in environment.yml but not in pyproject.toml"], problems
+    problems = _lock_mismatches(project_copy)
+    assert problems == ["numpy==1.26.4 in constraints.txt does not satisfy pyproject.toml's '>=2.0': run `make lock`"]
 
 
-def test_comparison_catches_pip_section_package(project_copy):
-    path = project_copy / "environment.yml"
-    path.write_text(path.read_text().replace("      - -e .", "      - tqdm\n      - -e ."))
-    assert _mismatches(project_copy) == ["tqdm is in environment.yml but not in pyproject.toml"]
+def test_lock_check_catches_a_range_instead_of_a_pin(project_copy):
+    path = project_copy / "constraints.txt"
+    path.write_text(re.sub(r"(?m)^nbgrader==.*$", "nbgrader>=0.9", path.read_text()))
+    problems = _lock_mismatches(project_copy)
+    assert any("is not an exact pin" in p and "nbgrader>=0.9" in p for p in problems), problems
+    assert "nbgrader is in pyproject.toml but not pinned in constraints.txt: run `make lock`" in problems
 
 
-def test_comparison_catches_package_removed_and_bounds_changed(project_copy):
-    path = project_copy / "environment.yml"
-    text = path.read_text()
-    new = text.replace("  - hypothesis\n", "").replace("numpy>=2.0", "numpy>=1.26")
-    assert new != text
-    path.write_text(new)
-    problems = _mismatches(project_copy)
-    assert "hypothesis is in pyproject.toml but not in environment.yml" in problems
-    assert any(p.startswith("numpy: version bounds differ") for p in problems), problems
-
-
-def test_comparison_catches_extra_missing_from_dev():
+def test_lock_check_catches_an_extra_missing_from_dev():
     pyproject = (
         '[project]\nname = "mlkit"\nrequires-python = ">=3.11"\ndependencies = ["numpy>=2.0"]\n'
         '[project.optional-dependencies]\ncourse = ["jupyterlab"]\ntest = ["pytest"]\n'
         'dev = ["mlkit[course]"]\n'
     )
-    env = "name: x\ndependencies:\n  - python=3.11\n  - numpy>=2.0\n  - jupyterlab\n  - pytest\n"
-    assert dependency_mismatches(pyproject, env) == ["pytest is in extra 'test' but not in 'dev'"]
+    lock = "numpy==2.1.0\nJupyterLab==4.2.0\npytest==8.0.0\n"
+    assert lock_mismatches(pyproject, lock) == ["pytest is in extra 'test' but not in 'dev'"]
     fixed = pyproject.replace('dev = ["mlkit[course]"]', 'dev = ["mlkit[course,test]"]')
-    assert dependency_mismatches(fixed, env) == []
-    assert dependency_mismatches(fixed, env.replace("python=3.11", "python=3.10")) != []
+    assert lock_mismatches(fixed, lock) == []  # names compare case-insensitively
+    assert lock_mismatches(fixed, lock + "mlkit==0.1.0\n") != []
 
 
-def test_names_compare_case_insensitively():
-    pyproject = (
-        '[project]\nname = "mlkit"\nrequires-python = ">=3.11"\ndependencies = ["NumPy>=2.0"]\n'
-        '[project.optional-dependencies]\ndev = ["Jupyter_Lab"]\n'
-    )
-    env = "name: x\ndependencies:\n  - python=3.11\n  - numpy >=2.0\n  - jupyter-lab\n  - matplotlib-base\n"
-    assert dependency_mismatches(pyproject, env) == [
-        "matplotlib is in environment.yml but not in pyproject.toml"
-    ]
+def test_environment_check_catches_conda_packages_and_a_changed_pip_section(project_copy):
+    path = project_copy / "environment.yml"
+    text = path.read_text()
+    pyproject = (project_copy / "pyproject.toml").read_text()
+    assert environment_mismatches(pyproject, text) == []
+    with_conda_package = text.replace("  - pip:\n", "  - conda-forge::h5py>=3\n  - pip:\n", 1)
+    assert environment_mismatches(pyproject, with_conda_package) == [
+        "environment.yml installs h5py with conda, outside the lock: remove it "
+        "(pip installs it from constraints.txt with the rest of .[dev])"]
+    without_lock = text.replace("      - -c constraints.txt\n", "")
+    assert any("pip: section must be exactly" in p for p in environment_mismatches(pyproject, without_lock))
+    old_python = text.replace("python=3.11", "python=3.10")
+    assert environment_mismatches(pyproject, old_python) == [
+        "environment.yml python '=3.10' does not satisfy requires-python >=3.11"]
 
 
 # --------------------------------------------------------------------------
@@ -428,3 +447,50 @@ def test_makefile_test_target_uses_the_venv_python():
     assert re.search(r"""["']?\.venv/bin/python["']? -m pytest""", command), command
     # nbgrader runs `alembic` by name: the venv's bin/ must be on PATH.
     assert re.search(r"""PATH=["']?[^ ]*/\.venv/bin:""", command), command
+
+
+# --------------------------------------------------------------------------
+# student and instructor mode
+
+STUDENT_SETTINGS = ROOT / "jupyter" / "student"
+INSTRUCTOR_PLUGINS = ["@jupyter/nbgrader:course-list", "@jupyter/nbgrader:create-assignment",
+                      "@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:menu"]
+
+
+def disabled_lab_extensions(config_path: str) -> list[str]:
+    """What `jupyter labextension list` reports disabled with this Jupyter config path."""
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": config_path}
+    home = Path(os.environ.get("TMPDIR", "/tmp"))
+    env["JUPYTER_CONFIG_DIR"] = str(home / "mlkit-no-user-jupyter-settings")  # the user's own never apply
+    out = subprocess.run([sys.executable, "-m", "jupyterlab.labextensions", "list"], env=env,
+                         capture_output=True, text=True, check=True)
+    text = out.stdout + out.stderr
+    if "Disabled extensions:" not in text:
+        return []
+    return sorted(line.strip() for line in text.split("Disabled extensions:")[1].splitlines()
+                  if line.strip().startswith("@"))
+
+
+def test_student_mode_turns_off_nbgrader_instructor_tools_and_only_those():
+    pytest.importorskip("jupyterlab")
+    assert disabled_lab_extensions(str(STUDENT_SETTINGS)) == INSTRUCTOR_PLUGINS
+    assert disabled_lab_extensions("") == []  # instructor mode: everything on
+    server = json.loads((STUDENT_SETTINGS / "jupyter_server_config.json").read_text())
+    assert server["ServerApp"]["jpserver_extensions"] == {
+        "nbgrader.server_extensions.formgrader": False, "nbgrader.server_extensions.course_list": False}
+
+
+def test_make_lab_is_student_mode_and_instructor_lab_is_not():
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "JUPYTER_CONFIG_PATH")}
+
+    def command(target):
+        out = subprocess.run([make, "--no-print-directory", "-n", "-o", "venv", target], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True).stdout
+        return next(line for line in out.replace("\\\n", " ").splitlines() if " lab " in line)
+
+    student, instructor = command("lab"), command("instructor-lab")
+    assert f'JUPYTER_CONFIG_PATH="{STUDENT_SETTINGS}' in student and "--ServerApp.root_dir=course" in student
+    assert "JUPYTER_CONFIG_PATH" not in instructor and "--ServerApp.root_dir=." in instructor

@@ -6,6 +6,7 @@
                                  in a sandbox (--unsafe: without one; needs bubblewrap)
     feedback [ASSIGNMENT ...]    autograded/ -> feedback/ (HTML, no hidden tests)
     grades [--to grades.csv]     gradebook -> grades.csv and grades_by_test.csv
+    progress [--course course]   a learner's view: the visible checks of each notebook worked on
 
 autograde and feedback handle each submission on its own, end with a summary
 (done, repaired, problems) and exit with status 1 when a submission could not
@@ -15,6 +16,7 @@ be handled.
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
 
 def main(argv=None):
@@ -32,7 +34,21 @@ def main(argv=None):
     grades = commands.add_parser("grades")
     grades.add_argument("--to", default="grades.csv")
     grades.add_argument("--by-test", default="grades_by_test.csv")
+    progress = commands.add_parser("progress")
+    progress.add_argument("--course", help="the learner's notebooks (default: course/ under --root)")
+    progress.add_argument("--json", action="store_true", help="print the rows as JSON")
     arguments = parser.parse_args(argv)
+
+    if arguments.command == "progress":
+        from mlkit.grading import progress as progress_view
+
+        course = arguments.course or str(Path(arguments.root) / "course")
+        try:
+            print(progress_view.main(course, as_json=arguments.json, log=lambda line: print(line, file=sys.stderr)))
+        except FileNotFoundError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        return 0
 
     # SQLAlchemy warns "not in session" on every gradebook write: nbgrader's noise.
     warnings.filterwarnings("ignore", message=".*not in session")

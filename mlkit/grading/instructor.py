@@ -92,7 +92,8 @@ def api_for(root, config=None, **overrides):
 def assignments(root):
     """The assignments: the folders of solutions/ that hold notebooks, in order."""
     source = Path(root) / "solutions"
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+    return sorted(p.name for p in source.iterdir()
+                  if p.is_dir() and not is_by_product(Path(p.name)) and any(p.glob("*.ipynb")))
 
 
 def _check(result, what):
@@ -135,20 +136,40 @@ def release_differences(root, names=None):
             problems += release_folder_differences(root / "course" / name, Path(fresh) / name, f"course/{name}")
         course = root / "course"
         for folder in sorted(course.iterdir()) if course.exists() else []:
-            if folder.is_dir() and not (root / "solutions" / folder.name).exists():
+            stray = not (root / "solutions" / folder.name).exists()
+            if folder.is_dir() and stray and not is_by_product(Path(folder.name)):
                 problems.append(f"course/{folder.name} has no source in solutions/")
     return problems
 
 
+# What opening and running the course leaves beside the notebooks (Jupyter's
+# checkpoints, the language server's shadow copies, the collaboration store,
+# Python's caches, Finder's folder settings): never part of a release.
+BY_PRODUCTS = frozenset({".ipynb_checkpoints", ".virtual_documents", ".jupyter_ystore.db",
+                         "__pycache__", ".DS_Store"})
+
+
+def is_by_product(relative_path):
+    """Whether a path inside a course folder is a by-product of using it (see BY_PRODUCTS).
+
+    >>> is_by_product(Path("01_the_layer/.ipynb_checkpoints/the_layer-checkpoint.ipynb"))
+    True
+    """
+    return any(part in BY_PRODUCTS or part.endswith(".pyc") for part in Path(relative_path).parts)
+
+
 def release_folder_differences(committed, fresh, label):
-    """How the release folder `committed` differs from the freshly generated `fresh`."""
+    """How the release folder `committed` differs from the freshly generated `fresh`.
+
+    By-products of using the course (checkpoints, caches...) are left out on both sides.
+    """
     committed, fresh = Path(committed), Path(fresh)
     if not committed.exists():
         return [f"{label} is missing"]
     problems = []
-    committed_files = {p.relative_to(committed) for p in committed.rglob("*")
-                       if p.is_file() and ".ipynb_checkpoints" not in p.parts}
-    fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
+    committed_files, fresh_files = ({path.relative_to(folder) for path in folder.rglob("*")
+                                     if path.is_file() and not is_by_product(path.relative_to(folder))}
+                                    for folder in (committed, fresh))
     for path in sorted(fresh_files - committed_files):
         problems.append(f"{label}/{path} is missing")
     for path in sorted(committed_files - fresh_files):

@@ -117,3 +117,41 @@ def test_the_command_line_explains_itself():
     assert result.returncode == 0
     for command in ("release", "check-release", "autograde", "feedback", "grades"):
         assert command in result.stdout
+
+
+def test_the_release_comparison_ignores_what_opening_the_notebooks_leaves(tmp_path, start_jupyter):
+    """Notebooks opened and saved through a real Jupyter server (as the lab does:
+    read, save, checkpoint) leave .ipynb_checkpoints/ beside them: not a difference."""
+    copy = tmp_path / "course-root"
+    copy.mkdir()
+    shutil.copy(ROOT / "nbgrader_config.py", copy / "nbgrader_config.py")
+    for name in ("00_welcome", "01_the_layer"):
+        for folder in ("solutions", "course"):
+            shutil.copytree(ROOT / folder / name, copy / folder / name,
+                            ignore=shutil.ignore_patterns(*instructor.BY_PRODUCTS))
+    server = start_jupyter(copy)
+    for path in ("course/00_welcome/welcome.ipynb", "course/01_the_layer/the_layer.ipynb",
+                 "solutions/01_the_layer/the_layer.ipynb"):
+        model = server.request("GET", f"/api/contents/{path}?content=1")
+        server.request("PUT", f"/api/contents/{path}", {"type": "notebook", "format": "json",
+                                                         "content": model["content"]})
+        server.request("POST", f"/api/contents/{path}/checkpoints")
+    checkpoint = copy / "course" / "01_the_layer" / ".ipynb_checkpoints" / "the_layer-checkpoint.ipynb"
+    assert checkpoint.is_file() and (copy / "solutions" / "01_the_layer" / ".ipynb_checkpoints").is_dir()
+    # A stray notebook at the top (a learner's Untitled.ipynb) makes course/.ipynb_checkpoints/.
+    server.request("PUT", "/api/contents/course/scratch.ipynb", {"type": "notebook", "format": "json",
+                                                                 "content": nbformat.v4.new_notebook()})
+    server.request("POST", "/api/contents/course/scratch.ipynb/checkpoints")
+    assert (copy / "course" / ".ipynb_checkpoints" / "scratch-checkpoint.ipynb").is_file()
+
+    assert instructor.release_differences(copy, ["00_welcome", "01_the_layer"]) == []
+    assert instructor.assignments(copy) == ["00_welcome", "01_the_layer"]
+    # Checkpoints on the side of the fresh release too (the committed course/ was opened in the lab).
+    pristine = tmp_path / "pristine"
+    shutil.copytree(ROOT / "course" / "01_the_layer", pristine,
+                    ignore=shutil.ignore_patterns(*instructor.BY_PRODUCTS))
+    assert instructor.release_folder_differences(pristine, copy / "course" / "01_the_layer", "course/01") == []
+    # ...while a real difference is still found beside them.
+    (copy / "course" / "01_the_layer" / "notes.txt").write_text("left over")
+    assert instructor.release_folder_differences(copy / "course" / "01_the_layer", pristine, "course/01") == [
+        "course/01/notes.txt is not produced by the release (left over?)"]
