@@ -2,7 +2,10 @@
 
     release [ASSIGNMENT ...]     solutions/ -> course/ (student notebooks, committed)
     check-release                fail if course/ differs from a fresh release
-    autograde [ASSIGNMENT ...]   submitted/ -> autograded/ and the gradebook
+    autograde [ASSIGNMENT ...]   submitted/ -> autograded/ and the gradebook, many students at once
+              [--workers N]      N notebooks at a time (default: one per core; 1 = one after another)
+              [--scheduler URL]  on a Dask cluster's workers (or $MLKIT_GRADING_SCHEDULER)
+              [--force]          grade again the submissions already graded and unchanged
     feedback [ASSIGNMENT ...]    autograded/ -> feedback/ (HTML, no hidden tests)
     grades [--to grades.csv]     gradebook -> grades.csv and grades_by_test.csv
 """
@@ -20,6 +23,10 @@ def main(argv=None):
     for name in ("release", "autograde", "feedback"):
         command = commands.add_parser(name)
         command.add_argument("assignments", nargs="*", help="default: every folder of solutions/")
+    autograde = commands.choices["autograde"]
+    autograde.add_argument("--workers", type=int, default=None, help="notebooks graded at once (default: cores)")
+    autograde.add_argument("--scheduler", default=None, help="a Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    autograde.add_argument("--force", action="store_true", help="grade unchanged submissions again")
     commands.add_parser("check-release")
     grades = commands.add_parser("grades")
     grades.add_argument("--to", default="grades.csv")
@@ -42,9 +49,16 @@ def main(argv=None):
                 return 1
             print("course/ matches solutions/")
         elif arguments.command == "autograde":
-            results = instructor.autograde(arguments.root, arguments.assignments or None)
-            if not results:
+            from mlkit.grading import class_grading
+
+            report = class_grading.grade_class(
+                arguments.root, arguments.assignments or None, workers=arguments.workers,
+                scheduler=arguments.scheduler, force=arguments.force)
+            if not report.results:
                 print("nothing to grade: put submissions in submitted/<student>/<assignment>/")
+                return 0
+            print(report.summary())
+            return 0 if report.ok else (130 if report.interrupted else 1)
         elif arguments.command == "feedback":
             for name in instructor.feedback(arguments.root, arguments.assignments or None):
                 print(f"feedback for {name} written to feedback/<student>/{name}/")
