@@ -10,11 +10,12 @@ with the next cell. The broken exercise scores 0 with an explanation and
 the others are graded as usual.
 
 A notebook may also get a time budget (`time_budget`, in seconds; the
-class grader sets it from the reference solution's own time). Once a cell has
-used up the budget, every later cell may run for `stalled_cell_timeout`
-seconds only: a student whose layer loops forever costs seconds, not one
-full time limit per cell that calls it, and the exercises that don't call it
-are still graded.
+class grader sets it from the reference solution's own time, so it grows on
+a slow machine). Once the budget is used up, every later cell may run for a
+quarter of it only (`stalled_share`): a student whose layer loops forever
+costs about twice the budget, not one full time limit per cell that calls
+it, and the exercises that don't call it are still graded. Cells replayed
+after a restart keep the full limit.
 
 It is an instructor tool (it imports nbgrader); nbgrader_config.py puts it
 in place of `Execute` in `Autograde.autograde_preprocessors`. Settings of
@@ -56,8 +57,9 @@ class ResilientExecute(Execute):
     time_budget = Float(
         None, allow_none=True, help="Seconds the whole notebook may run before its cells get a short leash."
     ).tag(config=True)
-    stalled_cell_timeout = Integer(
-        5, help="The time limit of each cell once the notebook's time budget is used up."
+    stalled_share = Float(
+        0.25, help="The time limit of each cell once the notebook's time budget is used up, "
+                   "as a share of the budget."
     ).tag(config=True)
 
     @default("coalesce_streams")
@@ -72,32 +74,33 @@ class ResilientExecute(Execute):
 
     def _cell_timeout(self, cell):
         """This cell's limit: the per-cell timeout, within what is left of the budget."""
-        timeout = self.timeout
-        if self.time_budget is not None:
+        timeout, stalled = self.timeout, False
+        if self.time_budget is not None and not self._replaying:
             left = self.time_budget - (time.monotonic() - self._started)
-            timeout = max(self.stalled_cell_timeout, min(timeout if timeout and timeout > 0 else left, left))
-            timeout = int(round(timeout))
-        self.error_on_timeout = self._timeout_error(timeout)
+            leash = self.stalled_share * self.time_budget
+            stalled = left <= leash
+            timeout = int(round(max(leash, min(timeout if timeout and timeout > 0 else left, left))))
+        self.error_on_timeout = self._timeout_error(timeout, stalled)
         return timeout
 
     @default("error_on_timeout")
     def _error_on_timeout_default(self):
         return self._timeout_error(self.timeout)
 
-    def _timeout_error(self, seconds):
+    def _timeout_error(self, seconds, stalled=False):
         """The output a cell gets when it runs past its limit (nbclient adds it)."""
         lines = [
             f"This cell ran longer than {seconds} seconds and was stopped, so it scores 0.",
             "Likely mistake: a loop that never ends (a `while` whose condition stays true?).",
         ]
-        if self.time_budget is not None and seconds == self.stalled_cell_timeout:
+        if stalled:
             lines.append(f"(The notebook had used up its time budget of {self.time_budget:.0f} seconds, "
                          "so each remaining cell could run only briefly.)")
         return {"ename": "CellTimeoutError", "evalue": lines[0], "traceback": lines}
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
-        self._started = time.monotonic()
+        self._started, self._replaying = time.monotonic(), False
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         finished = []  # indices of cells that ran without error: replayed after a restart
@@ -149,6 +152,13 @@ class ResilientExecute(Execute):
 
     def _replay(self, finished):
         """Re-run the cells that had succeeded (not the tests) in the new kernel; keep no outputs."""
+        self._replaying = True
+        try:
+            self._replay_cells(finished)
+        finally:
+            self._replaying = False
+
+    def _replay_cells(self, finished):
         for index in finished:
             cell = self.nb.cells[index]
             if is_grade(cell) and not is_solution(cell):

@@ -109,15 +109,15 @@ def test_every_student_is_graded_with_the_fair_score(one_at_a_time):
     assert totals["no_bias"] == 7  # only the output check fails: weights, shapes and ComputeSum pass
 
 
-def test_an_endless_loop_costs_one_budget_then_a_short_leash_per_cell(one_at_a_time):
+def test_an_endless_loop_uses_up_the_budget_then_each_cell_gets_a_short_leash(one_at_a_time):
     course, _ = one_at_a_time
     book = course.autograded("endless_loop", ASSIGNMENT, NOTEBOOK)
     stopped = [cell for cell in book.cells
                if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))]
-    assert stopped, "the looping cells were not stopped"
-    leash = [cell for cell in stopped
-             if any("used up its time budget" in "\n".join(o.get("traceback", [])) for o in cell.outputs)]
-    assert len(leash) == len(stopped) - 1, "after the first stop, every stop should be the short one"
+    assert len(stopped) >= 4, "every cell that calls SimpleDense loops and must be stopped"
+    explained = [cell for cell in stopped
+                 if any("used up its time budget" in "\n".join(o.get("traceback", [])) for o in cell.outputs)]
+    assert explained and explained[-1] is stopped[-1], "the last stops say the budget was used up"
 
 
 def test_two_workers_grade_exactly_as_one(one_at_a_time, two_workers):
