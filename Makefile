@@ -23,7 +23,7 @@ WITH_VENV := PATH="$(abspath $(VENV_BIN)):$$PATH"
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
-.PHONY: help venv system-packages lab instructor-lab lock test bench clean
+.PHONY: help venv system-packages node-packages lab instructor-lab lock test bench clean
 .DEFAULT_GOAL := help
 
 help:
@@ -107,7 +107,22 @@ system-packages:
 	    echo "note: Debian packages missing:$$missing; the tests that need them will skip (install: sudo apt-get install$$missing)"; \
 	fi
 
-test: venv system-packages
+# npm packages some tests need (tests/node-packages.txt: configurable-http-proxy
+# for the JupyterHub test), installed into $(VENV)/node when npm is there.
+NODE_PACKAGES_FILE := tests/node-packages.txt
+NODE_PREFIX := $(VENV)/node
+
+node-packages: venv
+	@packages=$$(grep -v '^[[:space:]]*#' $(NODE_PACKAGES_FILE) | tr '\n' ' '); \
+	stamp="$(NODE_PREFIX)/.installed"; \
+	if [ -z "$${packages% }" ] || cmp -s "$$stamp" $(NODE_PACKAGES_FILE); then exit 0; fi; \
+	if ! command -v npm >/dev/null 2>&1; then \
+	    echo "note: npm is missing; the tests that need $$packages will skip (install Node.js and npm)"; exit 0; \
+	fi; \
+	echo "==> installing npm packages the tests need: $$packages"; \
+	mkdir -p "$(NODE_PREFIX)" && npm install --silent --no-save --prefix "$(NODE_PREFIX)" $$packages && cp $(NODE_PACKAGES_FILE) "$$stamp"
+
+test: venv system-packages node-packages
 	@$(WITH_VENV) "$(VENV_PYTHON)" -m pytest -q $(PYTEST_ARGS)
 
 bench: venv

@@ -2,8 +2,12 @@
 
     release [ASSIGNMENT ...]     solutions/ -> course/ (student notebooks, committed)
     check-release                fail if course/ differs from a fresh release
-    autograde [ASSIGNMENT ...]   submitted/ -> autograded/ and the gradebook, each notebook
-                                 in a sandbox (--unsafe: without one; needs bubblewrap)
+    autograde [ASSIGNMENT ...]   submitted/ -> autograded/ and the gradebook: many students at
+                                 once, each notebook in a sandbox (needs bubblewrap)
+              [--workers N]      N notebooks at a time (default: one per core; 1 = one after another)
+              [--scheduler URL]  on a Dask cluster's workers (or $MLKIT_GRADING_SCHEDULER)
+              [--force]          grade again the submissions already graded and unchanged
+              [--unsafe]         without the sandbox (only if you trust every student)
     feedback [ASSIGNMENT ...]    autograded/ -> feedback/ (HTML, no hidden tests)
     grades [--to grades.csv]     gradebook -> grades.csv and grades_by_test.csv
     progress [--course course]   a learner's view: the visible checks of each notebook worked on
@@ -30,6 +34,12 @@ def main(argv=None):
     commands.choices["autograde"].add_argument(
         "--unsafe", action="store_true",
         help="run submissions without the bubblewrap sandbox (only if you trust every student)")
+    commands.choices["autograde"].add_argument(
+        "--workers", type=int, default=None, help="notebooks graded at once (default: one per core)")
+    commands.choices["autograde"].add_argument(
+        "--scheduler", default=None, help="a Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    commands.choices["autograde"].add_argument(
+        "--force", action="store_true", help="grade again the submissions already graded and unchanged")
     commands.add_parser("check-release")
     grades = commands.add_parser("grades")
     grades.add_argument("--to", default="grades.csv")
@@ -66,8 +76,9 @@ def main(argv=None):
                 return 1
             print("course/ matches solutions/")
         elif arguments.command == "autograde":
-            outcomes = list(instructor.autograde(arguments.root, arguments.assignments or None,
-                                                        unsafe=arguments.unsafe).values())
+            outcomes = list(instructor.autograde(
+                arguments.root, arguments.assignments or None, unsafe=arguments.unsafe,
+                workers=arguments.workers, scheduler=arguments.scheduler, force=arguments.force).values())
             if not outcomes:
                 print("nothing to grade: put submissions in submitted/<student>/<assignment>/")
             return 1 if any(not outcome.graded for outcome in outcomes) else 0

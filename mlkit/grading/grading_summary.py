@@ -27,6 +27,7 @@ class Outcome:
     repairs: list = field(default_factory=list)    # notes, each "what was repaired"
     problems: list = field(default_factory=list)   # reasons the submission was not (fully) graded
     incidents: list = field(default_factory=list)  # what its code tried against the sandbox
+    unchanged: bool = False                         # graded before and unchanged since: not graded again
     log: str = field(default="", repr=False)       # nbgrader's log of this submission
 
     @property
@@ -39,13 +40,16 @@ class Outcome:
 
 def summary(step, outcomes):
     """Lines telling the instructor what `step` ("autograde", "feedback") did to each submission."""
-    graded = [outcome for outcome in outcomes if outcome.graded]
+    unchanged = [outcome for outcome in outcomes if outcome.unchanged]
+    graded = [outcome for outcome in outcomes if outcome.graded and not outcome.unchanged]
     repaired = [outcome for outcome in outcomes if outcome.repairs]
     failed = [outcome for outcome in outcomes if not outcome.graded]
     done = "graded" if step == "autograde" else "done"
     head = f"{step}: {len(outcomes)} submissions: {len(graded)} {done}"
     if step == "autograde":
         head += f" ({len(repaired)} repaired)"
+    if unchanged:
+        head += f", {len(unchanged)} unchanged since they were graded (not graded again)"
     lines = [head + f", {len(failed)} with problems"]
     pushed = [outcome for outcome in outcomes if outcome.incidents]
     for title, chosen, notes in (("repaired", repaired, "repairs"), ("problems", failed, "problems"),

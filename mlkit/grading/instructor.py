@@ -236,26 +236,36 @@ def submitted_students(root, name):
     return sorted(p.name for p in submitted.iterdir() if (p / name).is_dir())
 
 
-def autograde(root, names=None, students=None, config=None, log=print, record=True, unsafe=False):
+def autograde(root, names=None, students=None, config=None, log=print, record=True, unsafe=False,
+              workers=None, scheduler=None, force=True):
     """Autograde every submission of `names` (default: all) in submitted/.
 
     Each notebook runs in a bubblewrap sandbox (mlkit.grading.sandbox);
     without bubblewrap this refuses, unless `unsafe=True` (run unconfined).
+    Many submissions are graded at once (mlkit.grading.class_grading):
+    `workers` notebooks at a time on this machine (default: one per core),
+    or on the workers of the Dask cluster at `scheduler`; this process alone
+    writes the gradebook. With `force=False`, a submission graded before and
+    unchanged since is not graded again.
 
     Records the assignments in the gradebook first (from solutions/, with
     a scratch release folder; `record=False` skips it when a release with
     `throwaway_gradebook=False` just did), checks the kernel can import
-    mlkit, then grades each submission with `grade_submission`: a failing
-    one never stops the others. `log` gets the summary (`grading_summary`).
-    Returns {(assignment, student): Outcome}.
+    mlkit, then grades: a failing submission never stops the others. `log`
+    gets the summary (`grading_summary`); the gradebook's integrity is
+    checked at the end. Returns {(assignment, student): Outcome}. Ctrl-C
+    keeps every submission graded so far, then raises KeyboardInterrupt.
     """
+    from mlkit.grading import class_grading
+
     names = names or assignments(root)
     submissions = [(name, student) for name in names for student in students or submitted_students(root, name)]
     if not submissions:
         return {}
     check_kernel_can_import()
+    config = config if config is not None else load_config(root)
     if unsafe:
-        config = with_overrides(config if config is not None else load_config(root), SandboxedExecute__sandboxed=False)
+        config = with_overrides(config, SandboxedExecute__sandboxed=False)
     elif (problem := sandbox.unavailable_reason()) is not None:
         raise GradingError(problem)
     api = api_for(root, config)
@@ -265,16 +275,16 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
             release(root, names, into=scratch, config=api.config, throwaway_gradebook=False)
     gradebook = api.coursedir.db_url.removeprefix("sqlite:///")
     before = integrity.gradebook_snapshot(gradebook)
-    outcomes = {}
-    for number, (name, student) in enumerate(submissions, 1):
-        outcome = grade_submission(api, name, student)
-        save_outcome(api.coursedir, outcome)
-        outcomes[name, student] = outcome
-        if log:
-            log(f"[{number}/{len(submissions)}] {name} {student}: " + progress_word(outcome))
+    report = class_grading.grade_class(root, submissions, config=api.config, workers=workers,
+                                       scheduler=scheduler, force=force, show_progress=log is not None)
+    outcomes = {(outcome.assignment, outcome.student): outcome for outcome in report.outcomes}
     if log:
-        log(summary("autograde", list(outcomes.values())))
+        log(summary("autograde", report.outcomes))
+        if report.interrupted:
+            log("interrupted: the submissions above are recorded; run again to grade the rest")
     check_gradebook_integrity(gradebook, before, submissions, root, names)
+    if report.interrupted:
+        raise KeyboardInterrupt
     return outcomes
 
 
@@ -287,33 +297,21 @@ def check_gradebook_integrity(gradebook, before, submissions, root, names):
                            + "\n".join(f"  {problem}" for problem in problems))
 
 
-def grade_submission(api, assignment, student):
-    """Repair, execute, score and record one submission (nbgrader's autograde with the
-    course's steps, see nbgrader_config.py); the `Outcome` says what happened."""
-    try:
-        result = api.autograde(assignment, student, force=True, create=True)
-    except Exception as error:  # nbgrader's own failure: this student only
-        result = {"success": False, "error": f"{type(error).__name__}: {error}"}
-    outcome = Outcome(assignment, student, log=result.get("log", "") + result.get("error", ""))
-    submitted = Path(api.coursedir.format_path(api.coursedir.submitted_directory, student, assignment))
-    graded = Path(api.coursedir.format_path(api.coursedir.autograded_directory, student, assignment))
+def outcome_of(coursedir, assignment, student, log=""):
+    """What became of a submission once graded: repairs, sandbox incidents, notebooks missing
+    or not graded (read from submitted/ and autograded/; `log` is nbgrader's)."""
+    outcome = Outcome(assignment, student, log=log)
+    submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+    graded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
     outcome.incidents = integrity.incidents_of_submission(graded)
-    for notebook in notebooks_of(api.coursedir, assignment):
+    for notebook in notebooks_of(coursedir, assignment):
         if not (submitted / notebook).exists():
             outcome.problems.append(f"{notebook} is not in the submission (scored 0)")
         elif (graded / notebook).exists():
             outcome.repairs += [f"{notebook}: {note}" for note in repairs_of(nbformat.read(graded / notebook, as_version=4))]
         else:
-            outcome.problems.append(f"{notebook} could not be graded: {last_error(outcome.log)}")
-    if not result.get("success") and not outcome.problems:
-        outcome.problems.append(f"nbgrader failed: {last_error(outcome.log)}")
+            outcome.problems.append(f"{notebook} could not be graded: {last_error(log)}")
     return outcome
-
-
-def progress_word(outcome):
-    if not outcome.graded:
-        return "PROBLEM (see the summary)"
-    return f"graded, {len(outcome.repairs)} repaired" if outcome.repairs else "graded"
 
 
 def notebooks_of(coursedir, assignment):

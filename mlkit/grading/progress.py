@@ -240,11 +240,13 @@ def show(course=".."):
     """In a notebook: run the checks in a separate process, print the table, draw the chart.
 
     `course` is the learner's course folder (default: the folder above this notebook's).
-    While nbgrader runs the notebook (Validate, autograde: it sets NBGRADER_EXECUTION) it
-    does nothing: grading one notebook must not run all the others.
+    While nbgrader runs the notebook (Validate, autograde: it sets NBGRADER_EXECUTION), or
+    the grading sandbox does (it sets MLKIT_GRADING_MODE), it does nothing: grading one
+    notebook must not run all the others.
     """
-    if os.environ.get("NBGRADER_EXECUTION"):
-        print(f"(the progress view is not run while nbgrader grades: {os.environ['NBGRADER_EXECUTION']})")
+    grading = os.environ.get("NBGRADER_EXECUTION") or os.environ.get("MLKIT_GRADING_MODE")
+    if grading:
+        print(f"(the progress view is not run while the notebook is graded: {grading})")
         return
     result = subprocess.run([sys.executable, "-m", "mlkit.grading", "progress", "--course", str(course),
                              "--json"], capture_output=True, text=True)

@@ -9,19 +9,28 @@ succeeded before (so later exercises find their definitions), and goes on
 with the next cell. The broken exercise scores 0 with an explanation and
 the others are graded as usual.
 
+A notebook may also get a time budget (`time_budget`, in seconds; the
+class grader sets it from the reference solution's own time, so it grows on
+a slow machine). Once the budget is used up, every later cell may run for a
+quarter of it only (`stalled_share`): a student whose layer loops forever
+costs about twice the budget, not one full time limit per cell that calls
+it, and the exercises that don't call it are still graded. Cells replayed
+after a restart keep the full limit.
+
 It is an instructor tool (it imports nbgrader); nbgrader_config.py puts it
 in place of `Execute` in `Autograde.autograde_preprocessors`. Settings of
 `Execute` (timeout, ...) apply to it too.
 """
 
 import copy
+import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.client import NotebookClient
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Integer, default
+from traitlets import Float, Integer, default
 
 KERNEL_DIED = [
     "The kernel died while this cell was running (the Python process running the notebook "
@@ -45,18 +54,53 @@ class ResilientExecute(Execute):
     max_restarts = Integer(
         3, help="How many times a notebook's kernel may be restarted after dying."
     ).tag(config=True)
+    time_budget = Float(
+        None, allow_none=True, help="Seconds the whole notebook may run before its cells get a short leash."
+    ).tag(config=True)
+    stalled_share = Float(
+        0.25, help="The time limit of each cell once the notebook's time budget is used up, "
+                   "as a share of the budget."
+    ).tag(config=True)
+
+    @default("coalesce_streams")
+    def _coalesce_streams_default(self):
+        # A print split across messages is one output, however busy the machine was:
+        # the same notebook grades to the same file on one worker or many.
+        return True
+
+    @default("timeout_func")
+    def _timeout_func_default(self):
+        return self._cell_timeout
+
+    def _cell_timeout(self, cell):
+        """This cell's limit: the per-cell timeout, within what is left of the budget."""
+        timeout, stalled = self.timeout, False
+        if self.time_budget is not None and not self._replaying:
+            left = self.time_budget - (time.monotonic() - self._started)
+            leash = self.stalled_share * self.time_budget
+            stalled = left <= leash
+            timeout = int(round(max(leash, min(timeout if timeout and timeout > 0 else left, left))))
+        self.error_on_timeout = self._timeout_error(timeout, stalled)
+        return timeout
 
     @default("error_on_timeout")
     def _error_on_timeout_default(self):
-        """The output a cell gets when it runs past `timeout` (nbclient adds it)."""
+        return self._timeout_error(self.timeout)
+
+    def _timeout_error(self, seconds, stalled=False):
+        """The output a cell gets when it runs past its limit (nbclient adds it)."""
         lines = [
-            f"This cell ran longer than {self.timeout} seconds and was stopped, so it scores 0.",
+            f"This cell ran longer than {seconds} seconds and was stopped, so it scores 0.",
             "Likely mistake: a loop that never ends (a `while` whose condition stays true?).",
         ]
+        if stalled:
+            lines.append(f"(The notebook had used up its time budget of {self.time_budget:.0f} seconds, "
+                         "so each remaining cell could run only briefly.)")
         return {"ename": "CellTimeoutError", "evalue": lines[0], "traceback": lines}
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
+        self._started, self._replaying = time.monotonic(), False
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         finished = []  # indices of cells that ran without error: replayed after a restart
@@ -108,6 +152,13 @@ class ResilientExecute(Execute):
 
     def _replay(self, finished):
         """Re-run the cells that had succeeded (not the tests) in the new kernel; keep no outputs."""
+        self._replaying = True
+        try:
+            self._replay_cells(finished)
+        finally:
+            self._replaying = False
+
+    def _replay_cells(self, finished):
         for index in finished:
             cell = self.nb.cells[index]
             if is_grade(cell) and not is_solution(cell):

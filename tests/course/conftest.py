@@ -121,8 +121,10 @@ class CourseFolder:
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(book, folder / notebook)
 
-    def autograde(self, names=None, students=None):
-        return self.instructor.autograde(self.root, names, students, config=self.config, log=None, record=False)
+    def autograde(self, names=None, students=None, **options):
+        """{(assignment, student): Outcome}; `options` go to instructor.autograde (workers, scheduler, force...)."""
+        return self.instructor.autograde(self.root, names, students, config=self.config, log=None, record=False,
+                                         **options)
 
     def feedback(self, names=None):
         self.instructor.feedback(self.root, names, config=self.config)
