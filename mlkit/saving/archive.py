@@ -58,11 +58,6 @@ def _kind(mode):
     return "not a regular file"
 
 
-def is_zip_archive(path):
-    with open_regular_file(path) as handle:
-        return zipfile.is_zipfile(handle)
-
-
 def read_archive(path, required, what, optional=()):
     """{name: bytes} for the parts `required` (all must exist) and `optional` of a zip file."""
     path = os.fspath(path)
