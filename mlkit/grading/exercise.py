@@ -106,6 +106,8 @@ class Exercise:
             probe_channel.skip_to_end_of_exercise()
             if isinstance(error, (GradingFailure, probe_channel.Unjudgeable)):
                 return error
+            if probe_channel.raised_by_test_code(error):
+                return probe_channel.Unjudgeable(f"the test code could not run on placeholders ({type(error).__name__})")
             return GradingFailure(problem="Your notebook's results for this exercise could not be judged: "
                                           f"{type(error).__name__} while judging them.")
         try:

@@ -119,8 +119,10 @@ def judge_cell(source, records, imports=""):
             return Verdict(False, unjudgeable=str(reason))
         except GradingFailure as error:
             failure = error
-        except Exception as error:  # the trusted test code met data it cannot use: a failure
-            failure = GradingFailure(problem=f"Your notebook's results could not be judged "
+        except Exception as error:
+            if probe_channel.raised_by_test_code(error):  # the test code itself needs the student's objects
+                return Verdict(False, unjudgeable=f"the test code could not run on placeholders ({type(error).__name__})")
+            failure = GradingFailure(  # a check met data it cannot use: a failureproblem=f"Your notebook's results could not be judged "
                                              f"({type(error).__name__} while judging them).")
         notes = [OPAQUE_NOTE.format(", ".join(sorted(set(state.opaque))))] if state.opaque else []
         notes += [TAMPER_NOTE.format(", ".join(sorted(set(state.tampered))))] if state.tampered else []

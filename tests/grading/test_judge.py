@@ -226,3 +226,23 @@ def test_an_expected_value_computed_from_student_objects_is_left_to_the_sandbox(
     numeric = ("import numpy as np\nfrom mlkit import grading\n\nwith grading.exercise('values'):\n"
                "    grading.check_close(learner_output, np.asarray(learner_layer.kernel) * 2, 'values')\n")
     assert judge.judge_cell(numeric, [{"kind": "exercise", "title": "values"}]).unjudgeable
+
+
+def test_test_code_that_needs_the_student_objects_is_left_to_the_sandbox():
+    subclass = ("from mlkit import grading\n\nwith grading.exercise('subclass'):\n"
+                "    class Sharper(LearnerLayer):\n        pass\n"
+                "    grading.check_equal(Sharper.__name__, 'Sharper', 'name')\n")
+    assert judge.judge_cell(subclass, [{"kind": "exercise", "title": "subclass"}]).unjudgeable
+    library = ("import mlkit\nfrom mlkit import grading\n\nwith grading.exercise('model'):\n"
+               "    model = mlkit.Sequential([mlkit.Input(shape=(3,)), LearnerLayer(2)])\n"
+               "    grading.check_equal(model.count_params(), 8, 'params')\n")
+    assert judge.judge_cell(library, [{"kind": "exercise", "title": "model"}]).unjudgeable
+
+
+def test_a_check_that_cannot_use_the_records_fails_rather_than_falls_back():
+    records = [{"kind": "exercise", "title": "weights"},
+               {"kind": "check", "name": "check_weights", "values": [None, "Dense", True, "not a list", True]}]
+    source = ("from mlkit import grading\n\nwith grading.exercise('weights'):\n"
+              "    grading.check_weights(LearnerLayer(2), expected=[('kernel', (3, 2))])\n")
+    verdict = judge.judge_cell(source, records)
+    assert verdict.unjudgeable is None and not verdict.passed

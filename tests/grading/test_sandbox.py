@@ -96,7 +96,7 @@ def test_memory_is_limited(probed):
 
 def test_a_detached_child_dies_with_the_kernel_and_nothing_is_left_behind(probed):
     assert probed[0]["detached"][0].isdigit()
-    sleeping = subprocess.run(["pgrep", "-f", "^sleep 300$"], capture_output=True, text=True).stdout.split()
+    sleeping = subprocess.run(["pgrep", "-f", "^sleep 317$"], capture_output=True, text=True).stdout.split()
     assert sleeping == []
     if os.geteuid() == 0:  # as root, each sandbox has its own user: its processes can be counted
         assert sandbox.LEFT_RUNNING.pop(str(probed[1].resolve()), 0) >= 1

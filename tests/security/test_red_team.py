@@ -20,6 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from mlkit.grading import sandbox
 from mlkit.grading.authoring import graded_cell, markdown_cell, notebook, setup_cell, solution_cell
 from mlkit.grading.instructor import GradingError
 
@@ -241,8 +242,16 @@ def graded_class(tmp_path_factory):
         code, body = attacker_answers(attack)
         submit(attack, {"ex1_double": SOLVED_DOUBLE, "ex2_scale": body}, prefix=code, files=ATTACKS[attack][2])
     submitted = {p.relative_to(root): p.read_bytes() for p in (root / "submitted").rglob("*") if p.is_file()}
+    course.sandbox_folders = []
+    make_folder = sandbox.tempfile.mkdtemp
+
+    def recorded_folder(*args, **kwargs):
+        course.sandbox_folders.append(make_folder(*args, **kwargs))
+        return course.sandbox_folders[-1]
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLKIT_GRADING_TIME_LIMIT", TIME_LIMIT)
+        patch.setattr(sandbox.tempfile, "mkdtemp", recorded_folder)
         try:
             course.results, course.integrity_error = course.autograde([ASSIGNMENT]), None
         except GradingError as error:  # raised after every submission was graded and recorded
@@ -310,4 +319,5 @@ def test_nothing_was_written_outside_the_sandboxes(graded_class):
 
     assert "check_equal = lambda" not in open(checks.__file__).read()
     assert not any((Path(folder) / "sitecustomize.py").exists() for folder in site.getsitepackages())
-    assert not list(Path("/tmp").glob("mlkit-sandbox-*"))
+    assert len(graded_class.sandbox_folders) >= len(ATTACKS)
+    assert not [folder for folder in graded_class.sandbox_folders if Path(folder).exists()]
