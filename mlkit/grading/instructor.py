@@ -36,6 +36,7 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets.config.loader import PyFileConfigLoader
 
 from mlkit.grading import integrity, sandbox
+from mlkit.grading.by_products import BY_PRODUCTS, is_by_product  # noqa: F401 (used by tests too)
 from mlkit.grading.grading_steps import repairs_of
 from mlkit.grading.grading_summary import Outcome, summary
 from mlkit.grading.scoring import score_test_cell
@@ -145,19 +146,6 @@ def release_differences(root, names=None):
 # What opening and running the course leaves beside the notebooks (Jupyter's
 # checkpoints, the language server's shadow copies, the collaboration store,
 # Python's caches, Finder's folder settings): never part of a release.
-BY_PRODUCTS = frozenset({".ipynb_checkpoints", ".virtual_documents", ".jupyter_ystore.db",
-                         "__pycache__", ".DS_Store"})
-
-
-def is_by_product(relative_path):
-    """Whether a path inside a course folder is a by-product of using it (see BY_PRODUCTS).
-
-    >>> is_by_product(Path("01_the_layer/.ipynb_checkpoints/the_layer-checkpoint.ipynb"))
-    True
-    """
-    return any(part in BY_PRODUCTS or part.endswith(".pyc") for part in Path(relative_path).parts)
-
-
 def release_folder_differences(committed, fresh, label):
     """How the release folder `committed` differs from the freshly generated `fresh`.
 
@@ -263,11 +251,11 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
     if not submissions:
         return {}
     check_kernel_can_import()
+    if not unsafe and (problem := sandbox.unavailable_reason()) is not None:
+        raise GradingError(problem)
     config = config if config is not None else load_config(root)
     if unsafe:
         config = with_overrides(config, SandboxedExecute__sandboxed=False)
-    elif (problem := sandbox.unavailable_reason()) is not None:
-        raise GradingError(problem)
     api = api_for(root, config)
     if record:
         with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:

@@ -162,7 +162,7 @@ def course_progress(course, log=None):
     """[ExerciseStatus] for every notebook of the folder `course` (the learner's course/)."""
     import nbformat
 
-    from mlkit.grading.instructor import is_by_product
+    from mlkit.grading.by_products import is_by_product
 
     rows = []
     for path in sorted(Path(course).glob("*/*.ipynb")):
@@ -248,7 +248,7 @@ def show(course=".."):
     if grading:
         print(f"(the progress view is not run while the notebook is graded: {grading})")
         return
-    result = subprocess.run([sys.executable, "-m", "mlkit.grading", "progress", "--course", str(course),
+    result = subprocess.run([sys.executable, "-m", "mlkit.grading.progress", "--course", str(course),
                              "--json"], capture_output=True, text=True)
     if result.returncode != 0:
         print(f"The progress view could not run: {result.stderr.strip()[-500:]}")
@@ -269,3 +269,15 @@ def main(course, as_json=False, log=None):
     if as_json:
         return json.dumps([asdict(row) for row in rows])
     return format_table(rows) + "\n\n" + summary(rows)
+
+
+if __name__ == "__main__":
+    # `python -m mlkit.grading.progress [--course FOLDER] [--json]`: what show() runs, and what the
+    # student bundle (which has no instructor commands) can run.
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m mlkit.grading.progress", description=main.__doc__.split("\n")[0])
+    parser.add_argument("--course", default="course", help="the learner's notebooks (default: course/)")
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    arguments = parser.parse_args()
+    print(main(arguments.course, as_json=arguments.json, log=lambda line: print(line, file=sys.stderr)))

@@ -120,7 +120,10 @@ def sandbox_command(command, *, home, sockets, uid=None, limits=Limits(), enviro
         options += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
         drop_privileges = [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}",
                            "--clear-groups", "--bounding-set=-all", "--inh-caps=-all", "--"]
-    mounted, made = [], set()
+    # The fresh /tmp first: a Python environment may live under /tmp (a checkout there), and a
+    # tmpfs mounted after it would hide it.
+    options += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    mounted, made = [], {"/tmp"}  # folders in the fresh tmpfs must be made
     for path in readable_paths():
         options += _parent_folders(path, mounted, made)
         mounted.append(path)
@@ -128,8 +131,6 @@ def sandbox_command(command, *, home, sockets, uid=None, limits=Limits(), enviro
             options += ["--symlink", os.readlink(path), path]
         else:
             options += ["--ro-bind", path, path]
-    options += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
-    made.add("/tmp")  # a fresh tmpfs: folders in it must be made
     if sockets is not None:
         options += _parent_folders(str(sockets), mounted, made) + ["--bind", str(sockets), str(sockets)]
     if home is not None:

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # The grading tools that run on the instructor's side only (they import nbgrader,
 # or author notebooks with solutions): left out of the students' package.
 INSTRUCTOR_MODULES = ("instructor.py", "resilient_execute.py", "sandbox.py", "judge.py", "integrity.py",
-                      "authoring.py", "student_bundle.py", "__main__.py")
+                      "authoring.py", "student_bundle.py", "__main__.py", "class_grading.py", "repair.py",
+                      "grading_steps.py", "inert_outputs.py", "scoring.py", "grading_summary.py")
 LEAK_MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "### BEGIN SOLUTION", "### END SOLUTION")
 STUDENT_README = """# mlkit course
 

@@ -7,7 +7,7 @@ import pytest
 
 MODULES = [
     "mlkit.grading", "mlkit.grading.failure", "mlkit.grading.formatting", "mlkit.grading.cell_history",
-    "mlkit.grading.checks", "mlkit.grading.authoring", "mlkit.grading.progress",
+    "mlkit.grading.checks", "mlkit.grading.authoring", "mlkit.grading.progress", "mlkit.grading.by_products",
 ]
 
 

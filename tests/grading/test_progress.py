@@ -148,11 +148,15 @@ def test_the_command_line_prints_the_table_or_json(tmp_path, capsys):
     assert "holds no notebooks" in capsys.readouterr().err
 
 
-def test_show_does_nothing_while_nbgrader_grades(tmp_path, monkeypatch, capsys):
-    """Validate and autograde run every cell, this one too: it must not run the whole course."""
+@pytest.mark.parametrize("variable, value", [("NBGRADER_EXECUTION", "autograde"), ("MLKIT_GRADING_MODE", "probe")])
+def test_show_does_nothing_while_the_notebook_is_graded(tmp_path, monkeypatch, capsys, variable, value):
+    """Validate, autograde and the grading sandbox run every cell, this one too: it must not
+    run the whole course."""
     import subprocess
 
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("MLKIT_GRADING_MODE", raising=False)
+    monkeypatch.setenv(variable, value)
     monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: pytest.fail("the view ran during grading"))
     progress.show(tmp_path)
-    assert capsys.readouterr().out == "(the progress view is not run while nbgrader grades: autograde)\n"
+    assert capsys.readouterr().out == f"(the progress view is not run while the notebook is graded: {value})\n"
