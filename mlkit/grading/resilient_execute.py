@@ -62,12 +62,6 @@ class ResilientExecute(Execute):
                    "as a share of the budget."
     ).tag(config=True)
 
-    @default("coalesce_streams")
-    def _coalesce_streams_default(self):
-        # A print split across messages is one output, however busy the machine was:
-        # the same notebook grades to the same file on one worker or many.
-        return True
-
     @default("timeout_func")
     def _timeout_func_default(self):
         return self._cell_timeout

@@ -98,7 +98,11 @@ class Hub:
             [str(BIN / "jupyterhub"), "-f", str(config)], cwd=self.folder,
             stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        self.wait_until(self.answers, "the Hub to answer", 90)
+        try:
+            self.wait_until(self.answers, "the Hub to answer", 90)
+        except BaseException:
+            self.stop()  # the Hub and its proxy must not outlive a failed start
+            raise
 
     def answers(self):
         try:
@@ -158,8 +162,10 @@ class Hub:
                 self.process.wait(30)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
-        # Spawned servers live in their own sessions: stop any the Hub left behind.
-        subprocess.run(["pkill", "-f", f"{self.homes}"], check=False)
+        # The proxy and the users' servers live in sessions of their own: stop any the Hub
+        # left behind (its proxy by its API port, servers by the Hub's port they report to).
+        subprocess.run(["pkill", "-f", f"--api-port {self.api_port}"], check=False)
+        subprocess.run(["pkill", "-f", f"jupyterhub-singleuser.*{self.hub_port}|{self.homes}"], check=False)
         self.log.close()
 
 
