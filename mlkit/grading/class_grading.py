@@ -74,9 +74,6 @@ def execute_notebook(notebook_json, config, time_budget=None, source_json=None, 
     the judge, so a Dask worker needs no copy of the course. Runs on a local
     worker thread or on a Dask worker; touches no file of the course.
     """
-    # As nbgrader does while it autogrades: notebooks can tell (and skip work meant for learners).
-    # (grade_class sets it around a local run; a Dask worker keeps it.)
-    os.environ.setdefault("NBGRADER_EXECUTION", "autograde")
     book = nbformat.reads(notebook_json, as_version=4)
     resources = {"nbgrader": dict(nbgrader or {})}
     if source_json is not None:
@@ -174,6 +171,7 @@ class GradebookSteps:
         self.root = Path(root)
         self.config = config
         self.api = instructor.api_for(root, config)
+        self.logs = {}  # (assignment, student) -> nbgrader's log of its steps so far
         self.submitted = self.root / self.api.coursedir.submitted_directory
         self.autograded = self.root / self.api.coursedir.autograded_directory
         steps = list(config.Autograde.get("autograde_preprocessors", []))
@@ -187,7 +185,7 @@ class GradebookSteps:
     def prepared_notebooks(self, assignment, student):
         """Step 1: sanitize the submission into autograded/; {notebook file name: JSON text}."""
         api = instructor.api_for(self.root, self.config, Autograde__autograde_preprocessors=[])
-        self._require(_autograde(api, assignment, student), "preparing")
+        self._require(self._logged(assignment, student, _autograde(api, assignment, student)), "preparing")
         folder = self.autograded / student / assignment
         return {path.name: path.read_text() for path in sorted(folder.glob("*.ipynb"))}
 
@@ -205,7 +203,7 @@ class GradebookSteps:
                 self.root, self.config, CourseDirectory__submitted_directory=scratch,
                 Autograde__sanitize_preprocessors=[], Autograde__autograde_preprocessors=self.after_execute,
             )
-            self._require(_autograde(api, assignment, student), "scoring")
+            self._require(self._logged(assignment, student, _autograde(api, assignment, student)), "scoring")
         fingerprint = self.fingerprint(assignment, student)
         (self.autograded / student / assignment / FINGERPRINT_FILE).write_text(fingerprint + "\n")
 
@@ -218,7 +216,15 @@ class GradebookSteps:
         stored = self.autograded / student / assignment / FINGERPRINT_FILE
         return stored.exists() and stored.read_text().strip() == self.fingerprint(assignment, student)
 
-    def outcome(self, assignment, student, log=""):
+    def _logged(self, assignment, student, result):
+        """Keep nbgrader's log of each step of a submission, for its Outcome."""
+        if not isinstance(result, Exception):
+            self.logs[assignment, student] = self.logs.get((assignment, student), "") + \
+                result.get("log", "") + result.get("error", "")
+        return result
+
+    def outcome(self, assignment, student):
+        log = self.logs.pop((assignment, student), "")
         outcome = instructor.outcome_of(self.api.coursedir, assignment, student, log)
         instructor.save_outcome(self.api.coursedir, outcome)
         return outcome
