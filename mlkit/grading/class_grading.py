@@ -196,9 +196,14 @@ class GradebookSteps:
             folder.mkdir(parents=True)
             for name, text in executed.items():
                 (folder / name).write_text(text)
-            timestamp = self.submitted / student / assignment / "timestamp.txt"
-            if timestamp.exists():
-                (folder / "timestamp.txt").write_bytes(timestamp.read_bytes())
+            # Everything else handed in (timestamp.txt, files beside the notebooks) goes along,
+            # as nbgrader copies it into autograded/: the integrity check reads it there.
+            handed_in = self.submitted / student / assignment
+            for path in handed_in.rglob("*"):
+                if path.is_file() and path.suffix != ".ipynb" and not path.is_symlink():
+                    target = folder / path.relative_to(handed_in)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(path.read_bytes())
             api = instructor.api_for(
                 self.root, self.config, CourseDirectory__submitted_directory=scratch,
                 Autograde__sanitize_preprocessors=[], Autograde__autograde_preprocessors=self.after_execute,
