@@ -267,6 +267,7 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
                                        scheduler=scheduler, force=force, show_progress=log is not None)
     outcomes = {(outcome.assignment, outcome.student): outcome for outcome in report.outcomes}
     if log:
+        log(f"{len(report.outcomes)} submissions handled in {report.seconds:.0f} s")
         log(summary("autograde", report.outcomes))
         if report.interrupted:
             log("interrupted: the submissions above are recorded; run again to grade the rest")
