@@ -228,9 +228,12 @@ class GradebookSteps:
                 result.get("log", "") + result.get("error", "")
         return result
 
-    def outcome(self, assignment, student):
+    def outcome(self, assignment, student, failure=None):
+        """The submission's Outcome, saved; `failure` is why a step of its grading failed, if one did."""
         log = self.logs.pop((assignment, student), "")
         outcome = instructor.outcome_of(self.api.coursedir, assignment, student, log)
+        if failure is not None and not outcome.problems:
+            outcome.problems.append(failure)
         instructor.save_outcome(self.api.coursedir, outcome)
         return outcome
 
@@ -244,10 +247,12 @@ class GradebookSteps:
 
 def _autograde(api, assignment, student):
     """nbgrader's autograde of one submission: its result, or the exception it raised."""
-    try:
-        return api.autograde(assignment, student, force=True, create=True)
-    except Exception as error:  # nbgrader's own failure: this student only
-        return error
+    # nbgrader sets NBGRADER_EXECUTION for its run and does not restore it when the run raises.
+    with _environment(NBGRADER_EXECUTION="autograde"):
+        try:
+            return api.autograde(assignment, student, force=True, create=True)
+        except Exception as error:  # nbgrader's own failure: this student only
+            return error
 
 
 class GradingStepFailed(GradingError):
@@ -353,7 +358,7 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                 try:
                     prepared = steps.prepared_notebooks(assignment, student)
                 except GradingStepFailed as error:
-                    finish(Outcome(assignment, student, problems=[str(error)]))
+                    finish(steps.outcome(assignment, student, failure=str(error)))
                     continue
                 if not prepared:
                     finish(steps.outcome(assignment, student))
@@ -375,8 +380,8 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                     executed[key][name] = future.result()
                 except Exception as error:  # the worker failed (not the student's kernel): e.g. KilledWorker
                     del waiting[key], executed[key]
-                    finish(Outcome(assignment, student, problems=[
-                        f"{name} could not be run: the worker running it failed ({type(error).__name__}: {error})"]))
+                    finish(steps.outcome(assignment, student, failure=(
+                        f"{name} could not be run: the worker running it failed ({type(error).__name__}: {error})")))
                     continue
                 waiting[key] -= 1
                 if waiting[key] == 0:
@@ -384,7 +389,7 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                     try:
                         steps.record(assignment, student, executed.pop(key))
                     except GradingStepFailed as error:
-                        finish(Outcome(assignment, student, problems=[str(error)]))
+                        finish(steps.outcome(assignment, student, failure=str(error)))
                     else:
                         finish(steps.outcome(assignment, student))
     except KeyboardInterrupt:

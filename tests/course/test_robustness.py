@@ -153,10 +153,14 @@ def test_edited_and_deleted_test_cells_are_restored(graded_class):
     assert "has changed" not in log  # nbgrader's checksum warning, for every test cell: no longer
 
 
-def test_plain_nbgrader_would_lose_the_crashed_notebook(graded_class, tmp_path):
+def test_plain_nbgrader_would_lose_the_crashed_notebook(graded_class, tmp_path, monkeypatch):
     """Why the config uses ResilientExecute: with nbgrader's own Execute, a crash drops the
     whole notebook (no graded copy, no reason) and the other exercise scores 0 too."""
     from nbgrader.converters.autograde import Autograde
+
+    # A failed nbgrader run leaves NBGRADER_EXECUTION set: restore the environment afterwards.
+    monkeypatch.setenv("NBGRADER_EXECUTION", "")
+    monkeypatch.delenv("NBGRADER_EXECUTION")
 
     gradebook = tmp_path / "gradebook.db"
     shutil.copy(graded_class.root / ".nbgrader" / "gradebook.db", gradebook)

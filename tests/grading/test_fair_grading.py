@@ -345,9 +345,9 @@ def test_warnings_and_stderr_are_shown_as_notes(course, student):
     for assignment in NOTEBOOKS:
         graded = nbformat.read(course.root / "autograded" / student / assignment / NOTEBOOKS[assignment],
                                as_version=4)
-        streams = [output for cell in graded_test_cells(graded) for output in cell.outputs
-                   if output.output_type == "stream" and output.name == "stderr"]
-        assert any(text in output.text for output in streams)
+        notes = [output.text for cell in graded_test_cells(graded) for output in cell.outputs
+                 if output.output_type == "stream" and output.text.startswith("Note: your code printed")]
+        assert any(text in note for note in notes)
         assert text in page_text(feedback_page(course, student, assignment))
 
 
