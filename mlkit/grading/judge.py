@@ -24,6 +24,7 @@ import contextlib
 import io
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 
 from mlkit.grading import probe_channel
@@ -40,6 +41,9 @@ JUDGED_CHECKS = frozenset({
     "check_config", "check_losses_reset", "check_state_frozen_at_inference", "check_counter_advances",
 })
 _CHECK_NAME = re.compile(r"^check(_\w+)?$")
+# Judging switches process-wide state (probe_channel.state, sys.stdout): when the
+# grader runs notebooks on several threads, one test cell is judged at a time.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass
@@ -109,7 +113,7 @@ def judge_cell(source, records, imports=""):
     exec(compile(imports, "<notebook imports>", "exec"), namespace)
     printed = io.StringIO()
     failure = None
-    with probe_channel.judging(records), contextlib.redirect_stdout(printed):
+    with _ONE_AT_A_TIME, probe_channel.judging(records), contextlib.redirect_stdout(printed):
         state = probe_channel.state
         try:
             exec(compile(source, "<test cell>", "exec"), namespace)

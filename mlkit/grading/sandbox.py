@@ -281,14 +281,14 @@ class SandboxedExecute(ResilientExecute):
         nb, resources = super().preprocess(nb, resources, km)
         left_running = LEFT_RUNNING.pop(folder, 0)
         code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
-        if left_running and code_cells:
-            code_cells[-1].outputs.append(NotebookNode(output_type="stream", name="stdout", text=(
+        if left_running and code_cells:  # notes go first: cutting a flooded cell's outputs keeps them
+            code_cells[-1].outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=(
                 f"Note: {left_running} processes the notebook started were still running when it ended; "
                 "they were killed.\n")))
         for cell in nb.cells:
             size = sum(len(str(output)) for output in cell.get("outputs", []))
             if size > OUTPUT_NOTE_BYTES:
-                cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=(
+                cell.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=(
                     f"Note: this cell printed {size / 2**20:.0f} MB, more output than allowed; it is cut.\n")))
         source = self._source_notebook(resources) if self.sandboxed and self.judged else None
         if source is not None:

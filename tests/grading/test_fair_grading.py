@@ -313,7 +313,8 @@ def test_each_repair_is_recorded_and_summarized(course, student, assignment):
         assert f"  {assignment} {student}: {notebook}: {note}" in course.autograde_summary.splitlines()
         assert note in page_text(feedback_page(course, student, assignment))  # the student reads it too
     summary = course.autograde_summary[course.autograde_summary.index("\nautograde: "):]
-    assert (f"  {assignment} {student}: " in summary) == bool(notes)
+    repairs_and_problems = summary.split("\npushed against the sandbox:")[0]
+    assert (f"  {assignment} {student}: " in repairs_and_problems) == bool(notes)
 
 
 def test_the_summary_counts_every_submission_and_the_exit_status_tells_of_the_problem(course):
@@ -361,6 +362,7 @@ def test_untouched_cells_log_no_checksum_noise(course):
 
 
 def test_feedback_and_graded_notebooks_are_inert(course):
+    assert "\n  01_the_layer hostile: it flooded the output" in course.autograde_summary
     page = feedback_page(course, "hostile", "01_the_layer")
     template_scripts = ActiveContent(feedback_page(course, "untouched", "01_the_layer")).found
     assert ActiveContent(page).found == template_scripts  # the page's own MathJax, nothing from the student

@@ -246,3 +246,20 @@ def test_a_check_that_cannot_use_the_records_fails_rather_than_falls_back():
               "    grading.check_weights(LearnerLayer(2), expected=[('kernel', (3, 2))])\n")
     verdict = judge.judge_cell(source, records)
     assert verdict.unjudgeable is None and not verdict.passed
+
+
+def test_cells_judged_on_many_threads_get_their_own_verdicts(notebook, monkeypatch):
+    """The class grader judges notebooks on several threads at once: each verdict is its own,
+    and the process's stdout is the same afterwards."""
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    honest = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
+    wrong = probe_records(notebook, SIMPLE_DENSE.replace(" + self.bias", ""), LAYER_TEST, monkeypatch)
+    stdout = sys.stdout
+    cases = [honest, wrong] * 40
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        verdicts = list(pool.map(lambda records: judge.judge_cell(LAYER_TEST, records), cases))
+    assert [verdict.passed for verdict in verdicts] == [True, False] * 40
+    assert all(len(verdict.lines) == 4 for verdict in verdicts[::2])
+    assert sys.stdout is stdout
