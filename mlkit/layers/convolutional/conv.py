@@ -30,11 +30,7 @@ next step). `BaseConv` adds the filters and groups to what every convolution
 shares (`ConvolutionBase`); Conv1D and Conv2D only fix the rank.
 """
 
-from mlkit.layers.convolutional.convolution_base import (  # noqa: F401  (check_* were imported from here)
-    ConvolutionBase,
-    check_positive_int,
-    check_strides_or_dilation,
-)
+from mlkit.layers.convolutional.convolution_base import ConvolutionBase, check_positive_int
 from mlkit.ops.conv import conv
 
 

@@ -58,7 +58,8 @@ class BaseDepthwiseConv(ConvolutionBase):
 
     def build_kernels(self, channels):
         # Named "kernel" as in Keras, though its settings are the depthwise_* ones.
-        self.kernel = self.add_family_weight("kernel", "depthwise", self.kernel_size + (channels, self.depth_multiplier))
+        shape = self.kernel_size + (channels, self.depth_multiplier)
+        self.kernel = self.add_family_weight("kernel", "depthwise", shape)
 
     def convolve(self, inputs):
         return depthwise_conv(inputs, self.kernel, self.strides, self.padding, self.data_format, self.dilation_rate)

@@ -3,8 +3,8 @@
 Conv, Conv*Transpose, DepthwiseConv and SeparableConv all slide a window of
 `kernel_size` over the spatial axes of their inputs with the same settings
 (`strides`, `padding`, `data_format`, `dilation_rate`), add a bias, apply an
-activation, and check their inputs the same way. This class does all of
-that once; a family (`BaseConv`, `BaseConvTranspose`, `BaseDepthwiseConv`,
+activation (fused with the bias into one graph node where it can), and
+check their inputs the same way. This class does all of that once; a family (`BaseConv`, `BaseConvTranspose`, `BaseDepthwiseConv`,
 `BaseSeparableConv`) states only what differs:
 
 - `kernel_families`: the weights besides the bias, each with its own
@@ -15,7 +15,8 @@ that once; a family (`BaseConv`, `BaseConvTranspose`, `BaseDepthwiseConv`,
 - `output_length`: the size of one output axis (a transposed convolution
   grows its input, the others shrink it);
 - `output_channels(channels)`: the size of the output's channel axis;
-- `settings`: its own config keys, in Keras's order.
+- `settings`: its plain config keys, in Keras's order (activation, use_bias
+  and the weight settings follow them in `get_config`).
 
 A family's `__init__` lists its Keras arguments and hands them to
 `set_window_settings` and `set_weight_settings`. A concrete layer then only

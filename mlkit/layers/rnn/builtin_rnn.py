@@ -24,12 +24,28 @@ A layer then states its cell, its extra settings and how to call its fused op:
 
 import inspect
 
-from mlkit.layers.rnn.base_cell import COMMON_SETTINGS, arguments_named
+from mlkit import ops, regularizers
+from mlkit.layers.rnn.base_cell import COMMON_SETTINGS, arguments_named, serialize_setting
 from mlkit.layers.rnn.fused_common import fused_activation
-from mlkit.layers.rnn.rnn import RNN, cell_property
+from mlkit.layers.rnn.rnn import RNN
 
 # The arguments a built-in layer hands to `RNN.__init__` rather than to its cell.
 RNN_ARGUMENTS = ("return_sequences", "return_state", "go_backwards", "stateful", "unroll", "activity_regularizer")
+
+
+def cell_property(name):
+    """A read-only layer attribute that shows the cell's setting of the same name."""
+    return property(lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`.")
+
+
+def check_use_cudnn(use_cudnn):
+    """Keras's `use_cudnn` switch: validated, then ignored (mlkit has no GPU kernels)."""
+    if use_cudnn not in ("auto", True, False):
+        raise ValueError(
+            f"Invalid value received for argument `use_cudnn`. Expected one of "
+            f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}"
+        )
+    return use_cudnn
 
 
 class BuiltinRNN(RNN):
@@ -80,9 +96,25 @@ class BuiltinRNN(RNN):
         weights = (self.cell.kernel, self.cell.recurrent_kernel, self.cell.bias)
         return self.fused_loop(inputs, initial_state, weights, recurrent_mask, **activations)
 
+    def _dropped_inputs(self, sequences, initial_state, training):
+        """Inputs with the cell's input dropout applied, and its recurrent dropout mask (or None)."""
+        if not training:
+            return sequences, None
+        input_mask = self.cell.get_dropout_mask(sequences.data[:, 0])
+        if input_mask is not None:
+            sequences = ops.multiply(sequences, input_mask[:, None, :])
+        return sequences, self.cell.get_recurrent_dropout_mask(initial_state[0])
+
     def fused_loop(self, inputs, initial_state, weights, recurrent_mask, **activations):
         """The fused op over the whole sequence: (last output, all outputs, final states)."""
         raise NotImplementedError
 
     def get_config(self):
-        return self._config_with_cell_settings(COMMON_SETTINGS + self.cell_class._extra_settings)
+        """The RNN flags plus the cell's settings, flat (no "cell" entry), as in Keras."""
+        config = RNN.get_config(self)
+        del config["cell"]
+        for name in COMMON_SETTINGS + self.cell_class._extra_settings:
+            config[name] = serialize_setting(name, getattr(self.cell, name))
+        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        config["seed"] = self.cell.seed
+        return config

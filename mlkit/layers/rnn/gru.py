@@ -25,9 +25,8 @@ activations have a NumPy twin, otherwise the cell step by step.
 
 from mlkit import activations, ops
 from mlkit.layers.rnn.base_cell import BASE_CELL_ARGUMENTS, BaseRNNCell, arguments_named
-from mlkit.layers.rnn.builtin_rnn import BuiltinRNN
+from mlkit.layers.rnn.builtin_rnn import BuiltinRNN, cell_property, check_use_cudnn
 from mlkit.layers.rnn.fused_gru import gru_sequence
-from mlkit.layers.rnn.rnn import cell_property, check_use_cudnn
 
 
 class GRUCell(BaseRNNCell):
@@ -131,7 +130,7 @@ class GRU(BuiltinRNN):
         use_cudnn="auto",
         **kwargs,
     ):
-        super().__init__(locals())
+        super().__init__(locals())  # the cell takes its arguments, RNN the rest (see BuiltinRNN)
         self.use_cudnn = check_use_cudnn(use_cudnn)
 
     def fused_loop(self, inputs, initial_state, weights, recurrent_mask, activation, recurrent_activation):

@@ -68,7 +68,7 @@ class SimpleRNN(BuiltinRNN):
         seed=None,
         **kwargs,
     ):
-        super().__init__(locals())
+        super().__init__(locals())  # the cell takes its arguments, RNN the rest (see BuiltinRNN)
 
     def fused_loop(self, inputs, initial_state, weights, recurrent_mask, activation):
         outputs = simple_rnn_sequence(
