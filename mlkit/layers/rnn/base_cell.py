@@ -14,8 +14,10 @@ along the last axis (LSTM: 4 gates, GRU: 3, SimpleRNN: 1):
     >>> [(w.name, w.shape) for w in cell.weights]
     [('kernel', (3, 16)), ('recurrent_kernel', (4, 16)), ('bias', (16,))]
 
-This module also turns the settings into config values (`serialize_setting`),
-for the cells and for the layers that wrap them.
+A cell that adds settings (LSTMCell, GRUCell) hands the shared ones on with
+`super().__init__(**arguments_named(locals(), BASE_CELL_ARGUMENTS), **kwargs)`
+and keeps only its own. This module also turns the settings into config
+values (`serialize_setting`), for the cells and for the layers that wrap them.
 """
 
 from mlkit import activations, constraints, initializers, ops, random, regularizers
@@ -28,6 +30,13 @@ COMMON_SETTINGS = (
     "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
     "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout",
 )
+# The arguments of `BaseRNNCell.__init__` (besides **kwargs).
+BASE_CELL_ARGUMENTS = COMMON_SETTINGS + ("seed",)
+
+
+def arguments_named(arguments, names):
+    """The entries of `arguments` (a function's `locals()`) called `names`, to pass on by keyword."""
+    return {name: arguments[name] for name in names}
 
 
 def serialize_setting(name, value):
@@ -52,8 +61,9 @@ def check_units(owner, units):
 
 
 class BaseRNNCell(Layer, DropoutRNNCell):
-    """Shared constructor, weights and config; subclasses write `build`'s gate count and `call`."""
+    """Shared constructor, weights, dropout and config; subclasses write `call` (and their gates)."""
 
+    gates = 1  # how many gates sit side by side in the weights
     # Extra config keys of a subclass (e.g. "recurrent_activation"), besides COMMON_SETTINGS.
     _extra_settings = ()
 
@@ -97,6 +107,9 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         self.seed_generator = random.SeedGenerator(seed)
         self.state_size = units
         self.output_size = units
+
+    def build(self, input_shape):
+        self._add_cell_weights(self._input_dim(input_shape), self.gates)
 
     def _add_cell_weights(self, input_dim, gates, bias_shape=None, bias_initializer=None):
         """Create kernel, recurrent_kernel and (if use_bias) bias for `gates` gates."""

@@ -46,6 +46,18 @@ class DropoutRNNCell:
             self._recurrent_dropout_mask = self._create_dropout_mask(step_input, self.recurrent_dropout)
         return self._recurrent_dropout_mask
 
+    def apply_dropout_masks(self, step_input, previous_output, training):
+        """The step's input and the previous output with their masks applied (when training)."""
+        if not training:
+            return step_input, previous_output
+        input_mask = self.get_dropout_mask(step_input)
+        recurrent_mask = self.get_recurrent_dropout_mask(previous_output)
+        if input_mask is not None:
+            step_input = step_input * input_mask
+        if recurrent_mask is not None:
+            previous_output = previous_output * recurrent_mask
+        return step_input, previous_output
+
     def reset_dropout_mask(self):
         self._dropout_mask = None
 

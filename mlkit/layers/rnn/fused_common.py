@@ -28,6 +28,7 @@ import numpy as np
 from mlkit import activations
 from mlkit.ops import nn as nn_ops
 from mlkit.ops.autodiff import needs_grad, record
+from mlkit.ops.core import convert_to_tensor
 from mlkit.ops.tensor import Tensor
 
 
@@ -104,6 +105,14 @@ def value_of(x, dtype):
         return None
     array = x.data if isinstance(x, Tensor) else np.asarray(x)
     return array if array.dtype == dtype else array.astype(dtype)
+
+
+def sequence_arrays(inputs, go_backwards, *tensors):
+    """What a fused op starts from: the inputs as a tensor (a parent of the recorded op),
+    their array in processing order, and the arrays behind `tensors` in the inputs' dtype."""
+    inputs = convert_to_tensor(inputs)
+    dtype = inputs.data.dtype
+    return inputs, in_processing_order(inputs.data, go_backwards), [value_of(t, dtype) for t in tensors]
 
 
 def in_processing_order(inputs, go_backwards):

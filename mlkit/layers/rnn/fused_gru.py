@@ -28,16 +28,14 @@ reverse; the gate derivatives of all steps are computed at once before it.
 import numpy as np
 
 from mlkit.layers.rnn.fused_common import (
-    in_processing_order,
     input_gradient,
     previous_states,
     project_inputs,
     record_fused,
-    value_of,
+    sequence_arrays,
     wants_grad,
     weight_gradient,
 )
-from mlkit.ops.core import convert_to_tensor
 
 
 def gru_sequence(
@@ -58,21 +56,14 @@ def gru_sequence(
     Returns the outputs (batch, time, units) in processing order (reversed
     time when `go_backwards`); the last one is also the final state.
     """
-    inputs = convert_to_tensor(inputs)
-    dtype = inputs.data.dtype
-    x = in_processing_order(inputs.data, go_backwards)
-    run = _run_reset_after if reset_after else _run_reset_before
-    outputs, backward = run(
-        x,
-        value_of(initial_h, dtype),
-        *(value_of(v, dtype) for v in (kernel, recurrent_kernel, bias, recurrent_mask)),
-        activation,
-        recurrent_activation,
+    inputs, x, (h0, w, r, b, mask) = sequence_arrays(
+        inputs, go_backwards, initial_h, kernel, recurrent_kernel, bias, recurrent_mask
     )
+    run = _run_reset_after if reset_after else _run_reset_before
+    outputs, backward = run(x, h0, w, r, b, mask, activation, recurrent_activation)
 
     def backward_with_inputs(grad_outputs):
         grad_projected, grads = backward(grad_outputs)
-        w = value_of(kernel, dtype)
         grad_x = input_gradient(grad_projected, w, go_backwards) if wants_grad(inputs) else None
         return (grad_x,) + grads
 

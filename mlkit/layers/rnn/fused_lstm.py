@@ -40,8 +40,7 @@ NumPy calls on whole (batch, units) blocks.
 """
 import numpy as np
 
-from mlkit.layers.rnn.fused_common import in_processing_order, record_fused, value_of, wants_grad, weight_gradient
-from mlkit.ops.core import convert_to_tensor
+from mlkit.layers.rnn.fused_common import record_fused, sequence_arrays, wants_grad, weight_gradient
 
 
 def lstm_sequence(
@@ -63,11 +62,10 @@ def lstm_sequence(
     trajectory (2, batch, time, units): [0] holds h_t and [1] holds c_t after
     each step, in processing order (reversed time when `go_backwards`).
     """
-    inputs = convert_to_tensor(inputs)
-    dtype = inputs.data.dtype
-    x = in_processing_order(inputs.data, go_backwards)
-    w, r, b = (value_of(v, dtype) for v in (kernel, recurrent_kernel, bias))
-    h0, c0, mask = (value_of(v, dtype) for v in (initial_h, initial_c, recurrent_mask))
+    inputs, x, (h0, c0, w, r, b, mask) = sequence_arrays(
+        inputs, go_backwards, initial_h, initial_c, kernel, recurrent_kernel, bias, recurrent_mask
+    )
+    dtype = x.dtype
     act, rec = activation, recurrent_activation
     batch, steps, features = x.shape
     units = r.shape[0]

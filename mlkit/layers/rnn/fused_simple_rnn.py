@@ -21,16 +21,14 @@ t = T-1 ... 0 with dh flowing back from step t+1:
 import numpy as np
 
 from mlkit.layers.rnn.fused_common import (
-    in_processing_order,
     input_gradient,
     previous_states,
     project_inputs,
     record_fused,
-    value_of,
+    sequence_arrays,
     wants_grad,
     weight_gradient,
 )
-from mlkit.ops.core import convert_to_tensor
 
 
 def simple_rnn_sequence(
@@ -49,11 +47,10 @@ def simple_rnn_sequence(
     Returns the outputs (batch, time, units) in processing order (reversed
     time when `go_backwards`); the last one is also the final state.
     """
-    inputs = convert_to_tensor(inputs)
-    dtype = inputs.data.dtype
-    x = in_processing_order(inputs.data, go_backwards)
-    w, r, b = (value_of(v, dtype) for v in (kernel, recurrent_kernel, bias))
-    h0, mask = value_of(initial_h, dtype), value_of(recurrent_mask, dtype)
+    inputs, x, (h0, w, r, b, mask) = sequence_arrays(
+        inputs, go_backwards, initial_h, kernel, recurrent_kernel, bias, recurrent_mask
+    )
+    dtype = x.dtype
     batch, steps, _ = x.shape
     units = r.shape[0]
 

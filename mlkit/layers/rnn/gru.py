@@ -24,17 +24,15 @@ activations have a NumPy twin, otherwise the cell step by step.
 """
 
 from mlkit import activations, ops
-from mlkit.layers.rnn.base_cell import COMMON_SETTINGS, BaseRNNCell
-from mlkit.layers.rnn.fused_common import fused_activation
+from mlkit.layers.rnn.base_cell import BASE_CELL_ARGUMENTS, BaseRNNCell, arguments_named
+from mlkit.layers.rnn.builtin_rnn import BuiltinRNN, cell_property, check_use_cudnn
 from mlkit.layers.rnn.fused_gru import gru_sequence
-from mlkit.layers.rnn.rnn import RNN, cell_property, check_use_cudnn
-
-_GRU_SETTINGS = COMMON_SETTINGS + ("recurrent_activation", "reset_after")
 
 
 class GRUCell(BaseRNNCell):
     """One GRU step: `h, [h] = cell(x, [h_previous])`."""
 
+    gates = 3
     _extra_settings = ("recurrent_activation", "reset_after")
 
     def __init__(
@@ -58,41 +56,19 @@ class GRUCell(BaseRNNCell):
         seed=None,
         **kwargs,
     ):
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            seed=seed,
-            **kwargs,
-        )
+        super().__init__(**arguments_named(locals(), BASE_CELL_ARGUMENTS), **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = reset_after
 
     def build(self, input_shape):
         # reset_after keeps two biases, one for the inputs and one for the recurrent state.
         bias_shape = (2, 3 * self.units) if self.reset_after else (3 * self.units,)
-        self._add_cell_weights(self._input_dim(input_shape), gates=3, bias_shape=bias_shape)
+        self._add_cell_weights(self._input_dim(input_shape), self.gates, bias_shape=bias_shape)
 
     def call(self, inputs, states, training=False):
         nested = isinstance(states, (list, tuple))
         h_previous = states[0] if nested else states
-        masked_previous = h_previous
-        if training:
-            input_mask = self.get_dropout_mask(inputs)
-            recurrent_mask = self.get_recurrent_dropout_mask(h_previous)
-            inputs = inputs if input_mask is None else inputs * input_mask
-            masked_previous = h_previous if recurrent_mask is None else h_previous * recurrent_mask
+        inputs, masked_previous = self.apply_dropout_masks(inputs, h_previous, training)
         input_bias = recurrent_bias = None
         if self.bias is not None:
             input_bias, recurrent_bias = (self.bias[0], self.bias[1]) if self.reset_after else (self.bias, None)
@@ -120,23 +96,10 @@ class GRUCell(BaseRNNCell):
         return h, ([h] if nested else h)
 
 
-class GRU(RNN):
-    # The settings live in the cell; the layer shows them under the same names.
-    units = cell_property("units")
-    activation = cell_property("activation")
+class GRU(BuiltinRNN):
+    cell_class = GRUCell
+    cell_name = "gru_cell"
     recurrent_activation = cell_property("recurrent_activation")
-    use_bias = cell_property("use_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
     reset_after = cell_property("reset_after")
 
     def __init__(
@@ -167,63 +130,14 @@ class GRU(RNN):
         use_cudnn="auto",
         **kwargs,
     ):
-        cell = GRUCell(
-            units,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            reset_after=reset_after,
-            seed=seed,
-            dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True),
-            name="gru_cell",
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            activity_regularizer=activity_regularizer,
-            **kwargs,
-        )
+        super().__init__(locals())  # the cell takes its arguments, RNN the rest (see BuiltinRNN)
         self.use_cudnn = check_use_cudnn(use_cudnn)
 
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-
-    def inner_loop(self, sequences, initial_state, mask=None, training=False):
-        activation = fused_activation(self.cell.activation)
-        recurrent_activation = fused_activation(self.cell.recurrent_activation)
-        if activation is None or recurrent_activation is None:
-            return super().inner_loop(sequences, initial_state, mask=mask, training=training)
-        inputs, recurrent_mask = self._dropped_inputs(sequences, initial_state, training)
+    def fused_loop(self, inputs, initial_state, weights, recurrent_mask, activation, recurrent_activation):
         outputs = gru_sequence(
-            inputs,
-            initial_state[0],
-            self.cell.kernel,
-            self.cell.recurrent_kernel,
-            self.cell.bias,
-            reset_after=self.cell.reset_after,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            recurrent_mask=recurrent_mask,
-            go_backwards=self.go_backwards,
+            inputs, initial_state[0], *weights, reset_after=self.cell.reset_after,
+            activation=activation, recurrent_activation=recurrent_activation,
+            recurrent_mask=recurrent_mask, go_backwards=self.go_backwards,
         )
         last_output = outputs[:, -1]
         return last_output, outputs, [last_output]
-
-    def get_config(self):
-        return self._config_with_cell_settings(_GRU_SETTINGS)

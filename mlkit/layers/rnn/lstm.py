@@ -28,17 +28,15 @@ both activations have a NumPy twin, otherwise the cell step by step.
 """
 
 from mlkit import activations, initializers, ops
-from mlkit.layers.rnn.base_cell import COMMON_SETTINGS, BaseRNNCell
-from mlkit.layers.rnn.fused_common import fused_activation
+from mlkit.layers.rnn.base_cell import BASE_CELL_ARGUMENTS, BaseRNNCell, arguments_named
+from mlkit.layers.rnn.builtin_rnn import BuiltinRNN, cell_property, check_use_cudnn
 from mlkit.layers.rnn.fused_lstm import lstm_sequence
-from mlkit.layers.rnn.rnn import RNN, cell_property, check_use_cudnn
-
-_LSTM_SETTINGS = COMMON_SETTINGS + ("recurrent_activation", "unit_forget_bias")
 
 
 class LSTMCell(BaseRNNCell):
     """One LSTM step: `h, [h, c] = cell(x, [h_previous, c_previous])`."""
 
+    gates = 4
     _extra_settings = ("recurrent_activation", "unit_forget_bias")
 
     def __init__(
@@ -62,24 +60,7 @@ class LSTMCell(BaseRNNCell):
         seed=None,
         **kwargs,
     ):
-        super().__init__(
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            seed=seed,
-            **kwargs,
-        )
+        super().__init__(**arguments_named(locals(), BASE_CELL_ARGUMENTS), **kwargs)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = unit_forget_bias
         self.state_size = [units, units]  # h and c
@@ -94,15 +75,11 @@ class LSTMCell(BaseRNNCell):
                 parts = [chosen((units,), dtype), initializers.Ones()((units,), dtype), chosen((2 * units,), dtype)]
                 return ops.concatenate(parts)
 
-        self._add_cell_weights(self._input_dim(input_shape), gates=4, bias_initializer=bias_initializer)
+        self._add_cell_weights(self._input_dim(input_shape), self.gates, bias_initializer=bias_initializer)
 
     def call(self, inputs, states, training=False):
-        h_previous, c_previous = states[0], states[1]
-        if training:
-            input_mask = self.get_dropout_mask(inputs)
-            recurrent_mask = self.get_recurrent_dropout_mask(h_previous)
-            inputs = inputs if input_mask is None else inputs * input_mask
-            h_previous = h_previous if recurrent_mask is None else h_previous * recurrent_mask
+        c_previous = states[1]
+        inputs, h_previous = self.apply_dropout_masks(inputs, states[0], training)
         pre = ops.matmul(inputs, self.kernel) + ops.matmul(h_previous, self.recurrent_kernel)
         if self.bias is not None:
             pre = pre + self.bias
@@ -112,24 +89,11 @@ class LSTMCell(BaseRNNCell):
         return h, [h, c]
 
 
-class LSTM(RNN):
-    # The settings live in the cell; the layer shows them under the same names.
-    units = cell_property("units")
-    activation = cell_property("activation")
+class LSTM(BuiltinRNN):
+    cell_class = LSTMCell
+    cell_name = "lstm_cell"
     recurrent_activation = cell_property("recurrent_activation")
-    use_bias = cell_property("use_bias")
     unit_forget_bias = cell_property("unit_forget_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
 
     def __init__(
         self,
@@ -159,65 +123,15 @@ class LSTM(RNN):
         use_cudnn="auto",
         **kwargs,
     ):
-        cell = LSTMCell(
-            units,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            seed=seed,
-            dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True),
-            name="lstm_cell",
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            activity_regularizer=activity_regularizer,
-            **kwargs,
-        )
+        super().__init__(locals())  # the cell takes its arguments, RNN the rest (see BuiltinRNN)
         self.use_cudnn = check_use_cudnn(use_cudnn)
 
-    def call(self, sequences, initial_state=None, mask=None, training=False):
-        return super().call(sequences, initial_state=initial_state, mask=mask, training=training)
-
-    def inner_loop(self, sequences, initial_state, mask=None, training=False):
-        activation = fused_activation(self.cell.activation)
-        recurrent_activation = fused_activation(self.cell.recurrent_activation)
-        if activation is None or recurrent_activation is None:
-            return super().inner_loop(sequences, initial_state, mask=mask, training=training)
-        inputs, recurrent_mask = self._dropped_inputs(sequences, initial_state, training)
+    def fused_loop(self, inputs, initial_state, weights, recurrent_mask, activation, recurrent_activation):
         trajectory = lstm_sequence(
-            inputs,
-            initial_state[0],
-            initial_state[1],
-            self.cell.kernel,
-            self.cell.recurrent_kernel,
-            self.cell.bias,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            recurrent_mask=recurrent_mask,
-            go_backwards=self.go_backwards,
+            inputs, initial_state[0], initial_state[1], *weights,
+            activation=activation, recurrent_activation=recurrent_activation,
+            recurrent_mask=recurrent_mask, go_backwards=self.go_backwards,
         )
         last_h, last_c = trajectory[0, :, -1], trajectory[1, :, -1]
         outputs = trajectory[0] if self.return_sequences else None
         return last_h, outputs, [last_h, last_c]
-
-    def get_config(self):
-        return self._config_with_cell_settings(_LSTM_SETTINGS)
-

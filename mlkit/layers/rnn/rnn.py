@@ -21,8 +21,9 @@ one after the other, passing each step's states on to the next:
 The cell's weights belong to the cell, a sublayer, so their paths read
 "lstm/lstm_cell/kernel" as in Keras. `stateful=True` is not supported (a
 clear error says so); `unroll` is accepted and has no effect.
-SimpleRNN, LSTM and GRU replace the step-by-step loop (`inner_loop`) by one
-fused op with a hand-written backward pass; the numbers are the same.
+SimpleRNN, LSTM and GRU (`BuiltinRNN`) replace the step-by-step loop
+(`inner_loop`) by one fused op with a hand-written backward pass; the
+numbers are the same.
 
 Masks, as in Keras: a `mask` (batch, timesteps) -- given, or attached by an
 `Embedding(mask_zero=True)` or `Masking` layer before -- makes the layer skip
@@ -35,10 +36,9 @@ import inspect
 
 import numpy as np
 
-from mlkit import ops, regularizers
+from mlkit import ops
 from mlkit.layers.input_spec import InputSpec
 from mlkit.layers.layer import Layer
-from mlkit.layers.rnn.base_cell import serialize_setting
 from mlkit.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 from mlkit.saving.serialization import deserialize_keras_object, serialize_keras_object
 from mlkit.utils.arguments import check_bool
@@ -56,11 +56,6 @@ def layer_classes():
     from mlkit import layers
 
     return {name: value for name, value in vars(layers).items() if isinstance(value, type)}
-
-
-def cell_property(name):
-    """A read-only layer attribute that shows the cell's setting of the same name."""
-    return property(lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`.")
 
 
 def check_sequences_shape(layer, shape):
@@ -81,16 +76,6 @@ def check_sequences_shape(layer, shape):
         )
     if shape[1] == 0:
         raise ValueError(f"{where} received sequences with 0 time steps (shape {tuple(shape)}).")
-
-
-def check_use_cudnn(use_cudnn):
-    """Keras's `use_cudnn` switch: validated, then ignored (mlkit has no GPU kernels)."""
-    if use_cudnn not in ("auto", True, False):
-        raise ValueError(
-            f"Invalid value received for argument `use_cudnn`. Expected one of "
-            f"{{'auto', True, False}}. Received: use_cudnn={use_cudnn!r}"
-        )
-    return use_cudnn
 
 
 class RNN(Layer):
@@ -262,15 +247,6 @@ class RNN(Layer):
             return [output_mask] + [None for _ in self.state_size]
         return output_mask
 
-    def _dropped_inputs(self, sequences, initial_state, training):
-        """Inputs with the cell's input dropout applied, and its recurrent dropout mask (or None)."""
-        if not training:
-            return sequences, None
-        input_mask = self.cell.get_dropout_mask(sequences.data[:, 0])
-        if input_mask is not None:
-            sequences = ops.multiply(sequences, input_mask[:, None, :])
-        return sequences, self.cell.get_recurrent_dropout_mask(initial_state[0])
-
     # -- shapes and configuration ---------------------------------------------
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         batch, steps = sequences_shape[0], sequences_shape[1]
@@ -293,16 +269,6 @@ class RNN(Layer):
                 "cell": serialize_keras_object(self.cell),
             }
         )
-        return config
-
-    def _config_with_cell_settings(self, names):
-        """get_config() of a built-in layer: the RNN flags plus the cell's settings, flat."""
-        config = RNN.get_config(self)
-        del config["cell"]
-        for name in names:
-            config[name] = serialize_setting(name, getattr(self.cell, name))
-        config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        config["seed"] = self.cell.seed
         return config
 
     @classmethod
