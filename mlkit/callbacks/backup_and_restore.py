@@ -46,6 +46,15 @@ import zipfile
 import numpy as np
 
 from mlkit.callbacks.callback import Callback
+from mlkit.random import SeedGenerator, global_generator
+from mlkit.saving import (
+    AtomicFile,
+    arrays_to_npz_bytes,
+    assign_in_order,
+    npz_bytes_to_arrays,
+    read_archive,
+    read_json,
+)
 
 FORMAT = "mlkit.backup/1"
 
@@ -61,8 +70,6 @@ def _plain(value):
 
 
 def _seed_generators(model):
-    from mlkit.random import SeedGenerator
-
     found = []
     for layer in model._flatten_layers():
         found.extend(value for value in vars(layer).values() if isinstance(value, SeedGenerator))
@@ -104,7 +111,6 @@ class BackupAndRestore(Callback):
 
     def _read_backup(self):
         """(metadata, arrays) of the latest readable backup, or None if there is none."""
-        from mlkit.saving import npz_bytes_to_arrays, read_archive, read_json
 
         candidates = [self._backup_path]
         if self.double_checkpoint:
@@ -128,8 +134,6 @@ class BackupAndRestore(Callback):
         return None
 
     def _restore(self, metadata, arrays):
-        from mlkit.random import global_generator
-        from mlkit.saving import assign_in_order
 
         model = self.model
         if not model.built:
@@ -183,8 +187,6 @@ class BackupAndRestore(Callback):
         return False
 
     def _save(self):
-        from mlkit.random import global_generator
-        from mlkit.saving import AtomicFile, arrays_to_npz_bytes
 
         model = self.model
         weights = [variable.numpy() for variable in model.weights]
