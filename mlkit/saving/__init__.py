@@ -10,15 +10,13 @@ without being tricked), `arrays_to_npz_bytes` / `npz_bytes_to_arrays` and
 from mlkit.saving.archive import arrays_to_npz_bytes, npz_bytes_to_arrays, open_regular_file, read_archive, read_json
 from mlkit.saving.atomic_file import AtomicFile
 from mlkit.saving.model_file import load_model, load_weights, save_model, save_weights
-from mlkit.saving.ordered_weights import assign_in_order
-from mlkit.saving.serialization import (
+from mlkit.saving.object_registration import (
     CustomObjectScope,
     custom_object_scope,
-    deserialize_keras_object,
-    enable_unsafe_deserialization,
     get_custom_objects,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
-    serialize_keras_object,
 )
+from mlkit.saving.ordered_weights import assign_in_order
+from mlkit.saving.serialization import deserialize_keras_object, enable_unsafe_deserialization, serialize_keras_object

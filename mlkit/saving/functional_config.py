@@ -6,6 +6,7 @@ nodes"); every symbolic tensor in a call's arguments is written as
 calls in order when loading.
 """
 
+from mlkit.saving.model_config import deserialize_layer
 from mlkit.saving.serialization import serialize_keras_object
 from mlkit.utils.tree import flatten, map_structure
 
@@ -80,8 +81,6 @@ def _map_histories(function, structure):
 
 
 def functional_from_config(cls, config, custom_objects=None):
-    from mlkit.saving.model_config import deserialize_layer
-
     layers = {}
     produced = {}  # (layer name, node index) -> output structure
     pending = []
