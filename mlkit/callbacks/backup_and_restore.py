@@ -111,7 +111,6 @@ class BackupAndRestore(Callback):
 
     def _read_backup(self):
         """(metadata, arrays) of the latest readable backup, or None if there is none."""
-
         candidates = [self._backup_path]
         if self.double_checkpoint:
             candidates.append(self._previous_path)
@@ -134,7 +133,6 @@ class BackupAndRestore(Callback):
         return None
 
     def _restore(self, metadata, arrays):
-
         model = self.model
         if not model.built:
             raise ValueError(
@@ -187,7 +185,6 @@ class BackupAndRestore(Callback):
         return False
 
     def _save(self):
-
         model = self.model
         weights = [variable.numpy() for variable in model.weights]
         optimizer = getattr(model, "optimizer", None)
