@@ -5,6 +5,13 @@ backups), the building blocks are public too: `AtomicFile` (all-or-nothing
 writes), `read_archive` / `read_json` / `open_regular_file` (reading
 without being tricked), `arrays_to_npz_bytes` / `npz_bytes_to_arrays` and
 `assign_in_order`.
+
+Its low level (`object_registration`: the registry, standard library only;
+`serialization`: configs, on top of NumPy and `mlkit.ops`) is what
+initializers, layers and models import, downward. The model-file code
+(`model_file` and its helpers) reaches the layer and model classes only
+inside the functions that save and load, so no module here imports them
+at import time (tests/test_import_layers.py checks it).
 """
 
 from mlkit.saving.archive import arrays_to_npz_bytes, npz_bytes_to_arrays, open_regular_file, read_archive, read_json
