@@ -125,6 +125,27 @@ def test_no_import_cycle_between_folders():
     )
 
 
+def reachable(edges, start):
+    found, pending = {start}, [start]
+    while pending:
+        node = pending.pop()
+        for source, target in edges:
+            if source == node and target not in found:
+                found.add(target)
+                pending.append(target)
+    return found
+
+
+def test_no_other_folder_joins_an_allowed_cycle():
+    """An allowed edge A -> B may close the cycle A -> B -> A only: no folder in between."""
+    edges = folder_graph()
+    for source, target in ALLOWED_EDGES:
+        on_cycle = {node for node in reachable(edges, target) if source in reachable(edges, node)}
+        assert on_cycle <= {source, target}, (
+            f"{sorted(on_cycle - {source, target})} joined the allowed cycle {source} -> {target} -> {source}"
+        )
+
+
 def test_allowed_edges_are_still_needed():
     edges = folder_graph()
     gone = sorted(edge for edge in ALLOWED_EDGES if edge not in edges)
