@@ -32,6 +32,7 @@ from mlkit.activations.activations import (
     swish,
     tanh,
 )
+from mlkit.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 ALL = {
     fn.__name__: fn
@@ -79,8 +80,6 @@ def serialize(activation):
     name = getattr(activation, "__name__", None)
     if name in ALL and ALL[name] is activation:
         return name
-    from mlkit.saving import serialize_keras_object
-
     return serialize_keras_object(activation)
 
 
@@ -88,8 +87,6 @@ def deserialize(config, custom_objects=None):
     if isinstance(config, str):
         found = (custom_objects or {}).get(config)
         return found if found is not None else get(config)
-    from mlkit.saving import deserialize_keras_object
-
     return deserialize_keras_object(
         config, module_objects=ALL, custom_objects=custom_objects, printable_module_name="activation"
     )

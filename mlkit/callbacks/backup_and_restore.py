@@ -46,6 +46,16 @@ import zipfile
 import numpy as np
 
 from mlkit.callbacks.callback import Callback
+from mlkit.callbacks.save_frequency import BatchCounter
+from mlkit.random import SeedGenerator, global_generator
+from mlkit.saving import (
+    AtomicFile,
+    arrays_to_npz_bytes,
+    assign_in_order,
+    npz_bytes_to_arrays,
+    read_archive,
+    read_json,
+)
 
 FORMAT = "mlkit.backup/1"
 
@@ -61,8 +71,6 @@ def _plain(value):
 
 
 def _seed_generators(model):
-    from mlkit.random import SeedGenerator
-
     found = []
     for layer in model._flatten_layers():
         found.extend(value for value in vars(layer).values() if isinstance(value, SeedGenerator))
@@ -85,14 +93,12 @@ class BackupAndRestore(Callback):
         self.delete_checkpoint = delete_checkpoint
         self._backup_path = os.path.join(self.backup_dir, "latest.backup")
         self._previous_path = os.path.join(self.backup_dir, "previous.backup")
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        self._batches = BatchCounter()
         self._current_epoch = 0
 
     # -- restoring ---------------------------------------------------------------
     def on_train_begin(self, logs=None):
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        self._batches = BatchCounter()
         self._current_epoch = 0
         state = self._read_backup()
         if state is None:
@@ -104,8 +110,6 @@ class BackupAndRestore(Callback):
 
     def _read_backup(self):
         """(metadata, arrays) of the latest readable backup, or None if there is none."""
-        from mlkit.saving import npz_bytes_to_arrays, read_archive, read_json
-
         candidates = [self._backup_path]
         if self.double_checkpoint:
             candidates.append(self._previous_path)
@@ -128,9 +132,6 @@ class BackupAndRestore(Callback):
         return None
 
     def _restore(self, metadata, arrays):
-        from mlkit.random import global_generator
-        from mlkit.saving import assign_in_order
-
         model = self.model
         if not model.built:
             raise ValueError(
@@ -160,32 +161,15 @@ class BackupAndRestore(Callback):
     # -- backing up ----------------------------------------------------------------
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
-        self._last_batch_seen = 0
+        self._batches.last_batch_seen = 0
         if self.save_freq == "epoch":
             self._save()
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._batches.due(batch, self.save_freq):
             self._save()
 
-    def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch started
-            new_batches = batch + 1
-        else:
-            new_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += new_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
-
     def _save(self):
-        from mlkit.random import global_generator
-        from mlkit.saving import AtomicFile, arrays_to_npz_bytes
-
         model = self.model
         weights = [variable.numpy() for variable in model.weights]
         optimizer = getattr(model, "optimizer", None)
@@ -195,7 +179,7 @@ class BackupAndRestore(Callback):
         metadata = {
             "format": FORMAT,
             "epoch": self._current_epoch,
-            "batch": self._last_batch_seen,
+            "batch": self._batches.last_batch_seen,
             "weight_count": len(weights),
             "weight_paths": [variable.path for variable in model.weights],
             "history": {name: [_plain(v) for v in values] for name, values in recorded.items()},

@@ -10,6 +10,7 @@ The optimizer applies `constraint(weight)` right after each step, so a
 """
 
 from mlkit.constraints.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
+from mlkit.saving.serialization import deserialize_keras_object, serialize_keras_object
 from mlkit.utils.lookup import resolve as _resolve
 from mlkit.utils.naming import to_snake_case as _to_snake_case
 
@@ -23,18 +24,14 @@ del _BY_NAME["constraint"]  # the base class constrains nothing
 
 def get(identifier):
     """A constraint from a name ('max_norm'), a config dict, a class or an object."""
-    return _resolve(identifier, "constraint", _BY_NAME)
+    return _resolve(identifier, "constraint", _BY_NAME, deserialize)
 
 
 def serialize(constraint):
-    from mlkit.saving import serialize_keras_object
-
     return serialize_keras_object(constraint)
 
 
 def deserialize(config, custom_objects=None):
-    from mlkit.saving import deserialize_keras_object
-
     return deserialize_keras_object(
         config, module_objects=_BY_NAME, custom_objects=custom_objects, printable_module_name="constraint"
     )

@@ -30,6 +30,7 @@ from mlkit.initializers.initializers import (
     Zeros,
     compute_fans,
 )
+from mlkit.saving.serialization import deserialize_keras_object, serialize_keras_object
 from mlkit.utils.lookup import resolve as _resolve
 from mlkit.utils.naming import to_snake_case as _to_snake_case
 
@@ -61,18 +62,14 @@ del _BY_NAME["initializer"]  # the abstract base class is no initializer to use
 
 def get(identifier):
     """An initializer from a name ('he_normal'), a config dict, a class or an object."""
-    return _resolve(identifier, "initializer", _BY_NAME)
+    return _resolve(identifier, "initializer", _BY_NAME, deserialize)
 
 
 def serialize(initializer):
-    from mlkit.saving import serialize_keras_object
-
     return serialize_keras_object(initializer)
 
 
 def deserialize(config, custom_objects=None):
-    from mlkit.saving import deserialize_keras_object
-
     return deserialize_keras_object(
         config, module_objects=_BY_NAME, custom_objects=custom_objects, printable_module_name="initializer"
     )

@@ -21,6 +21,7 @@ import numpy as np
 from mlkit import random
 from mlkit.ops.core import is_float_dtype, standardize_dtype
 from mlkit.ops.tensor import Tensor
+from mlkit.saving.serialization import deserialize_keras_object, serialize_keras_object
 from mlkit.utils.arguments import check_number
 
 
@@ -179,8 +180,6 @@ class RandomInitializer(Initializer):
     def get_config(self):
         seed = self._init_seed
         if isinstance(seed, random.SeedGenerator):
-            from mlkit.saving import serialize_keras_object
-
             seed = serialize_keras_object(seed)
         return {"seed": seed}
 
@@ -188,8 +187,6 @@ class RandomInitializer(Initializer):
     def from_config(cls, config):
         config = dict(config)
         if isinstance(config.get("seed"), dict):
-            from mlkit.saving import deserialize_keras_object
-
             config["seed"] = deserialize_keras_object(
                 config["seed"], module_objects={"SeedGenerator": random.SeedGenerator}
             )

@@ -13,7 +13,7 @@ with several inputs, or a Python generator / iterable that yields batches
 
 import numpy as np
 
-from mlkit.models.keras_tensor import flatten, map_structure
+from mlkit.utils.tree import flatten, map_structure
 
 
 def _as_array(value):

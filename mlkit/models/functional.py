@@ -14,8 +14,9 @@ after the ones it needs, and replays them on real data in `call`.
 
 from mlkit.layers.input_spec import InputSpec
 from mlkit.models.input_layer import InputLayer
-from mlkit.models.keras_tensor import KerasTensor, flatten, map_structure
+from mlkit.models.keras_tensor import KerasTensor
 from mlkit.models.model import Model
+from mlkit.utils.tree import flatten, map_structure
 
 
 class Functional(Model):

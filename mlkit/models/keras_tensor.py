@@ -14,6 +14,10 @@ symbolic tensors. `Model(inputs, outputs)` later walks those nodes.
 
 from mlkit.ops.core import standardize_dtype
 
+# The nested-structure helpers live in mlkit.utils.tree; these names stay
+# importable from here for code written against the old place.
+from mlkit.utils.tree import flatten, map_structure
+
 
 class KerasTensor:
     _is_symbolic_tensor = True
@@ -112,8 +116,8 @@ class Node:
         self.call_args = call_args  # the (possibly nested) positional arguments
         self.call_kwargs = call_kwargs
         self.outputs = outputs  # the output structure of KerasTensors
-        self.input_tensors = [t for t in _flatten((call_args, call_kwargs)) if isinstance(t, KerasTensor)]
-        self.output_tensors = [t for t in _flatten(outputs) if isinstance(t, KerasTensor)]
+        self.input_tensors = [t for t in flatten((call_args, call_kwargs)) if isinstance(t, KerasTensor)]
+        self.output_tensors = [t for t in flatten(outputs) if isinstance(t, KerasTensor)]
 
     @property
     def parent_nodes(self):
@@ -122,23 +126,3 @@ class Node:
             layer, node_index, _ = tensor._keras_history
             nodes.append(layer._inbound_nodes[node_index])
         return nodes
-
-
-def _flatten(structure):
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in _flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for item in structure.values() for leaf in _flatten(item)]
-    return [structure]
-
-
-def map_structure(function, structure):
-    """Apply `function` to every leaf of nested lists/tuples/dicts."""
-    if isinstance(structure, (list, tuple)):
-        return type(structure)(map_structure(function, item) for item in structure)
-    if isinstance(structure, dict):
-        return {key: map_structure(function, item) for key, item in structure.items()}
-    return function(structure)
-
-
-flatten = _flatten

@@ -29,12 +29,12 @@ from mlkit.models.data_adapter import (
     split_validation,
     unpack_batch,
 )
-from mlkit.models.keras_tensor import flatten
 from mlkit.models.training_arguments import check_compile_arguments, check_fit_arguments, check_targets_given
 from mlkit.models.traced_step import TracedStep
 from mlkit.ops.autodiff import GradientTape, enable_grad, no_recording
 from mlkit.ops.math import add_n, sum as reduce_sum
 from mlkit.ops.core import zeros
+from mlkit.utils.tree import flatten
 
 
 def _python_value(value):

@@ -10,6 +10,7 @@ A layer given `kernel_regularizer=...` puts `regularizer(kernel)` in its
 """
 
 from mlkit.regularizers.regularizers import L1, L1L2, L2, OrthogonalRegularizer, Regularizer
+from mlkit.saving.serialization import deserialize_keras_object, serialize_keras_object
 from mlkit.utils.lookup import resolve as _resolve
 from mlkit.utils.naming import to_snake_case as _to_snake_case
 
@@ -25,18 +26,14 @@ del _BY_NAME["regularizer"]  # the base class penalizes nothing
 
 def get(identifier):
     """A regularizer from a name ('l2'), a config dict, a class or an object."""
-    return _resolve(identifier, "regularizer", _BY_NAME)
+    return _resolve(identifier, "regularizer", _BY_NAME, deserialize)
 
 
 def serialize(regularizer):
-    from mlkit.saving import serialize_keras_object
-
     return serialize_keras_object(regularizer)
 
 
 def deserialize(config, custom_objects=None):
-    from mlkit.saving import deserialize_keras_object
-
     return deserialize_keras_object(
         config, module_objects=_BY_NAME, custom_objects=custom_objects, printable_module_name="regularizer"
     )

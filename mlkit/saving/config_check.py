@@ -16,7 +16,9 @@ config, so nothing is constructed from a file that names something else.
 """
 
 from mlkit.saving import limits
-from mlkit.saving.serialization import get_registered_object, in_safe_mode
+from mlkit.saving.object_registration import get_registered_object
+from mlkit.saving.saveable_classes import saveable_classes
+from mlkit.saving.serialization import in_safe_mode
 
 # Plain values written as {"class_name": "__...__"} and names of functions:
 # read as data, never constructed from a class.
@@ -25,8 +27,6 @@ DATA_ENTRIES = ("__keras_tensor__", "__numpy__", "__tensor__", "__bytes__", "fun
 
 def check_config(config, custom_objects=None, safe_mode=None, where="the config"):
     """Raise unless every class `config` names may be built (see the module docstring)."""
-    from mlkit.saving.saveable_classes import saveable_classes
-
     known = saveable_classes()
     pending = [(config, "", 0)]
     while pending:

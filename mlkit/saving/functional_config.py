@@ -6,8 +6,9 @@ nodes"); every symbolic tensor in a call's arguments is written as
 calls in order when loading.
 """
 
-from mlkit.models.keras_tensor import KerasTensor, flatten, map_structure
+from mlkit.saving.model_config import deserialize_layer
 from mlkit.saving.serialization import serialize_keras_object
+from mlkit.utils.tree import flatten, map_structure
 
 
 def _model_nodes(model, layer):
@@ -20,6 +21,10 @@ def _model_nodes(model, layer):
 
 
 def functional_config(model):
+    # Imported here, not at the top: the saving folder sits below models (layers
+    # and models import its registry), and this runs only once a model exists.
+    from mlkit.models.keras_tensor import KerasTensor
+
     local_index = {}
     for layer in model._operations:
         for position, node in enumerate(_model_nodes(model, layer)):
@@ -76,8 +81,6 @@ def _map_histories(function, structure):
 
 
 def functional_from_config(cls, config, custom_objects=None):
-    from mlkit.saving.model_config import deserialize_layer
-
     layers = {}
     produced = {}  # (layer name, node index) -> output structure
     pending = []

@@ -14,6 +14,8 @@ setting, rather than silently computing something else.
 
 import inspect
 
+from mlkit.saving.saveable_classes import saveable_classes
+
 # key -> the values that leave the feature off (None: any value; only meaningful with another key).
 _FEATURE_OFF = {
     "ragged": (False,),
@@ -33,8 +35,6 @@ _FEATURE_OFF = {
 
 def from_keras_config(config):
     """`config` with Keras-only settings that are off removed (a new structure; the input is unchanged)."""
-    from mlkit.saving.saveable_classes import saveable_classes
-
     known = saveable_classes()
 
     def convert(value):

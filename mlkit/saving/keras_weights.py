@@ -50,6 +50,7 @@ def _h5py():
 # -- the model's tree of weight groups --------------------------------------------------
 def weight_groups(model):
     """[(group path, owner name, [variables])]: where each layer's weights go, as Keras lays them out."""
+    # Imported on use: saving sits below layers and models, which import its registry.
     from mlkit.layers.layer import Layer
 
     groups, visited = [], set()
@@ -79,6 +80,7 @@ def weight_groups(model):
 
 def _children(layer, layer_class):
     """(attribute, sublayer or list of sublayers), in the order Keras walks them."""
+    # Imported on use: saving sits below layers and models, which import its registry.
     from mlkit.models.functional import Functional
     from mlkit.models.sequential import Sequential
 

@@ -28,9 +28,14 @@ import json
 import os
 import zipfile
 
-from mlkit.saving import keras_weights, legacy_format
+from mlkit.saving import keras_weights, legacy_format, limits
 from mlkit.saving.archive import open_regular_file, read_archive, read_json
 from mlkit.saving.atomic_file import AtomicFile
+from mlkit.saving.config_check import check_config
+from mlkit.saving.keras_compat import from_keras_config
+from mlkit.saving.model_config import deserialize_layer
+from mlkit.saving.serialization import safe_mode_scope, serialize_keras_object
+from mlkit.saving.weight_budget import weight_budget
 
 # The Keras release whose file layout mlkit writes (metadata.json's keras_version).
 KERAS_FORMAT_VERSION = "3.15.1"
@@ -48,8 +53,6 @@ def _check_suffix(filepath, suffixes, what, example):
 
 # -- whole models ---------------------------------------------------------------
 def _compile_config(model):
-    from mlkit.saving.serialization import serialize_keras_object
-
     if not model.compiled:
         return None
 
@@ -73,8 +76,6 @@ def _compile_config(model):
 
 
 def _model_config(model):
-    from mlkit.saving.serialization import serialize_keras_object
-
     config = serialize_keras_object(model)
     config["build_config"] = {"input_shape": model.__dict__.get("_build_input_shape")}
     config["compile_config"] = _compile_config(model)
@@ -83,7 +84,7 @@ def _model_config(model):
 
 def save_model(model, filepath, overwrite=True):
     """Write `model` (architecture, weights, optimizer state) to a `.keras` file Keras 3 can read."""
-    from mlkit import __version__
+    from mlkit import __version__  # the root package, which imports this one
 
     _check_suffix(filepath, (".keras",), "Model", "model.keras")
     config = json.dumps(_model_config(model), indent=1)
@@ -103,12 +104,6 @@ def save_model(model, filepath, overwrite=True):
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Recreate a model saved with `model.save` (by mlkit or Keras 3): weights, and optimizer state if compiled."""
-    from mlkit.saving.config_check import check_config
-    from mlkit.saving.keras_compat import from_keras_config
-    from mlkit.saving.model_config import deserialize_layer
-    from mlkit.saving.serialization import safe_mode_scope
-    from mlkit.saving.weight_budget import weight_budget
-
     path = os.fspath(filepath)
     where = repr(path)
     parts = read_archive(path, [CONFIG_NAME], "model", optional=[METADATA_NAME, WEIGHTS_NAME, legacy_format.WEIGHTS_NAME])
@@ -140,6 +135,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def _compile_model(model, compile_config, custom_objects):
+    # A lookup among classes above saving: imported when a compiled model is loaded.
     from mlkit import optimizers
 
     optimizer = optimizers.deserialize(compile_config["optimizer"], custom_objects=custom_objects)
@@ -164,7 +160,7 @@ def _as_shape(value):
 def _deserialize_loss(config, custom_objects):
     if config is None or isinstance(config, str):
         return config
-    from mlkit import losses
+    from mlkit import losses  # a lookup above saving, as for optimizers
 
     if isinstance(config, list):
         return [_deserialize_loss(c, custom_objects) for c in config]
@@ -218,8 +214,6 @@ def load_weights(model, filepath, skip_mismatch=False):
 
 
 def _read_whole(path):
-    from mlkit.saving import limits
-
     with open_regular_file(path, "weights file") as handle:
         data = handle.read(limits.max_member_bytes + 1)
     if len(data) > limits.max_member_bytes:

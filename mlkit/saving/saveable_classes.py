@@ -42,6 +42,8 @@ _MODEL_MODULES = {
 @functools.cache
 def saveable_classes():
     """Every built-in class a file may name, by class name."""
+    # The registry lookup that needs every family above saving, so it imports
+    # them on first use (and caches the answer) rather than at import time.
     import mlkit
     from mlkit import constraints, dtype_policies, initializers, layers, losses, metrics, optimizers, regularizers
     from mlkit.models.functional import Functional

@@ -1,10 +1,14 @@
-"""Turning objects into JSON-able configs and back, with a registry for
-custom classes.
+"""Turning objects into JSON-able configs and back.
 
 A config is `{"module", "class_name", "config", "registered_name"}`: enough to
 find the class again and call `cls.from_config(config)`. Nothing here runs
 code from the file: classes are looked up by name among mlkit's own classes
-and the ones you registered or pass in `custom_objects`.
+(`saveable_classes`) and the ones you registered or pass in `custom_objects`
+(`object_registration`, whose names can be imported from here too).
+
+This is the low level of `mlkit.saving`: it imports only the standard
+library, NumPy, `mlkit.ops` and its two neighbours, so initializers, layers
+and models all import it downward. Model files (`model_file`) build on it.
 
     >>> from mlkit import saving, layers
     >>> @saving.register_keras_serializable(package="Course")
@@ -16,14 +20,20 @@ and the ones you registered or pass in `custom_objects`.
 """
 
 import json
-import types
 
 import numpy as np
 
 from mlkit.ops.tensor import Tensor
+from mlkit.saving.object_registration import (  # noqa: F401 (the registry's names, importable from here too)
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from mlkit.saving.saveable_classes import is_builtin, keras_module, keras_registered_name, saveable_classes
 
-_registry = {}
-_scopes = []
 _unsafe = {"enabled": False, "scopes": []}
 
 
@@ -54,59 +64,6 @@ def in_safe_mode(explicit=None):
     if _unsafe["scopes"] and _unsafe["scopes"][-1] is not None:
         return bool(_unsafe["scopes"][-1])
     return not _unsafe["enabled"]
-
-
-def register_keras_serializable(package="Custom", name=None):
-    """Decorator: make a custom class (or function) loadable by its name."""
-
-    def decorator(cls):
-        registered = f"{package}>{name or cls.__name__}"
-        if isinstance(cls, type) and not hasattr(cls, "get_config"):
-            raise ValueError(
-                f"Cannot register {cls.__name__}: it has no get_config() method, so it could "
-                "not be saved. Subclass a mlkit class or define get_config()."
-            )
-        _registry[registered] = cls
-        cls._registered_name = registered
-        return cls
-
-    return decorator
-
-
-def get_registered_name(obj):
-    """'package>Name' for a registered class or function, else its plain name."""
-    target = obj if isinstance(obj, (type, types.FunctionType)) else type(obj)
-    return target.__dict__.get("_registered_name", target.__name__)
-
-
-def get_registered_object(name, custom_objects=None, module_objects=None):
-    for source in [custom_objects or {}] + _scopes[::-1] + [_registry, module_objects or {}]:
-        if name in source:
-            return source[name]
-    return None
-
-
-def get_custom_objects():
-    """The global registry (name -> class) of registered custom objects."""
-    return _registry
-
-
-class custom_object_scope:
-    """`with custom_object_scope({"MyLayer": MyLayer}):` — names usable when loading."""
-
-    def __init__(self, custom_objects):
-        self.custom_objects = dict(custom_objects or {})
-
-    def __enter__(self):
-        _scopes.append(self.custom_objects)
-        return self
-
-    def __exit__(self, *exc_info):
-        _scopes.pop()
-        return False
-
-
-CustomObjectScope = custom_object_scope
 
 
 def check_json(value, where):
@@ -155,8 +112,6 @@ def serialize_keras_object(obj):
             )
         config = _serialize_config(config, where)
         check_json(config, where)
-        from mlkit.saving.saveable_classes import is_builtin, keras_module, keras_registered_name
-
         builtin = is_builtin(cls)
         return {
             "module": keras_module(cls) if builtin else cls.__module__,
@@ -230,8 +185,6 @@ def _saveable_class(class_name):
     The module a config names is never imported: a file can only reach the
     classes on that list, whatever it says.
     """
-    from mlkit.saving.saveable_classes import saveable_classes
-
     return saveable_classes().get(class_name)
 
 

@@ -8,13 +8,13 @@ import random as _python_random
 
 import numpy as np
 
+from mlkit import backend
+from mlkit.random import set_global_seed
 from mlkit.utils.naming import to_snake_case, unique_name
 
 
 def set_random_seed(seed):
     """Seed Python's, NumPy's and mlkit's random generators at once."""
-    from mlkit.random import set_global_seed
-
     _python_random.seed(seed)
     np.random.seed(seed)
     set_global_seed(seed)
@@ -22,9 +22,7 @@ def set_random_seed(seed):
 
 def clear_session():
     """Reset generated layer names (see `mlkit.backend.clear_session`)."""
-    from mlkit.backend import clear_session as _clear
-
-    _clear()
+    backend.clear_session()
 
 
 def to_categorical(x, num_classes=None):

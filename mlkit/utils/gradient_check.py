@@ -18,7 +18,15 @@ from mlkit.ops.autodiff import GradientTape
 from mlkit.ops.core import convert_to_tensor
 from mlkit.ops.math import multiply, sum as reduce_sum
 from mlkit.ops.tensor import Tensor
-from mlkit.variable import Variable
+
+
+def _is_variable(source):
+    """Whether `source` is a `Variable`: the one kind of tensor that can be assigned.
+
+    Recognized by that ability rather than by its class, because
+    `mlkit.variable` itself imports `mlkit.utils` (for layer names).
+    """
+    return isinstance(source, Tensor) and hasattr(source, "assign")
 
 
 def numerical_gradient(function, value, eps=1e-6):
@@ -48,14 +56,14 @@ def check_gradients(function, sources, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0):
     with a fixed random array, so every output entry is checked, not just a
     sum that could hide sign errors.
     """
-    arrays = [s.data if isinstance(s, Variable) else np.array(s, dtype=np.float64, order="C") for s in sources]
+    arrays = [s.data if _is_variable(s) else np.array(s, dtype=np.float64, order="C") for s in sources]
     for array in arrays:
         if array.dtype != np.float64:
             raise TypeError(
                 f"check_gradients needs float64 values for accurate finite differences, got "
                 f"{array.dtype}. Build layers with dtype='float64' and pass float64 arrays."
             )
-    array_positions = [i for i, s in enumerate(sources) if not isinstance(s, Variable)]
+    array_positions = [i for i, s in enumerate(sources) if not _is_variable(s)]
     rng = np.random.default_rng(seed)
     projections = {}
 

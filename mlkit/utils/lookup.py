@@ -2,30 +2,29 @@
 
 Each of those modules accepts None, a string name, a config dict or an
 object/callable; this resolves all four the same way and, for an unknown
-name, lists the names that would have worked.
+name, lists the names that would have worked. A config dict goes to the
+family's own `deserialize`, which each family passes in, so this helper
+needs nothing from `mlkit.saving`.
 
     >>> from mlkit import initializers
     >>> type(initializers.get("he_normal")).__name__
     'HeNormal'
 """
 
-from mlkit.saving.serialization import deserialize_keras_object
 
-
-def resolve(identifier, kind, by_name, module_objects=None, instantiate=True):
+def resolve(identifier, kind, by_name, deserialize, instantiate=True):
     """Resolve `identifier` to an object of `kind` ('initializer', ...).
 
     `by_name` maps every accepted string (snake_case names, class names,
     aliases) to a class or function; a class found by name is instantiated
-    with its defaults.
+    with its defaults. `deserialize(config)` builds the object a config dict
+    describes.
     """
     if identifier is None:
         return None
     article = "an" if kind[:1] in "aeiou" else "a"
     if isinstance(identifier, dict):
-        return deserialize_keras_object(
-            identifier, module_objects={**by_name, **(module_objects or {})}, printable_module_name=kind
-        )
+        return deserialize(identifier)
     if isinstance(identifier, str):
         if identifier not in by_name:
             raise ValueError(
