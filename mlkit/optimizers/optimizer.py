@@ -63,7 +63,9 @@ from mlkit.optimizers.weight_decay import WeightDecay
 from mlkit.utils.naming import to_snake_case, unique_name
 
 
-class Optimizer(OptimizerVariables, LearningRateHandling, ApplyingGradients, WeightDecay, ExponentialMovingAverage):
+class Optimizer(
+    OptimizerVariables, LearningRateHandling, ApplyingGradients, WeightDecay, ExponentialMovingAverage
+):
     def __init__(
         self,
         learning_rate,
