@@ -11,7 +11,8 @@
 it also understands 'crossentropy'/'ce', choosing the binary, sparse or
 categorical cross-entropy from the shapes of the data.
 
-Modules: `loss` (the `Loss` base class and `LossFunctionWrapper`),
+Modules: `loss` (the `Loss` base class, `LossFunctionWrapper`, and
+`BuiltinLoss`, the base of the built-in loss classes),
 `reduction` (sample weights, masks, reductions), `regression` (MSE, MAE,
 Huber), `probabilistic` (the cross-entropies) and `crossentropy_ops` (their
 fused autodiff nodes).

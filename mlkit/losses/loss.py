@@ -1,4 +1,4 @@
-"""`Loss`: the base class of every loss, and the wrapper that turns a function into one.
+"""`Loss`: the base class of every loss, and the wrappers that turn a function into one.
 
 Subclass `Loss` and write `call(y_true, y_pred)` returning one loss value
 per sample; calling the loss object then applies the sample weights and the
@@ -117,6 +117,29 @@ class LossFunctionWrapper(Loss):
     def __repr__(self):
         name = getattr(self.fn, "__name__", self.fn)
         return f"<LossFunctionWrapper({name}, kwargs={self._fn_kwargs})>"
+
+
+class BuiltinLoss(LossFunctionWrapper):
+    """The base of the built-in loss classes: a fixed function and its keyword arguments.
+
+    The class names the function, so its config is the `Loss` config plus
+    the arguments, each kept as an attribute of the same name:
+
+        >>> from mlkit import losses
+        >>> loss = losses.Huber(delta=2.0)
+        >>> loss.delta, loss.get_config()
+        (2.0, {'name': 'huber_loss', 'reduction': 'sum_over_batch_size', 'delta': 2.0})
+    """
+
+    def __init__(self, fn, reduction, name, dtype, **arguments):
+        super().__init__(fn, reduction=reduction, name=name, dtype=dtype, **arguments)
+        for argument, value in arguments.items():
+            setattr(self, argument, value)
+
+    def get_config(self):
+        config = Loss.get_config(self)
+        config.update({argument: getattr(self, argument) for argument in self._fn_kwargs})
+        return config
 
 
 def _function_from_config(fn):

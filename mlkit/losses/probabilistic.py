@@ -19,7 +19,7 @@ import numpy as np
 
 from mlkit import ops
 from mlkit.losses import crossentropy_ops
-from mlkit.losses.loss import Loss, LossFunctionWrapper
+from mlkit.losses.loss import BuiltinLoss
 from mlkit.backend.masking import set_keras_mask
 from mlkit.losses.reduction import as_tensor, squeeze_or_expand_to_same_rank
 from mlkit.utils.arguments import check_bool, check_number
@@ -143,7 +143,18 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     return values
 
 
-class BinaryCrossentropy(LossFunctionWrapper):
+def _checked_arguments(loss, from_logits, **arguments):
+    """The cross-entropy classes' arguments, `from_logits` and `label_smoothing` checked."""
+    owner = type(loss).__name__
+    checked = {"from_logits": check_bool(owner, "from_logits", from_logits)}
+    if "label_smoothing" in arguments:
+        arguments["label_smoothing"] = check_number(
+            owner, "label_smoothing", arguments["label_smoothing"], at_least=0, at_most=1
+        )
+    return {**checked, **arguments}
+
+
+class BinaryCrossentropy(BuiltinLoss):
     """Cross-entropy for 0/1 labels: one sigmoid output (or logit) per label."""
 
     def __init__(
@@ -155,30 +166,11 @@ class BinaryCrossentropy(LossFunctionWrapper):
         name="binary_crossentropy",
         dtype=None,
     ):
-        from_logits = check_bool(type(self).__name__, "from_logits", from_logits)
-        label_smoothing = check_number(
-            type(self).__name__, "label_smoothing", label_smoothing, at_least=0, at_most=1
-        )
-        super().__init__(
-            binary_crossentropy,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing, axis=self.axis)
-        return config
+        arguments = _checked_arguments(self, from_logits, label_smoothing=label_smoothing, axis=axis)
+        super().__init__(binary_crossentropy, reduction, name, dtype, **arguments)
 
 
-class CategoricalCrossentropy(LossFunctionWrapper):
+class CategoricalCrossentropy(BuiltinLoss):
     """Cross-entropy for one-hot labels against a softmax (or logits) over classes."""
 
     def __init__(
@@ -190,30 +182,11 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         name="categorical_crossentropy",
         dtype=None,
     ):
-        from_logits = check_bool(type(self).__name__, "from_logits", from_logits)
-        label_smoothing = check_number(
-            type(self).__name__, "label_smoothing", label_smoothing, at_least=0, at_most=1
-        )
-        super().__init__(
-            categorical_crossentropy,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits = from_logits
-        self.label_smoothing = label_smoothing
-        self.axis = axis
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update(from_logits=self.from_logits, label_smoothing=self.label_smoothing, axis=self.axis)
-        return config
+        arguments = _checked_arguments(self, from_logits, label_smoothing=label_smoothing, axis=axis)
+        super().__init__(categorical_crossentropy, reduction, name, dtype, **arguments)
 
 
-class SparseCategoricalCrossentropy(LossFunctionWrapper):
+class SparseCategoricalCrossentropy(BuiltinLoss):
     """Cross-entropy for integer class labels against a softmax (or logits) over classes."""
 
     def __init__(
@@ -224,19 +197,5 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         name="sparse_categorical_crossentropy",
         dtype=None,
     ):
-        from_logits = check_bool(type(self).__name__, "from_logits", from_logits)
-        super().__init__(
-            sparse_categorical_crossentropy,
-            name=name,
-            reduction=reduction,
-            dtype=dtype,
-            from_logits=from_logits,
-            ignore_class=ignore_class,
-        )
-        self.from_logits = from_logits
-        self.ignore_class = ignore_class
-
-    def get_config(self):
-        config = Loss.get_config(self)
-        config.update(from_logits=self.from_logits, ignore_class=self.ignore_class)
-        return config
+        arguments = _checked_arguments(self, from_logits, ignore_class=ignore_class)
+        super().__init__(sparse_categorical_crossentropy, reduction, name, dtype, **arguments)

@@ -15,7 +15,7 @@ and the reduction.
 import numpy as np
 
 from mlkit import ops
-from mlkit.losses.loss import Loss, LossFunctionWrapper
+from mlkit.losses.loss import BuiltinLoss
 from mlkit.losses.reduction import as_tensor, squeeze_or_expand_to_same_rank
 from mlkit.utils.arguments import check_number
 
@@ -72,27 +72,21 @@ mse = mean_squared_error
 mae = mean_absolute_error
 
 
-class MeanSquaredError(LossFunctionWrapper):
+class MeanSquaredError(BuiltinLoss):
     """The mean of squared errors: `mean(square(y_true - y_pred))`."""
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
-        super().__init__(mean_squared_error, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+        super().__init__(mean_squared_error, reduction, name, dtype)
 
 
-class MeanAbsoluteError(LossFunctionWrapper):
+class MeanAbsoluteError(BuiltinLoss):
     """The mean of absolute errors: `mean(abs(y_true - y_pred))`."""
 
     def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
-        super().__init__(mean_absolute_error, name=name, reduction=reduction, dtype=dtype)
-
-    def get_config(self):
-        return Loss.get_config(self)
+        super().__init__(mean_absolute_error, reduction, name, dtype)
 
 
-class Huber(LossFunctionWrapper):
+class Huber(BuiltinLoss):
     """The Huber loss: squared error below `delta`, absolute error above it.
 
     Less sensitive to outliers than the squared error, smooth unlike the
@@ -104,8 +98,4 @@ class Huber(LossFunctionWrapper):
             "Huber", "delta", delta, above=0,
             hint="It is the error size where the loss turns from squared to linear, e.g. delta=1.0.",
         )
-        super().__init__(huber, name=name, reduction=reduction, dtype=dtype, delta=delta)
-        self.delta = delta
-
-    def get_config(self):
-        return {**Loss.get_config(self), "delta": self.delta}
+        super().__init__(huber, reduction, name, dtype, delta=delta)

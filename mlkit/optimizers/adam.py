@@ -23,11 +23,14 @@ import math
 
 import numpy as np
 
+from mlkit.optimizers.arguments import check_fraction
 from mlkit.optimizers.optimizer import Optimizer
 from mlkit.utils.arguments import check_number
 
 
 class Adam(Optimizer):
+    """Adam's own arguments; the shared ones (clipping, weight decay, EMA, ...) go to `Optimizer`."""
+
     def __init__(
         self,
         learning_rate=0.001,
@@ -35,39 +38,12 @@ class Adam(Optimizer):
         beta_2=0.999,
         epsilon=1e-7,
         amsgrad=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
         name="adam",
         **kwargs,
     ):
-        super().__init__(
-            learning_rate=learning_rate,
-            name=name,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            **kwargs,
-        )
-        for argument, value in (("beta_1", beta_1), ("beta_2", beta_2)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise ValueError(
-                    f"{self._describe()}: `{argument}` must be a float in [0, 1), got {argument}={value!r}."
-                )
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.beta_1 = check_fraction(self._describe(), "beta_1", beta_1, include_one=False)
+        self.beta_2 = check_fraction(self._describe(), "beta_2", beta_2, include_one=False)
         self.epsilon = check_number(self._describe(), "epsilon", epsilon, above=0)
         self.amsgrad = amsgrad
 

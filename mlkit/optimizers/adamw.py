@@ -20,6 +20,8 @@ from mlkit.optimizers.adam import Adam
 
 
 class AdamW(Adam):
+    """Adam's arguments with `weight_decay` required; the rest go to `Adam` in `**kwargs`."""
+
     def __init__(
         self,
         learning_rate=0.001,
@@ -28,14 +30,6 @@ class AdamW(Adam):
         beta_2=0.999,
         epsilon=1e-7,
         amsgrad=False,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
         name="adamw",
         **kwargs,
     ):
@@ -45,16 +39,8 @@ class AdamW(Adam):
             beta_2=beta_2,
             epsilon=epsilon,
             amsgrad=amsgrad,
-            name=name,
             weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
+            name=name,
             **kwargs,
         )
         if self.weight_decay is None:

@@ -56,3 +56,21 @@ class PackedVariables:
             views.append(flat[start : start + view.size].reshape(view.shape))
             start += view.size
         return views
+
+
+class OptimizerPacking:
+    """The flat arrays of one optimizer: values, each slot kind, gradient, scratch."""
+
+    def __init__(self, variables, slot_groups, decays):
+        self.values = PackedVariables(variables)
+        self.slots = [PackedVariables(group) for group in slot_groups]
+        self.slot_arrays = [slot.flat for slot in self.slots]
+        self.gradient = np.empty_like(self.values.flat)
+        self.gradients = self.values.split(self.gradient)  # per-variable views, for clipping
+        self.scratch = np.empty_like(self.values.flat)
+        self.decay_all = all(decays)
+        self._all = [self.values, *self.slots]
+
+    def reclaim(self):
+        for packed in self._all:
+            packed.reclaim()

@@ -21,10 +21,13 @@ all starting at 0):
 
 import numpy as np
 
+from mlkit.optimizers.arguments import check_fraction
 from mlkit.optimizers.optimizer import Optimizer
 
 
 class RMSprop(Optimizer):
+    """RMSprop's own arguments; the shared ones (clipping, weight decay, EMA, ...) go to `Optimizer`."""
+
     def __init__(
         self,
         learning_rate=0.001,
@@ -32,40 +35,12 @@ class RMSprop(Optimizer):
         momentum=0.0,
         epsilon=1e-7,
         centered=False,
-        weight_decay=None,
-        clipnorm=None,
-        clipvalue=None,
-        global_clipnorm=None,
-        use_ema=False,
-        ema_momentum=0.99,
-        ema_overwrite_frequency=None,
-        loss_scale_factor=None,
-        gradient_accumulation_steps=None,
         name="rmsprop",
         **kwargs,
     ):
-        super().__init__(
-            learning_rate=learning_rate,
-            weight_decay=weight_decay,
-            clipnorm=clipnorm,
-            clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm,
-            use_ema=use_ema,
-            ema_momentum=ema_momentum,
-            ema_overwrite_frequency=ema_overwrite_frequency,
-            loss_scale_factor=loss_scale_factor,
-            gradient_accumulation_steps=gradient_accumulation_steps,
-            name=name,
-            **kwargs,
-        )
-        if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not 0 <= rho <= 1:
-            raise ValueError(f"{self._describe()}: `rho` must be a float in [0, 1], got rho={rho!r}.")
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
-            raise ValueError(
-                f"{self._describe()}: `momentum` must be a float in [0, 1], got momentum={momentum!r}."
-            )
-        self.rho = rho
-        self.momentum = momentum
+        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        self.rho = check_fraction(self._describe(), "rho", rho)
+        self.momentum = check_fraction(self._describe(), "momentum", momentum)
         self.epsilon = epsilon
         self.centered = centered
 

@@ -12,40 +12,16 @@ rate drops in steps instead of continuously.
     [0.1, 0.1, 0.05, 0.025]
 """
 
-import numpy as np
-
-from mlkit.optimizers.schedules.learning_rate_schedule import (
-    LearningRateSchedule,
-    as_learning_rate,
-    check_positive_steps,
-    steps_as_array,
-)
+from mlkit.optimizers.schedules.learning_rate_schedule import as_learning_rate
+from mlkit.optimizers.schedules.rate_decay import RateDecay
 
 
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(RateDecay):
     def __init__(
         self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"
     ):
-        super().__init__()
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-        check_positive_steps("ExponentialDecay", "decay_steps", decay_steps)
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        exponent = steps_as_array(step) / self.decay_steps
-        if self.staircase:
-            exponent = np.floor(exponent)
-        rate = float(self.initial_learning_rate) * float(self.decay_rate) ** exponent
+        rate = float(self.initial_learning_rate) * float(self.decay_rate) ** self.decay_progress(step)
         return as_learning_rate(rate, self.initial_learning_rate)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
