@@ -70,14 +70,14 @@ from mlkit.variable import Variable
 
 
 class Layer(
-    AttributeTracking,
-    WeightCollections,
-    WeightValues,
-    LayerLosses,
-    DtypePolicyAttributes,
-    InputConversion,
-    MaskPropagation,
-    GraphPosition,
+    AttributeTracking,  # self.sublayer = ... is found (layer_tracking.py)
+    WeightCollections,  # weights, trainable_weights, trainable (layer_weights.py)
+    WeightValues,  # get_weights, set_weights (layer_weight_values.py)
+    LayerLosses,  # add_loss, losses (layer_losses.py)
+    DtypePolicyAttributes,  # dtype_policy, compute_dtype (layer_dtypes.py)
+    InputConversion,  # input_spec, inputs to tensors (layer_inputs.py)
+    MaskPropagation,  # compute_mask (layer_masking.py)
+    GraphPosition,  # input, output in a functional model (layer_graph_position.py)
 ):
     """Base class of all layers; see the module docstring for the contract."""
 
