@@ -107,12 +107,3 @@ def shapes_of(inputs):
     if isinstance(inputs, dict):
         return {key: shapes_of(x) for key, x in inputs.items()}
     return getattr(inputs, "shape", None)
-
-
-def flatten(structure):
-    """The leaves of nested lists, tuples and dicts, in order."""
-    if isinstance(structure, (list, tuple)):
-        return [leaf for item in structure for leaf in flatten(item)]
-    if isinstance(structure, dict):
-        return [leaf for item in structure.values() for leaf in flatten(item)]
-    return [structure]

@@ -21,7 +21,7 @@ so they never pile up over training steps. `Layer` gets these from
 
 import numpy as np
 
-from mlkit.layers.layer_inputs import flatten
+from mlkit.utils.tree import flatten
 from mlkit.ops.tensor import Tensor
 
 # Layers that hold losses from add_loss() right now; cleared on the next outer call.

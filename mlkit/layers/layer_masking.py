@@ -21,7 +21,7 @@ its output. By Keras's rules, `Layer.__call__` then:
 import warnings
 
 from mlkit.backend.masking import any_masks, get_keras_mask, set_keras_mask
-from mlkit.layers.layer_inputs import flatten
+from mlkit.utils.tree import flatten
 from mlkit.ops.tensor import Tensor
 
 

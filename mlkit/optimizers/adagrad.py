@@ -18,6 +18,7 @@ Weights that received large gradients take ever smaller steps.
 import numpy as np
 
 from mlkit import initializers
+from mlkit.optimizers.arguments import shared_arguments
 from mlkit.optimizers.optimizer import Optimizer
 
 
@@ -29,10 +30,19 @@ class Adagrad(Optimizer):
         learning_rate=0.001,
         initial_accumulator_value=0.1,
         epsilon=1e-7,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
         name=None,
         **kwargs,
     ):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=learning_rate, name=name, **shared_arguments(locals()))
         value = initial_accumulator_value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
             raise ValueError(

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from mlkit.optimizers.arguments import check_fraction
+from mlkit.optimizers.arguments import check_fraction, shared_arguments
 from mlkit.optimizers.optimizer import Optimizer
 from mlkit.utils.arguments import check_number
 
@@ -38,10 +38,19 @@ class Adam(Optimizer):
         beta_2=0.999,
         epsilon=1e-7,
         amsgrad=False,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
         name="adam",
         **kwargs,
     ):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=learning_rate, name=name, **shared_arguments(locals()))
         self.beta_1 = check_fraction(self._describe(), "beta_1", beta_1, include_one=False)
         self.beta_2 = check_fraction(self._describe(), "beta_2", beta_2, include_one=False)
         self.epsilon = check_number(self._describe(), "epsilon", epsilon, above=0)

@@ -17,6 +17,7 @@ then the Adam update runs as in `Adam`. Any optimizer accepts
 """
 
 from mlkit.optimizers.adam import Adam
+from mlkit.optimizers.arguments import shared_arguments
 
 
 class AdamW(Adam):
@@ -30,6 +31,14 @@ class AdamW(Adam):
         beta_2=0.999,
         epsilon=1e-7,
         amsgrad=False,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
         name="adamw",
         **kwargs,
     ):
@@ -39,9 +48,8 @@ class AdamW(Adam):
             beta_2=beta_2,
             epsilon=epsilon,
             amsgrad=amsgrad,
-            weight_decay=weight_decay,
             name=name,
-            **kwargs,
+            **shared_arguments(locals()),
         )
         if self.weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")

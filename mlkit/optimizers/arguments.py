@@ -15,6 +15,17 @@ decay rate that must lie between 0 and 1, with `check_fraction`.
 
 import numpy as np
 
+# The arguments of `Optimizer` that every optimizer's signature repeats, as Keras's do.
+SHARED_ARGUMENTS = (
+    "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema", "ema_momentum",
+    "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps",
+)
+
+
+def shared_arguments(arguments):
+    """The shared arguments (and any **kwargs) in an optimizer's `locals()`, to hand to `Optimizer`."""
+    return {name: arguments[name] for name in SHARED_ARGUMENTS if name in arguments} | arguments.get("kwargs", {})
+
 
 def is_number(value):
     """Whether `value` is a real number (a bool is not one)."""

@@ -21,7 +21,7 @@ all starting at 0):
 
 import numpy as np
 
-from mlkit.optimizers.arguments import check_fraction
+from mlkit.optimizers.arguments import check_fraction, shared_arguments
 from mlkit.optimizers.optimizer import Optimizer
 
 
@@ -35,10 +35,19 @@ class RMSprop(Optimizer):
         momentum=0.0,
         epsilon=1e-7,
         centered=False,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
         name="rmsprop",
         **kwargs,
     ):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=learning_rate, name=name, **shared_arguments(locals()))
         self.rho = check_fraction(self._describe(), "rho", rho)
         self.momentum = check_fraction(self._describe(), "momentum", momentum)
         self.epsilon = epsilon

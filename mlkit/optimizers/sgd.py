@@ -19,6 +19,7 @@ With momentum (a velocity v per variable, starting at 0):
 
 import numpy as np
 
+from mlkit.optimizers.arguments import shared_arguments
 from mlkit.optimizers.optimizer import Optimizer
 from mlkit.utils.arguments import check_bool
 
@@ -31,10 +32,19 @@ class SGD(Optimizer):
         learning_rate=0.01,
         momentum=0.0,
         nesterov=False,
+        weight_decay=None,
+        clipnorm=None,
+        clipvalue=None,
+        global_clipnorm=None,
+        use_ema=False,
+        ema_momentum=0.99,
+        ema_overwrite_frequency=None,
+        loss_scale_factor=None,
+        gradient_accumulation_steps=None,
         name="SGD",
         **kwargs,
     ):
-        super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+        super().__init__(learning_rate=learning_rate, name=name, **shared_arguments(locals()))
         if not isinstance(momentum, float) or not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum!r}")
         self.momentum = momentum

@@ -54,3 +54,19 @@ def test_unknown_argument_is_named(cls):
 )
 def test_default_names(cls, default_name):
     assert cls().name == default_name
+
+
+@pytest.mark.parametrize("cls", list(OWN_KEYS), ids=lambda cls: cls.__name__)
+def test_the_signature_lists_every_shared_argument_as_keras_does(cls):
+    import inspect
+
+    from mlkit.optimizers.arguments import SHARED_ARGUMENTS
+
+    parameters = list(inspect.signature(cls).parameters)
+    assert set(SHARED_ARGUMENTS) <= set(parameters)
+    assert parameters[-2:] == ["name", "kwargs"]
+
+
+def test_a_shared_argument_can_be_passed_by_position():
+    adam = optimizers.Adam(0.001, 0.9, 0.999, 1e-7, False, 0.01)  # Keras's order: weight_decay sixth
+    assert adam.get_config()["weight_decay"] == 0.01
