@@ -28,7 +28,8 @@ sandbox is there, the assignments are recorded):
 A finished student is recorded at once, so an interrupted run (Ctrl-C) keeps
 them; the next run with `force=False` grades only what is missing or was
 resubmitted (a fingerprint of each graded submission, of its reference
-notebook and of the course's settings is kept beside its autograded copy).
+notebook and of the course's settings is kept beside its outcome, in
+.nbgrader/outcomes/).
 """
 
 import concurrent.futures
@@ -47,7 +48,6 @@ from mlkit.grading import instructor
 from mlkit.grading.grading_summary import Outcome
 from mlkit.grading.instructor import GradingError
 
-FINGERPRINT_FILE = ".mlkit-graded"
 # The time budget of one notebook: this many times the reference solution's
 # own execution time, and never less than the floor (kernel start included).
 BUDGET_FACTOR = 3.0
@@ -184,6 +184,7 @@ class GradebookSteps:
 
     def prepared_notebooks(self, assignment, student):
         """Step 1: sanitize the submission into autograded/; {notebook file name: JSON text}."""
+        self.fingerprint_path(assignment, student).unlink(missing_ok=True)  # graded anew from here on
         api = instructor.api_for(self.root, self.config, Autograde__autograde_preprocessors=[])
         self._require(self._logged(assignment, student, _autograde(api, assignment, student)), "preparing")
         folder = self.autograded / student / assignment
@@ -209,17 +210,23 @@ class GradebookSteps:
                 Autograde__sanitize_preprocessors=[], Autograde__autograde_preprocessors=self.after_execute,
             )
             self._require(self._logged(assignment, student, _autograde(api, assignment, student)), "scoring")
-        fingerprint = self.fingerprint(assignment, student)
-        (self.autograded / student / assignment / FINGERPRINT_FILE).write_text(fingerprint + "\n")
+        stored = self.fingerprint_path(assignment, student)
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        stored.write_text(self.fingerprint(assignment, student) + "\n")
 
     def fingerprint(self, assignment, student):
         """What a grade depends on: the submission, the reference notebook, the course's settings."""
         return submission_fingerprint(self.submitted / student / assignment,
                                       self.root / "solutions" / assignment, self.root / instructor.CONFIG_FILE)
 
+    def fingerprint_path(self, assignment, student):
+        """Kept beside the submission's outcome, out of autograded/ (whose files feedback copies)."""
+        return instructor.outcome_path(self.api.coursedir, assignment, student).with_suffix(".fingerprint")
+
     def is_unchanged(self, assignment, student):
-        stored = self.autograded / student / assignment / FINGERPRINT_FILE
-        return stored.exists() and stored.read_text().strip() == self.fingerprint(assignment, student)
+        stored = self.fingerprint_path(assignment, student)
+        return (stored.exists() and (self.autograded / student / assignment).is_dir()
+                and stored.read_text().strip() == self.fingerprint(assignment, student))
 
     def _logged(self, assignment, student, result):
         """Keep nbgrader's log of each step of a submission, for its Outcome."""

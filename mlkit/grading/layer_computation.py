@@ -50,38 +50,42 @@ def check_layer_output(layer, inputs, expected, *, mistakes=None, randomize_weig
         # Judged inside the block: check_close below then judges these values, not new ones.
         weights = {key: np.asarray(value) for key, value in weights.items()}
         got = np.asarray(got)
+        compare_output(name, got, x, weights, expected, mistakes, rtol, atol,
+                       checked=f"the output of {name} for inputs of shape {x.shape}")
+
+
+def compare_output(name, got, inputs, weights, expected, mistakes, rtol, atol, checked,
+                   weights_called="weights"):
+    """`got` (a layer's output on `inputs`) equals `expected(inputs, weights)`; when it does not,
+    the first of `mistakes` that `got` matches is the hint. `weights` maps names to arrays."""
+    try:
+        want = np.asarray(expected(inputs, weights))
+    except KeyError as missing:
+        raise GradingFailure(
+            f"the weights of {name}", expected=f"a weight named {missing}",
+            got=", ".join(weights) or "no weights",
+            hint=f"the layer has no weight named {missing}: create it with "
+                 f"self.add_weight(..., name={missing}) (or fix the name you gave it).",
+        ) from None
+    except (ValueError, TypeError, IndexError):
+        raise GradingFailure(
+            f"the output of {name}, computed from its own weights",
+            problem="The expected output cannot be computed from your layer's weights: their shapes do not fit.",
+            got=", ".join(f"{key} {value.shape}" for key, value in weights.items()) or "no weights",
+            hint=f"the {weights_called} do not have the shapes the exercise asks for: see the test of the weights.",
+        ) from None
+    if got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol):
+        return
+    hint = None
+    for description, wrong in (mistakes or {}).items():
         try:
-            want = np.asarray(expected(x, weights))
-        except KeyError as missing:
-            raise GradingFailure(
-                f"the weights of {name}", expected=f"a weight named {missing}",
-                got=", ".join(weights) or "no weights",
-                hint=f"the layer has no weight named {missing}: create it with "
-                     f"self.add_weight(..., name={missing}) (or fix the name you gave it).",
-            ) from None
-        except (ValueError, TypeError, IndexError):
-            raise GradingFailure(
-                f"the output of {name}, computed from its own weights",
-                problem="The expected output cannot be computed from your layer's weights: their shapes do not fit.",
-                got=", ".join(f"{key} {value.shape}" for key, value in weights.items()) or "no weights",
-                hint="the weights do not have the shapes the exercise asks for: see the test of the weights.",
-            ) from None
-        if got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol):
-            return
-        hint = None
-        for description, wrong in (mistakes or {}).items():
-            try:
-                candidate = np.asarray(wrong(x, weights))
-            except Exception:  # a wrong answer that cannot be computed for this layer
-                continue
-            if candidate.shape == got.shape and np.allclose(got, candidate, rtol=rtol, atol=atol):
-                hint = description
-                break
-        check_close(
-            got, want,
-            f"the output of {name} for inputs of shape {x.shape} (weights set to random values)",
-            rtol=rtol, atol=atol, hint=hint,
-        )
+            candidate = np.asarray(wrong(inputs, weights))
+        except Exception:  # a wrong answer that cannot be computed for these inputs
+            continue
+        if candidate.shape == got.shape and np.allclose(got, candidate, rtol=rtol, atol=atol):
+            hint = description
+            break
+    check_close(got, want, f"{checked} (weights set to random values)", rtol=rtol, atol=atol, hint=hint)
 
 
 def _randomize(weights):

@@ -29,7 +29,7 @@ import numpy as np
 
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
-from mlkit.grading.layer_computation import check_gradients
+from mlkit.grading.layer_computation import check_gradients, compare_output
 from mlkit.grading.layer_helpers import (
     as_numpy, call_layer, class_name, float64_layers, layer_or_new, new_layer, sample_inputs, weights_text,
 )
@@ -154,33 +154,8 @@ def check_multi_input_output(layer, inputs, expected, *, mistakes=None, rtol=1e-
         variable.assign(rng.normal(size=variable.shape).astype(variable.dtype))
     weights = {variable.name: variable.numpy() for variable in layer.weights}
     got = as_numpy(call_layer(layer, xs, "a call"))
-    try:
-        want = np.asarray(expected(xs, weights))
-    except KeyError as missing:
-        raise GradingFailure(
-            f"the weights of {name}", expected=f"a weight named {missing}", got=", ".join(weights) or "no weights",
-            hint=f"name the kernels as the exercise asks: self.add_weight(..., name={missing}).",
-        ) from None
-    except (ValueError, TypeError, IndexError):
-        raise GradingFailure(
-            f"the output of {name}, computed from its own weights",
-            problem="The expected output cannot be computed from your layer's weights: their shapes do not fit.",
-            got=", ".join(f"{key} {value.shape}" for key, value in weights.items()) or "no weights",
-            hint="the kernels do not have the shapes the exercise asks for: see the test of the weights.",
-        ) from None
-    if got.shape == want.shape and np.allclose(got, want, rtol=rtol, atol=atol):
-        return
-    hint = None
-    for description, wrong in (mistakes or {}).items():
-        try:
-            candidate = np.asarray(wrong(xs, weights))
-        except Exception:  # a wrong answer that cannot be computed for these shapes
-            continue
-        if candidate.shape == got.shape and np.allclose(got, candidate, rtol=rtol, atol=atol):
-            hint = description
-            break
-    check_close(got, want, f"the output of {name} for inputs of shapes {shapes_text} (weights set to random values)",
-                rtol=rtol, atol=atol, hint=hint)
+    compare_output(name, got, xs, weights, expected, mistakes, rtol, atol,
+                   checked=f"the output of {name} for inputs of shapes {shapes_text}", weights_called="kernels")
 
 
 def check_multi_input_gradients(make_layer, input_shapes):

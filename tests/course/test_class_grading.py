@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import shutil
 import socket
 import subprocess
 import sys
@@ -183,6 +184,12 @@ def test_a_rerun_grades_only_what_changed(two_workers):
     resubmitted = course.autograde([ASSIGNMENT], force=False)
     assert graded_students(resubmitted) == ["first_exercise"]
     assert sum(s for s, _ in course.scores("first_exercise", ASSIGNMENT, NOTEBOOK).values()) == 9
+
+    shutil.rmtree(course.root / "autograded" / "first_exercise" / ASSIGNMENT)  # a graded copy lost
+    assert graded_students(course.autograde([ASSIGNMENT], force=False)) == ["first_exercise"]
+    ours = [path for path in (course.root / "autograded").rglob("*")
+            if "fingerprint" in path.name or path.name.startswith(".mlkit")]
+    assert not ours  # fingerprints live in .nbgrader/outcomes/, not among the graded copies feedback copies
 
 
 def test_progress_shows_students_done_problems_and_time_left(capsys):
