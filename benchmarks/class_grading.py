@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_cost import solved
+from mlkit.grading.authoring import solved
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -29,6 +29,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from mlkit.grading import instructor
+from mlkit.grading.authoring import solved
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE_BUDGET_SECONDS = 180.0
@@ -45,18 +46,6 @@ def execute_seconds(path):
     start = time.perf_counter()
     NotebookClient(book, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     return time.perf_counter() - start
-
-
-def solved(student_book, source_book):
-    """The student notebook with every solution cell filled in from the source."""
-    sources = {cell.metadata.nbgrader["grade_id"]: cell.source
-               for cell in source_book.cells if "nbgrader" in cell.metadata}
-    for cell in student_book.cells:
-        info = cell.metadata.get("nbgrader", {})
-        if info.get("solution"):
-            cell.source = "\n".join(line for line in sources[info["grade_id"]].split("\n")
-                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
-    return student_book
 
 
 def autograde_seconds(root, assignment, notebook, unsafe=False):

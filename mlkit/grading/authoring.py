@@ -77,6 +77,24 @@ def write(book, path):
     nbformat.write(book, str(path))
 
 
+def solved(released, source, exercises=None):
+    """A copy of the `released` (student) notebook with its solution cells answered as in
+    `source` (the instructor's), without the solution markers: what a student who solved
+    every exercise (or only those whose grade_id starts with one of `exercises`,
+    e.g. ["ex1_"]) hands in. For dry runs of grading and tests of the course."""
+    import copy
+
+    answers = {cell.metadata.nbgrader["grade_id"]: cell.source for cell in source.cells
+               if cell.metadata.get("nbgrader", {}).get("solution")}
+    book = copy.deepcopy(released)
+    for cell in book.cells:
+        info = cell.metadata.get("nbgrader", {})
+        if info.get("solution") and (exercises is None or info["grade_id"].startswith(tuple(exercises))):
+            cell.source = "\n".join(line for line in answers[info["grade_id"]].split("\n")
+                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return book
+
+
 def grade_in_process(path, answers=None, *, run_examples=False):
     """Run the notebook at `path` here; return {test cell id: None if it passed, else its error}.
 

@@ -25,6 +25,8 @@ import nbformat
 import numpy as np
 import pytest
 
+from mlkit.grading.authoring import solved
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -42,18 +44,6 @@ pytestmark = pytest.mark.skipif(
 
 # A learner who fits with verbose=1 sees the progress bar; 00 itself fits quietly.
 FIT_WITH_PROGRESS_BAR = "model.fit(x_train_flat, y_train, epochs=2, batch_size=32, verbose=1)"
-
-
-def solved(book, solutions, prefixes):
-    """`book` with the solution cells of these exercises taken from the instructor's notebook."""
-    sources = {cell.metadata.nbgrader["grade_id"]: cell.source for cell in solutions.cells
-               if cell.metadata.get("nbgrader", {}).get("solution")}
-    for cell in book.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        if cell.metadata.get("nbgrader", {}).get("solution") and grade_id.startswith(tuple(prefixes)):
-            cell.source = "\n".join(line for line in sources[grade_id].split("\n")
-                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
-    return book
 
 
 @pytest.fixture(scope="module")

@@ -107,14 +107,10 @@ class CourseFolder:
     def solved_notebook(self, assignment, notebook, exercises=None):
         """The student notebook with the instructor's solutions filled in (all exercises, or
         only those whose grade_id starts with one of `exercises`, e.g. ["ex1_"])."""
-        book = self.student_notebook(assignment, notebook)
-        sources = {cell.metadata.nbgrader["grade_id"]: cell.source
-                   for cell in self.source_notebook(assignment, notebook).cells if "nbgrader" in cell.metadata}
-        for cell in book.cells:
-            info = cell.metadata.get("nbgrader", {})
-            if info.get("solution") and (exercises is None or info["grade_id"].startswith(tuple(exercises))):
-                cell.source = without_solution_markers(sources[info["grade_id"]])
-        return book
+        from mlkit.grading.authoring import solved
+
+        return solved(self.student_notebook(assignment, notebook), self.source_notebook(assignment, notebook),
+                      exercises)
 
     def submit(self, student, assignment, notebook, book):
         folder = self.root / "submitted" / student / assignment
@@ -144,12 +140,6 @@ class CourseFolder:
 
     def feedback_html(self, student, assignment, notebook):
         return (self.root / "feedback" / student / assignment / Path(notebook).with_suffix(".html")).read_text()
-
-
-def without_solution_markers(source):
-    """A solution cell's source as a student who solved it would write it."""
-    return "\n".join(line for line in source.split("\n")
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
 def copy_course(destination, assignments=None):

@@ -37,7 +37,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .conftest import ROOT, copy_course, without_solution_markers
+from mlkit.grading.authoring import solved
+
+from .conftest import ROOT, copy_course
 
 ASSIGNMENT = "01_the_layer"
 NOTEBOOK = "the_layer.ipynb"
@@ -211,13 +213,7 @@ def solve(hub, course, student, exercises):
     path = f"/user/{student}/api/contents/{ASSIGNMENT}/{NOTEBOOK}"
     model = hub.request("GET", path + "?content=1")
     book = nbformat.from_dict(model["content"])
-    source = nbformat.read(course / "solutions" / ASSIGNMENT / NOTEBOOK, as_version=4)
-    solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-                 if c.metadata.get("nbgrader", {}).get("solution")}
-    for cell in book.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in solutions and (exercises is None or grade_id.startswith(tuple(exercises))):
-            cell.source = without_solution_markers(solutions[grade_id])
+    book = solved(book, nbformat.read(course / "solutions" / ASSIGNMENT / NOTEBOOK, as_version=4), exercises)
     hub.request("PUT", path, {"type": "notebook", "format": "json", "content": book})
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from mlkit.grading import GradingFailure, UnfinishedExercise
 from mlkit.grading.authoring import (
-    code_cell, grade_in_process, graded_cell, markdown_cell, notebook, setup_cell, solution_cell, write,
+    code_cell, grade_in_process, graded_cell, markdown_cell, notebook, setup_cell, solution_cell, solved, write,
 )
 
 DOUBLE = "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
@@ -54,3 +54,19 @@ def test_a_failing_answer_is_explained_like_in_a_notebook(path):
 def test_examples_run_only_on_request(path):
     with pytest.raises(RuntimeError, match="an example that would fail here"):
         grade_in_process(path, run_examples=True)
+
+
+def test_solved_answers_the_released_notebook_from_the_source(path):
+    source = nbformat.read(path, as_version=4)
+    square = solution_cell("ex2_square", "def square(x):\n    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION")
+    source.cells.append(square)
+    released = nbformat.read(path, as_version=4)
+    released.cells.append(solution_cell("ex2_square", "def square(x):\n    raise NotImplementedError"))
+    for cell in released.cells[2], released.cells[-1]:
+        cell.source = cell.source.split("\n")[0] + "\n    raise NotImplementedError"
+    answers = {cell.metadata.nbgrader["grade_id"]: cell.source
+               for cell in solved(released, source, exercises=["ex1_"]).cells if "nbgrader" in cell.metadata}
+    assert answers["ex1_double"] == "def double(x):\n    return 2 * x"
+    assert "NotImplementedError" in answers["ex2_square"]  # only the exercises asked for
+    assert "NotImplementedError" in released.cells[2].source  # the released notebook is left as it was
+    assert solved(released, source).cells[-1].source == "def square(x):\n    return x * x"

@@ -27,6 +27,7 @@ import nbformat
 import pytest
 
 from mlkit.grading.__main__ import main
+from mlkit.grading.authoring import solved
 from mlkit.grading.grading_steps import repairs_of
 
 # nbgrader writes the test cells it puts back without a cell id: its noise, not ours.
@@ -44,17 +45,6 @@ def grading_info(cell):
 
 def grade_id(cell):
     return grading_info(cell).get("grade_id")
-
-
-def solved(released, source):
-    """The released notebook with every solution cell filled in from the instructor's source."""
-    book = copy.deepcopy(released)
-    answers = {grade_id(cell): cell.source for cell in source.cells if grading_info(cell).get("solution")}
-    for cell in book.cells:
-        if grading_info(cell).get("solution"):
-            cell.source = "\n".join(line for line in answers[grade_id(cell)].split("\n")
-                                    if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
-    return book
 
 
 def solution_cells(book):
