@@ -27,4 +27,4 @@ from mlkit.layers.reshaping import *  # noqa: F401,F403
 from mlkit.layers.rnn import *  # noqa: F401,F403
 
 # Keras also offers Input and InputLayer under keras.layers (seed 004 uses layers.Input).
-from mlkit.models.input_layer import Input, InputLayer  # noqa: E402
+from mlkit.layers.core.input_layer import Input, InputLayer  # noqa: E402

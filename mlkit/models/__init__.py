@@ -7,8 +7,8 @@
 """
 
 from mlkit.models.functional import Functional
-from mlkit.models.input_layer import Input, InputLayer
-from mlkit.models.keras_tensor import KerasTensor
+from mlkit.layers.core.input_layer import Input, InputLayer
+from mlkit.layers.keras_tensor import KerasTensor
 from mlkit.models.model import Model
 from mlkit.models.sequential import Sequential
 from mlkit.saving.model_file import load_model

@@ -13,8 +13,8 @@ after the ones it needs, and replays them on real data in `call`.
 """
 
 from mlkit.layers.input_spec import InputSpec
-from mlkit.models.input_layer import InputLayer
-from mlkit.models.keras_tensor import KerasTensor
+from mlkit.layers.core.input_layer import InputLayer
+from mlkit.layers.keras_tensor import KerasTensor
 from mlkit.models.model import Model
 from mlkit.utils.tree import flatten, map_structure
 

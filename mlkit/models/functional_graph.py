@@ -8,7 +8,7 @@ replay later on real data.
 """
 
 from mlkit.layers.symbolic import dry_run
-from mlkit.models.keras_tensor import KerasTensor, Node
+from mlkit.layers.keras_tensor import KerasTensor, Node
 from mlkit.utils.tree import flatten, map_structure
 
 

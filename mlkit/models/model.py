@@ -176,7 +176,7 @@ class Model(Trainer, Layer):
 
 def _functional_arguments(args, kwargs):
     """Were a model's arguments `(inputs, outputs)`, positional or by keyword, as Keras reads them?"""
-    from mlkit.models.keras_tensor import KerasTensor
+    from mlkit.layers.keras_tensor import KerasTensor
     from mlkit.utils.tree import flatten
 
     if len(args) == 2:

@@ -15,8 +15,8 @@ built the first time it sees data.
 """
 
 from mlkit.layers.layer import Layer, state_version
-from mlkit.models.input_layer import InputLayer
-from mlkit.models.keras_tensor import KerasTensor
+from mlkit.layers.core.input_layer import InputLayer
+from mlkit.layers.keras_tensor import KerasTensor
 from mlkit.models.model import Model
 
 

@@ -23,7 +23,7 @@ def _model_nodes(model, layer):
 def functional_config(model):
     # Imported here, not at the top: the saving folder sits below models (layers
     # and models import its registry), and this runs only once a model exists.
-    from mlkit.models.keras_tensor import KerasTensor
+    from mlkit.layers.keras_tensor import KerasTensor
 
     local_index = {}
     for layer in model._operations:

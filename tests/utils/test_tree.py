@@ -1,8 +1,7 @@
-"""mlkit.utils.tree: the nested-structure helpers, and their old home in models.keras_tensor."""
+"""mlkit.utils.tree: the nested-structure helpers."""
 
 import doctest
 
-from mlkit.models import keras_tensor
 from mlkit.utils import tree
 
 
@@ -17,7 +16,3 @@ def test_leaves_in_order_and_structure_kept():
     assert tree.map_structure(str, structure) == {"b": ["1", ("2", "3")], "a": "4"}
     assert tree.flatten(5) == [5]
 
-
-def test_old_names_still_import_from_keras_tensor():
-    assert keras_tensor.flatten is tree.flatten
-    assert keras_tensor.map_structure is tree.map_structure

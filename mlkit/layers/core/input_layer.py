@@ -7,7 +7,7 @@
 """
 
 from mlkit.layers.layer import Layer
-from mlkit.models.keras_tensor import KerasTensor, Node
+from mlkit.layers.keras_tensor import KerasTensor, Node
 
 
 class InputLayer(Layer):

@@ -13,9 +13,6 @@ symbolic tensors. `Model(inputs, outputs)` later walks those nodes.
 """
 
 from mlkit.ops.core import standardize_dtype
-
-# The nested-structure helpers live in mlkit.utils.tree; these names stay
-# importable from here for code written against the old place.
 from mlkit.utils.tree import flatten, map_structure
 
 
