@@ -6,7 +6,9 @@ middle axis), outputs concatenated in the wrong order or added; layers of a
 subclassed model created in `call`, or Dropout left on at inference; a
 `train_step` that updates the wrong variables (a frozen layer, or only some
 layers), applies the update twice, or reports a batch's loss instead of the
-running mean; a custom gradient that forgets the upstream gradient.
+running mean; a custom gradient that forgets the upstream gradient. Each check
+observes the learner's objects through `observing` (see probe_channel: at
+autograde the observations travel as plain data), then judges what it read.
 
     with grading.exercise("MultiInputLayer makes one kernel per input"):
         check_multi_input_weights(lambda: MultiInputLayer(8), [(4, 10), (4, 20)],
@@ -355,7 +357,7 @@ def check_train_step_update(make_model, x, y, *, learning_rate=0.1, freeze=None)
             if steps > 1 else "update the weights with self.optimizer.apply(gradients, variables), "
                               "which also counts the step.",
         )
-    for path, before, after, gradient, has_moved in zip(paths, start, end, gradients, moved):
+    for path, before, after, gradient, has_moved in zip(paths, start, end, gradients, moved, strict=True):
         if gradient is None:
             if has_moved:
                 raise GradingFailure(

@@ -9,7 +9,8 @@ twice when the layer is called twice in a step, or advanced in evaluate and
 predict), the step read once and kept (a constant weight), `iterations + 1`
 (one step early), integer division, no cap at 1, a penalty without `rate` or
 summed instead of averaged, and the optimizer's counter stored as a layer
-weight.
+weight. The losses travel as plain numbers (see probe_channel); the weights
+are worked out from them where the check judges.
 
     >>> from mlkit import layers, ops
     >>> class Annealed(layers.Layer):
