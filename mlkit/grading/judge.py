@@ -39,6 +39,10 @@ JUDGED_CHECKS = frozenset({
     "check_weight_list", "check_trainable_split", "check_freeze_and_unfreeze", "check_fit_moves",
     "check_layer_output_ordered",
     "check_config", "check_losses_reset", "check_state_frozen_at_inference", "check_counter_advances",
+    "check_multi_input_weights", "check_multi_input_output", "check_multi_input_gradients",
+    "check_layers_created_once", "check_dropout_follows_training", "check_train_step_update",
+    "check_train_step_metrics", "check_custom_gradient", "check_annealing_during_fit",
+    "check_annealing_at_inference", "check_penalty_gradient", "check_reads_the_optimizer",
 })
 _CHECK_NAME = re.compile(r"^check(_\w+)?$")
 # Judging switches process-wide state (probe_channel.state, sys.stdout): when the

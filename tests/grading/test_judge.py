@@ -159,7 +159,7 @@ def test_arrays_travel_as_npy_without_pickle():
 def test_a_student_value_in_a_condition_cannot_be_judged_here():
     verdict = judge.judge_cell("if learner_flag:\n    pass\n", [])
     assert verdict.unjudgeable
-    assert judge.judge_cell("from mlkit.grading.model_checks import check_multi_input_weights\n", []).unjudgeable
+    assert judge.judge_cell("from mlkit.grading.some_checks import check_not_split_yet\n", []).unjudgeable
 
 
 @pytest.mark.parametrize("name", sorted(judge.JUDGED_CHECKS))
@@ -168,8 +168,10 @@ def test_every_check_said_to_be_judged_records_its_observations(name):
 
     from mlkit import grading
     from mlkit.grading import checks, layer_building, layer_computation, layer_state, weights_checks
+    from mlkit.grading import model_checks, training_step_checks
 
-    modules = (grading, checks, layer_building, layer_computation, layer_state, weights_checks)
+    modules = (grading, checks, layer_building, layer_computation, layer_state, weights_checks,
+               model_checks, training_step_checks)
     function = next(getattr(m, name) for m in modules if hasattr(m, name))
     assert f'observing("{name}")' in inspect.getsource(function)
 
