@@ -31,17 +31,16 @@ import numpy as np
 
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
-from mlkit.grading.layer_computation import compare_output
+from mlkit.grading.layer_computation import NOT_DIFFERENTIABLE_HINT, compare_output
 from mlkit.grading.layer_helpers import (
     as_numpy, call_layer, class_name, described, float64_layers, layer_or_new, new_layer, sample_inputs,
     weights_text,
 )
-from mlkit.grading.models_training_observations import (
-    GRADIENT_HINT, first_call_or_error, gradient_disagreement, gradients_both_ways, raise_again, same_weights,
-)
+from mlkit.grading.models_training_observations import first_call_or_error, raise_again, same_weights
 from mlkit.grading.probe_channel import observing, require_trusted
 from mlkit.ops.autodiff import GradientTape
 from mlkit.ops.tensor import Tensor
+from mlkit.utils.gradient_check import gradient_disagreement, gradients_both_ways
 
 _RANDOM_WEIGHTS_SEED = 7
 _NOT_A_TENSOR_HINT = "compute with ops (ops.matmul, ops.concatenate), never NumPy, so gradients flow."
@@ -204,7 +203,7 @@ def check_multi_input_gradients(make_layer, input_shapes):
     problem = gradient_disagreement(pairs)
     if problem is not None:
         raise GradingFailure(f"the gradients of {name} (every input and every kernel)", problem=str(problem),
-                             hint=GRADIENT_HINT)
+                             hint=NOT_DIFFERENTIABLE_HINT)
 
 
 def _new_float64_layer(make_layer):

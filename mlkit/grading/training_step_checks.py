@@ -27,8 +27,9 @@ import numpy as np
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
 from mlkit.grading.layer_helpers import as_numpy, class_name, float64_layers, new_layer
-from mlkit.grading.models_training_observations import gradient_disagreement, gradients_both_ways, loss_values
+from mlkit.grading.models_training_observations import loss_values
 from mlkit.grading.probe_channel import observing
+from mlkit.utils.gradient_check import gradient_disagreement, gradients_both_ways
 
 _FEATURES = 3
 

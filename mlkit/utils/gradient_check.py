@@ -56,6 +56,15 @@ def check_gradients(function, sources, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0):
     with a fixed random array, so every output entry is checked, not just a
     sum that could hide sign errors.
     """
+    problem = gradient_disagreement(gradients_both_ways(function, sources, eps, seed), atol, rtol)
+    if problem is not None:
+        raise AssertionError(problem)
+
+
+def gradients_both_ways(function, sources, eps=1e-6, seed=0):
+    """[(name, gradient by backprop, gradient by finite differences)] for each of `sources`
+    (see `check_gradients`): plain arrays, which `gradient_disagreement` compares. The
+    grader computes them where the student's code runs and compares them elsewhere."""
     arrays = [s.data if _is_variable(s) else np.array(s, dtype=np.float64, order="C") for s in sources]
     for array in arrays:
         if array.dtype != np.float64:
@@ -87,16 +96,26 @@ def check_gradients(function, sources, eps=1e-6, atol=1e-6, rtol=1e-4, seed=0):
     leaf_for = dict(zip(array_positions, tensors))
     targets = [leaf_for[i] if i in leaf_for else s for i, s in enumerate(sources)]
     analytic = tape.gradient(total, targets)
-
+    pairs = []
     for index, (array, grad) in enumerate(zip(arrays, analytic)):
         expected = numerical_gradient(lambda: float(scalar_output()[0].data), array, eps)
         got = np.zeros_like(expected) if grad is None else np.asarray(grad.data, dtype=np.float64)
+        pairs.append((str(getattr(sources[index], "path", f"input {index}")), got, expected))
+    return pairs
+
+
+def gradient_disagreement(pairs, atol=1e-6, rtol=1e-4):
+    """None when each backprop gradient of `pairs` (from `gradients_both_ways`) matches its
+    finite differences; else a sentence saying where and by how much they differ."""
+    for name, got, expected in pairs:
+        got, expected = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+        if got.shape != expected.shape:
+            return (f"Gradient check failed for {name}: backprop gives a gradient of shape {got.shape}, "
+                    f"the value has shape {expected.shape}.")
         if not np.allclose(got, expected, atol=atol, rtol=rtol):
             worst = np.unravel_index(np.argmax(np.abs(got - expected)), expected.shape)
-            name = getattr(sources[index], "path", f"input {index}")
-            raise AssertionError(
-                f"Gradient check failed for {name} (shape {expected.shape}): at index "
-                f"{tuple(int(i) for i in worst)} backprop gives {got[worst]:.6g} but finite "
-                f"differences give {expected[worst]:.6g} "
-                f"(max abs difference {np.max(np.abs(got - expected)):.3g})."
-            )
+            return (f"Gradient check failed for {name} (shape {expected.shape}): at index "
+                    f"{tuple(int(i) for i in worst)} backprop gives {got[worst]:.6g} but finite "
+                    f"differences give {expected[worst]:.6g} "
+                    f"(max abs difference {np.max(np.abs(got - expected)):.3g}).")
+    return None

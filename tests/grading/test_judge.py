@@ -265,3 +265,20 @@ def test_cells_judged_on_many_threads_get_their_own_verdicts(notebook, monkeypat
     assert [verdict.passed for verdict in verdicts] == [True, False] * 40
     assert all(len(verdict.lines) == 4 for verdict in verdicts[::2])
     assert sys.stdout is stdout
+
+
+def test_gradients_are_compared_by_the_judge_not_in_the_kernel(notebook, monkeypatch):
+    """A layer that leaves mlkit.ops has no gradient; the kernel faking np.allclose cannot hide it."""
+    through_numpy = SIMPLE_DENSE.replace(
+        "return ops.matmul(inputs, self.kernel) + self.bias",
+        "return ops.convert_to_tensor(np.asarray(inputs) @ np.asarray(self.kernel) + np.asarray(self.bias))",
+    ).replace("from mlkit import layers, ops", "import numpy as np\nfrom mlkit import layers, ops")
+    cheat = through_numpy + "\nimport numpy as np\nnp.allclose = lambda *a, **k: True\n"
+    real_allclose = np.allclose
+    try:
+        records = probe_records(notebook, cheat, LAYER_TEST, monkeypatch)
+    finally:
+        np.allclose = real_allclose  # the kernel's patch, undone as a separate process would be
+    verdict = judge.judge_cell(LAYER_TEST, records)
+    assert not verdict.passed
+    assert "✗ gradients flow" in "\n".join(verdict.lines)
