@@ -10,6 +10,10 @@ moving statistics updated at inference or by a frozen layer; a recurrent
 cell that ignores its state, forgets the activation or the bias, or returns
 more than one state.
 
+Each check observes the learner's layer through `probe_channel.observing` (at
+autograde, what it saw leaves the sandbox as plain data and is judged by the
+trusted grader).
+
     with grading.exercise("MyDropout scales what it keeps"):
         check_dropout_training(lambda: MyDropout(0.3), rate=0.3)
 
@@ -70,60 +74,60 @@ def check_dropout_training(make_layer, rate, input_shape=(100, 100)):
         name = probe.value(lambda: class_name(layer))
         calls = probe.value(lambda: [as_numpy(call_layer(layer, x, "a call with training=True", training=True))
                                      for _ in range(4)])
-    calls = [np.asarray(got) for got in calls]
-    checked = f"{name}({rate})(x, training=True) on inputs of shape {x.shape}"
-    if any(got.shape != x.shape for got in calls):
-        raise GradingFailure(f"{checked}: the shape", expected=x.shape,
-                             got=next(got.shape for got in calls if got.shape != x.shape),
-                             hint="multiply the inputs by a mask of the same shape.")
-    fractions = [float((got == 0).mean()) for got in calls]
-    if all(fraction == 0 for fraction in fractions):
-        raise GradingFailure(
-            f"{checked}: the fraction of values set to 0", expected=f"about {rate}", got=0,
-            hint="nothing was dropped. Give call a `training` parameter "
-                 "(`def call(self, inputs, training=False):`) and drop values when it is true.",
-        )
-    if all(fraction in (0.0, 1.0) for fraction in fractions):
-        raise GradingFailure(
-            f"{checked}, called 4 times: the fraction of values set to 0",
-            expected=f"about {rate} each time", got=", ".join(f"{fraction:g}" for fraction in fractions),
-            hint="one random number decides for the whole batch: draw one per value, with the shape "
-                 "of the inputs: random.uniform(ops.shape(inputs), seed=...).",
-        )
-    got = calls[0]
-    dropped = got == 0
-    fraction = fractions[0]
-    if set(np.unique(dropped.mean(axis=1))) <= {0.0, 1.0}:
-        raise GradingFailure(
-            f"{checked}: the values dropped in each example (row)", expected="some of them",
-            got="all or none",
-            hint="one random number decides for each example: draw one per value, with the full shape "
-                 "of the inputs: random.uniform(ops.shape(inputs), seed=...).",
-        )
-    if abs(fraction - (1 - rate)) < 0.03 and abs(fraction - rate) > 0.03:
-        raise GradingFailure(
-            f"{checked}: the fraction of values set to 0", expected=f"about {rate}", got=round(fraction, 3),
-            hint="the test is reversed: a value is DROPPED with probability rate. Keep it where the "
-                 "uniform draw is >= rate (keep = draw >= rate), drop it where draw < rate.",
-        )
-    if abs(fraction - rate) > 0.03:
-        raise GradingFailure(
-            f"{checked}: the fraction of values set to 0", expected=f"about {rate}", got=round(fraction, 3),
-            hint="each value must be dropped with probability rate: keep = random.uniform(shape) >= rate.",
-        )
-    factors = got[~dropped] / x[~dropped]
-    wanted = 1.0 / (1.0 - rate)
-    if not np.allclose(factors, wanted, rtol=1e-5):
-        known = {
-            1.0: "the kept values are not scaled. Divide them by (1 - rate), so that the expected value "
-                 "of every output equals its input (\"inverted dropout\").",
-            1.0 - rate: "the kept values are multiplied by (1 - rate): divide by (1 - rate) instead.",
-            1.0 / rate: "the kept values are divided by rate: divide by (1 - rate), the probability of keeping.",
-        }
-        hint = next((text for factor, text in known.items() if np.allclose(factors, factor, rtol=1e-5)),
-                    "multiply the kept values by 1 / (1 - rate), nothing else.")
-        check_close(factors, np.full_like(factors, wanted), f"{checked}: each kept value divided by its input",
-                    rtol=1e-5, hint=hint)
+        calls = [np.asarray(got) for got in calls]
+        checked = f"{name}({rate})(x, training=True) on inputs of shape {x.shape}"
+        if any(got.shape != x.shape for got in calls):
+            raise GradingFailure(f"{checked}: the shape", expected=x.shape,
+                                 got=next(got.shape for got in calls if got.shape != x.shape),
+                                 hint="multiply the inputs by a mask of the same shape.")
+        fractions = [float((got == 0).mean()) for got in calls]
+        if all(fraction == 0 for fraction in fractions):
+            raise GradingFailure(
+                f"{checked}: the fraction of values set to 0", expected=f"about {rate}", got=0,
+                hint="nothing was dropped. Give call a `training` parameter "
+                     "(`def call(self, inputs, training=False):`) and drop values when it is true.",
+            )
+        if all(fraction in (0.0, 1.0) for fraction in fractions):
+            raise GradingFailure(
+                f"{checked}, called 4 times: the fraction of values set to 0",
+                expected=f"about {rate} each time", got=", ".join(f"{fraction:g}" for fraction in fractions),
+                hint="one random number decides for the whole batch: draw one per value, with the shape "
+                     "of the inputs: random.uniform(ops.shape(inputs), seed=...).",
+            )
+        got = calls[0]
+        dropped = got == 0
+        fraction = fractions[0]
+        if set(np.unique(dropped.mean(axis=1))) <= {0.0, 1.0}:
+            raise GradingFailure(
+                f"{checked}: the values dropped in each example (row)", expected="some of them",
+                got="all or none",
+                hint="one random number decides for each example: draw one per value, with the full shape "
+                     "of the inputs: random.uniform(ops.shape(inputs), seed=...).",
+            )
+        if abs(fraction - (1 - rate)) < 0.03 and abs(fraction - rate) > 0.03:
+            raise GradingFailure(
+                f"{checked}: the fraction of values set to 0", expected=f"about {rate}", got=round(fraction, 3),
+                hint="the test is reversed: a value is DROPPED with probability rate. Keep it where the "
+                     "uniform draw is >= rate (keep = draw >= rate), drop it where draw < rate.",
+            )
+        if abs(fraction - rate) > 0.03:
+            raise GradingFailure(
+                f"{checked}: the fraction of values set to 0", expected=f"about {rate}", got=round(fraction, 3),
+                hint="each value must be dropped with probability rate: keep = random.uniform(shape) >= rate.",
+            )
+        factors = got[~dropped] / x[~dropped]
+        wanted = 1.0 / (1.0 - rate)
+        if not np.allclose(factors, wanted, rtol=1e-5):
+            known = {
+                1.0: "the kept values are not scaled. Divide them by (1 - rate), so that the expected value "
+                     "of every output equals its input (\"inverted dropout\").",
+                1.0 - rate: "the kept values are multiplied by (1 - rate): divide by (1 - rate) instead.",
+                1.0 / rate: "the kept values are divided by rate: divide by (1 - rate), the probability of keeping.",
+            }
+            hint = next((text for factor, text in known.items() if np.allclose(factors, factor, rtol=1e-5)),
+                        "multiply the kept values by 1 / (1 - rate), nothing else.")
+            check_close(factors, np.full_like(factors, wanted), f"{checked}: each kept value divided by its input",
+                        rtol=1e-5, hint=hint)
 
 
 def check_dropout_gradient(make_layer, rate, input_shape=(8, 10)):
@@ -133,18 +137,18 @@ def check_dropout_gradient(make_layer, rate, input_shape=(8, 10)):
         layer = probe.handle(lambda: new_layer(make_layer))
         name = probe.value(lambda: class_name(layer))
         outputs, gradient, error = probe.value(lambda: _outputs_and_input_gradient(layer, x))
-    hint = ("the mask must multiply the inputs with ops (ops.multiply or *), on the tensor itself: "
-            "inputs.numpy() or np.* functions leave the graph, so no gradient reaches the inputs.")
-    if error is not None:
-        raise GradingFailure(f"the gradient of sum({name}(x, training=True)) with respect to x",
-                             expected="a gradient", got=str(error), hint=hint)
-    if gradient is None:
-        raise GradingFailure(f"the gradient of sum({name}(x, training=True)) with respect to x",
-                             expected="the mask / (1 - rate)", got="None (no gradient reaches x)", hint=hint)
-    mask = np.asarray(outputs) / x
-    check_close(gradient, mask, f"the gradient of sum({name}(x, training=True)) with respect to x",
-                rtol=1e-4, hint="the gradient flows only through the kept values, scaled like them: "
-                                "outputs = inputs * mask / (1 - rate), computed with ops.")
+        hint = ("the mask must multiply the inputs with ops (ops.multiply or *), on the tensor itself: "
+                "inputs.numpy() or np.* functions leave the graph, so no gradient reaches the inputs.")
+        if error is not None:
+            raise GradingFailure(f"the gradient of sum({name}(x, training=True)) with respect to x",
+                                 expected="a gradient", got=str(error), hint=hint)
+        if gradient is None:
+            raise GradingFailure(f"the gradient of sum({name}(x, training=True)) with respect to x",
+                                 expected="the mask / (1 - rate)", got="None (no gradient reaches x)", hint=hint)
+        mask = np.asarray(outputs) / x
+        check_close(gradient, mask, f"the gradient of sum({name}(x, training=True)) with respect to x",
+                    rtol=1e-4, hint="the gradient flows only through the kept values, scaled like them: "
+                                    "outputs = inputs * mask / (1 - rate), computed with ops.")
 
 
 def _outputs_and_input_gradient(layer, inputs):
@@ -297,11 +301,11 @@ def check_batch_norm_training_output(make_layer, inputs, *, epsilon=1e-3):
     with observing("check_batch_norm_training_output") as probe:
         layer, name, weights = _randomized_batch_norm(probe, make_layer, x)
         got = probe.value(lambda: as_numpy(call_layer(layer, x, "a call with training=True", training=True)))
-    mean, variance = _moments(x.astype("float64"))
-    expected = weights["gamma"] * (x - mean) / np.sqrt(variance + epsilon) + weights["beta"]
-    _compare(np.asarray(got), expected, x, weights, batch_norm_mistakes(epsilon),
-             f"the output of {name}(x, training=True) for x of shape {x.shape} (gamma, beta and the moving "
-             "statistics set to random values)")
+        mean, variance = _moments(x.astype("float64"))
+        expected = weights["gamma"] * (x - mean) / np.sqrt(variance + epsilon) + weights["beta"]
+        _compare(np.asarray(got), expected, x, weights, batch_norm_mistakes(epsilon),
+                 f"the output of {name}(x, training=True) for x of shape {x.shape} (gamma, beta and the moving "
+                 "statistics set to random values)")
 
 
 def check_batch_norm_inference_output(make_layer, inputs, *, epsilon=1e-3):
@@ -534,43 +538,43 @@ def check_cell_step(make_cell, input_dim, units, expected, *, mistakes=None, bat
             )
         weights = probe.value(lambda: _built_with_random_weights(cell, input_dim))
         step = probe.value(lambda: _one_step(cell, x, h))
-    weights = {key: np.asarray(value) for key, value in weights.items()}
-    if "error" in step:
-        raise GradingFailure(f"one step of {name}: cell(x_t, [previous_output])",
-                             expected="(output, [new_state])", got=str(step["error"]),
-                             hint="call(self, inputs, states): states is a list; the previous output is "
-                                  "states[0].")
-    if "returned" in step:
-        raise GradingFailure(
-            f"what one step of {name} returns", expected="two things: (output, [new_state])",
-            got=f"a {step['returned']}",
-            hint="return the output and the list of new states: return output, [output].",
-        )
-    try:
-        want = np.asarray(expected(x, h, weights))
-    except KeyError as missing:
-        raise GradingFailure(f"the weights of {name}", expected=f"a weight named {missing}",
-                             got=", ".join(weights) or "no weights",
-                             hint=f"create it in build: self.add_weight(..., name={missing}).") from None
-    got = np.asarray(step["output"])
-    hint = None
-    for description, wrong in (mistakes or {}).items():
-        candidate = np.asarray(wrong(x, h, weights))
-        if not np.allclose(got, want, rtol=1e-4, atol=1e-5) and candidate.shape == got.shape \
-                and np.allclose(got, candidate, rtol=1e-4, atol=1e-5):
-            hint = description
-            break
-    check_close(got, want, f"the output of one step of {name}({units}) on x_t of shape {x.shape} "
-                           f"and a previous output of shape {h.shape} (weights set to random values)",
-                rtol=1e-4, atol=1e-5, hint=hint)
-    if step["states"] is not None and step["states"] != 1:
-        raise GradingFailure(
-            f"the new states returned by one step of {name}", expected="one state: [output]",
-            got=f"{step['states']} states",
-            hint="this cell has one state, its output: return output, [output].",
-        )
-    check_close(step["new_state"], want, f"the new state returned by one step of {name}",
-                rtol=1e-4, atol=1e-5, hint="the new state of this cell is its output: return output, [output].")
+        weights = {key: np.asarray(value) for key, value in weights.items()}
+        if "error" in step:
+            raise GradingFailure(f"one step of {name}: cell(x_t, [previous_output])",
+                                 expected="(output, [new_state])", got=str(step["error"]),
+                                 hint="call(self, inputs, states): states is a list; the previous output is "
+                                      "states[0].")
+        if "returned" in step:
+            raise GradingFailure(
+                f"what one step of {name} returns", expected="two things: (output, [new_state])",
+                got=f"a {step['returned']}",
+                hint="return the output and the list of new states: return output, [output].",
+            )
+        try:
+            want = np.asarray(expected(x, h, weights))
+        except KeyError as missing:
+            raise GradingFailure(f"the weights of {name}", expected=f"a weight named {missing}",
+                                 got=", ".join(weights) or "no weights",
+                                 hint=f"create it in build: self.add_weight(..., name={missing}).") from None
+        got = np.asarray(step["output"])
+        hint = None
+        for description, wrong in (mistakes or {}).items():
+            candidate = np.asarray(wrong(x, h, weights))
+            if not np.allclose(got, want, rtol=1e-4, atol=1e-5) and candidate.shape == got.shape \
+                    and np.allclose(got, candidate, rtol=1e-4, atol=1e-5):
+                hint = description
+                break
+        check_close(got, want, f"the output of one step of {name}({units}) on x_t of shape {x.shape} "
+                               f"and a previous output of shape {h.shape} (weights set to random values)",
+                    rtol=1e-4, atol=1e-5, hint=hint)
+        if step["states"] is not None and step["states"] != 1:
+            raise GradingFailure(
+                f"the new states returned by one step of {name}", expected="one state: [output]",
+                got=f"{step['states']} states",
+                hint="this cell has one state, its output: return output, [output].",
+            )
+        check_close(step["new_state"], want, f"the new state returned by one step of {name}",
+                    rtol=1e-4, atol=1e-5, hint="the new state of this cell is its output: return output, [output].")
 
 
 def _built_with_random_weights(cell, input_dim):
@@ -595,11 +599,10 @@ def _one_step(cell, x, h):
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         return {"returned": type(result).__name__}
     output, new_states = result
-    count = None
-    if isinstance(new_states, (list, tuple)):
-        count = len(new_states)
-        new_states = new_states[0] if count == 1 else new_states
-    return {"output": as_numpy(output), "states": count, "new_state": as_numpy(new_states) if count in (None, 1) else None}
+    if not isinstance(new_states, (list, tuple)):
+        return {"output": as_numpy(output), "states": None, "new_state": as_numpy(new_states)}
+    count = len(new_states)
+    return {"output": as_numpy(output), "states": count, "new_state": as_numpy(new_states[0]) if count == 1 else None}
 
 
 def check_cell_matches_simple_rnn(make_cell, units, input_shape):
@@ -612,40 +615,40 @@ def check_cell_matches_simple_rnn(make_cell, units, input_shape):
         cell = probe.handle(lambda: new_layer(make_cell))
         name = probe.value(lambda: class_name(cell))
         run = probe.value(lambda: _run_in_rnn(cell, x))
-    if "error" in run:
-        raise GradingFailure(
-            f"layers.RNN({name}({units}), return_sequences=True, return_state=True) on inputs of shape {x.shape}",
-            expected="the outputs of every step and the final state", got=str(run["error"]),
-            hint="the cell needs `self.state_size = units`, build(self, input_shape) creating the weights, "
-                 "and call(self, inputs, states) returning (output, [output]).",
-        )
-    reference = SimpleRNN(units, return_sequences=True, return_state=True)
-    reference(x)
-    weights = [(str(weight_name), tuple(shape)) for weight_name, shape in run["weights"]]
-    if [tuple(v.shape) for v in reference.weights] != [shape for _, shape in weights]:
-        raise GradingFailure(
-            f"the weights of RNN({name}({units})) against those of SimpleRNN({units})",
-            expected=", ".join(f"{v.name} {tuple(v.shape)}" for v in reference.weights),
-            got=", ".join(f"{weight_name} {shape}" for weight_name, shape in weights),
-            hint="create kernel (input_shape[-1], units), recurrent_kernel (units, units) and bias (units,), "
-                 "in this order.",
-        )
-    reference.set_weights([np.asarray(value) for value in run["values"]])
-    want_sequence, want_state = reference(x)
-    check_close(run["sequence"], want_sequence,
-                f"the outputs of every step of RNN({name}({units}), return_sequences=True) against "
-                f"SimpleRNN({units}) with the same weights, on inputs of shape {x.shape}",
-                rtol=1e-4, atol=1e-5,
-                hint="each step must compute tanh(x_t @ kernel + previous_output @ recurrent_kernel + bias).")
-    final_states = run["final_states"]
-    if len(final_states) != 1:
-        raise GradingFailure(
-            f"what RNN({name}({units}), return_state=True) returns", expected="[outputs, final_state]",
-            got=f"{1 + len(final_states)} tensors",
-            hint="the cell has one state: state_size = units, and call returns (output, [output]).",
-        )
-    check_close(final_states[0], want_state, f"the final state of RNN({name}({units}), return_state=True)",
-                rtol=1e-4, atol=1e-5, hint="the new state is the step's output: return output, [output].")
+        if "error" in run:
+            raise GradingFailure(
+                f"layers.RNN({name}({units}), return_sequences=True, return_state=True) on inputs of shape {x.shape}",
+                expected="the outputs of every step and the final state", got=str(run["error"]),
+                hint="the cell needs `self.state_size = units`, build(self, input_shape) creating the weights, "
+                     "and call(self, inputs, states) returning (output, [output]).",
+            )
+        reference = SimpleRNN(units, return_sequences=True, return_state=True)
+        reference(x)
+        weights = [(str(weight_name), tuple(shape)) for weight_name, shape in run["weights"]]
+        if [tuple(v.shape) for v in reference.weights] != [shape for _, shape in weights]:
+            raise GradingFailure(
+                f"the weights of RNN({name}({units})) against those of SimpleRNN({units})",
+                expected=", ".join(f"{v.name} {tuple(v.shape)}" for v in reference.weights),
+                got=", ".join(f"{weight_name} {shape}" for weight_name, shape in weights),
+                hint="create kernel (input_shape[-1], units), recurrent_kernel (units, units) and bias (units,), "
+                     "in this order.",
+            )
+        reference.set_weights([np.asarray(value) for value in run["values"]])
+        want_sequence, want_state = reference(x)
+        check_close(run["sequence"], want_sequence,
+                    f"the outputs of every step of RNN({name}({units}), return_sequences=True) against "
+                    f"SimpleRNN({units}) with the same weights, on inputs of shape {x.shape}",
+                    rtol=1e-4, atol=1e-5,
+                    hint="each step must compute tanh(x_t @ kernel + previous_output @ recurrent_kernel + bias).")
+        final_states = run["final_states"]
+        if len(final_states) != 1:
+            raise GradingFailure(
+                f"what RNN({name}({units}), return_state=True) returns", expected="[outputs, final_state]",
+                got=f"{1 + len(final_states)} tensors",
+                hint="the cell has one state: state_size = units, and call returns (output, [output]).",
+            )
+        check_close(final_states[0], want_state, f"the final state of RNN({name}({units}), return_state=True)",
+                    rtol=1e-4, atol=1e-5, hint="the new state is the step's output: return output, [output].")
 
 
 def _run_in_rnn(cell, x):
