@@ -133,12 +133,12 @@ def check_dropout_training(make_layer, rate, input_shape=(100, 100)):
 def check_dropout_gradient(make_layer, rate, input_shape=(8, 10)):
     """The gradient of sum(outputs) with respect to the inputs is the scaled mask itself."""
     x = (1.0 + np.random.default_rng(12).random(input_shape)).astype("float32")
+    hint = ("the mask must multiply the inputs with ops (ops.multiply or *), on the tensor itself: "
+            "inputs.numpy() or np.* functions leave the graph, so no gradient reaches the inputs.")
     with observing("check_dropout_gradient") as probe:
         layer = probe.handle(lambda: new_layer(make_layer))
         name = probe.value(lambda: class_name(layer))
         outputs, gradient, error = probe.value(lambda: _outputs_and_input_gradient(layer, x))
-        hint = ("the mask must multiply the inputs with ops (ops.multiply or *), on the tensor itself: "
-                "inputs.numpy() or np.* functions leave the graph, so no gradient reaches the inputs.")
         if error is not None:
             raise GradingFailure(f"the gradient of sum({name}(x, training=True)) with respect to x",
                                  expected="a gradient", got=str(error), hint=hint)

@@ -124,6 +124,25 @@ def assert_judged_and_passed(results, unjudgeable):
             assert verdict.passed and not verdict.notes, (grade_id, verdict.lines, verdict.notes)
 
 
+def with_changes(source, changes):
+    for old, new in changes:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+# Patches a learner's cell may add to pass anyway (in the kernel, where they are believed).
+CHEATS = [
+    "import contextlib\nfrom mlkit import grading\ngrading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n",
+    "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)\n",
+]
+
+
+def wrong_answer(cells, mistakes, name):
+    grade_id, changes, test_id, phrase = mistakes[name]
+    return {grade_id: with_changes(cells.by_id[grade_id], changes)}, test_id, phrase
+
+
 @pytest.fixture(scope="module")
 def cells_08():
     return Cells(NOTEBOOK_08)
@@ -139,18 +158,12 @@ def cells_09():
 # layers.RNN(MinimalRNNCell(2)) in the test code: a placeholder is no cell.
 SANDBOX_ONLY_08 = {"ex3_test_weights"}
 
+
 def test_every_test_cell_of_notebook_08_is_judged_and_passes_on_the_solution(notebook, monkeypatch, cells_08):
     learner = ["ex1_my_dropout", "ex2_my_batch_norm", "ex3_minimal_rnn_cell"]
     results = run_and_judge(notebook, cells_08, learner, cells_08.tests("ex"), monkeypatch)
     assert len(results) == 10
     assert_judged_and_passed(results, unjudgeable=SANDBOX_ONLY_08)
-
-
-def with_changes(source, changes):
-    for old, new in changes:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
 
 
 # Wrong answers of notebook 08: (solution cell, [(what, replaced by)], the test cell that fails, a phrase).
@@ -178,18 +191,6 @@ MISTAKES_08 = {
     "a cell without bias": (
         "ex3_minimal_rnn_cell", [(" + self.bias", "")], "ex3_test_step", "the bias is not added"),
 }
-
-
-# Patches a learner's cell may add to pass anyway (in the kernel, where they are believed).
-CHEATS = [
-    "import contextlib\nfrom mlkit import grading\ngrading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n",
-    "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)\n",
-]
-
-
-def wrong_answer(cells, mistakes, name):
-    grade_id, changes, test_id, phrase = mistakes[name]
-    return {grade_id: with_changes(cells.by_id[grade_id], changes)}, test_id, phrase
 
 
 @pytest.mark.parametrize("name", sorted(MISTAKES_08))
