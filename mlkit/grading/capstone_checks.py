@@ -10,6 +10,11 @@ wrong layers or forgetting to recompile; a schedule without `staircase` or with 
 wrong numbers; callbacks watching the wrong value or saving outside the folder; a model
 trained too briefly; a reloaded model that is the original object or lost its weights.
 
+Each check observes the learner's objects through `probe_channel.observing` (at
+autograde, what it saw leaves the sandbox as plain data and is judged by the trusted
+grader). The held-out digits' labels are never among the observations: the classifier's
+predictions are, and the grader reads the labels itself (`held_out_labels`).
+
 Test cells read the learner's trained model with `trained_object`, which says "not
 done yet" when the cell that should have made it stopped at its stub:
 
@@ -38,8 +43,10 @@ from mlkit.grading import cell_history
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure, UnfinishedExercise
 from mlkit.grading.layer_helpers import as_numpy, call_layer, class_name, new_layer, sample_inputs
+from mlkit.grading.probe_channel import observing
 
 _WEIGHTS_SEED = 7
+_STATISTICS = ("moving_mean", "moving_variance")
 
 
 # -- the learner's objects ---------------------------------------------------------------
@@ -48,6 +55,11 @@ def trained_object(name, made_by):
     """The notebook's variable `name` (e.g. the trained model), or an explanation of why it is
     missing: "not done yet" if the cell assigning it stopped at the stub of `made_by`."""
     namespace = sys._getframe(1).f_globals
+    with observing("trained_object") as probe:
+        return probe.handle(lambda: _notebook_variable(namespace, name, made_by))
+
+
+def _notebook_variable(namespace, name, made_by):
     if name in namespace:
         return namespace[name]
     error = _error_of_cell_assigning(name)
@@ -72,13 +84,21 @@ def _error_of_cell_assigning(name):
     return None
 
 
-def held_out_digits():
-    """The test split of the digits, as the notebook prepares it: images (n, 8, 8, 1) in [0, 1]
-    and integer labels (loaded here, so a learner's variables cannot change them)."""
+def held_out_images():
+    """The test split of the digits, as the notebook prepares it: images (n, 8, 8, 1) in [0, 1]."""
     from mlkit.datasets import digits
 
-    _, (x_test, y_test) = digits.load_data()
-    return (x_test[..., None] / 16.0).astype("float32"), y_test.astype("int64")
+    _, (x_test, _) = digits.load_data()
+    return (x_test[..., None] / 16.0).astype("float32")
+
+
+def held_out_labels():
+    """The integer labels of `held_out_images`, read by the grader's own process: at autograde the
+    checks send the learner's predictions, and these labels judge them outside the sandbox."""
+    from mlkit.datasets import digits
+
+    _, (_, y_test) = digits.load_data()
+    return y_test.astype("int64")
 
 
 # -- ConvBlock ---------------------------------------------------------------------------
@@ -107,87 +127,104 @@ def _randomize_block(layer):
 
 
 def _block_weights(block):
-    return ", ".join(f"{v.name} {tuple(v.shape)}" for v in block.weights) or "no weights"
+    """In the learner's kernel: [(name, shape)] of the block's weights."""
+    return [(str(v.name), tuple(int(size) for size in v.shape)) for v in block.weights]
+
+
+def _weights_text(weights):
+    return ", ".join(f"{name} {tuple(shape)}" for name, shape in weights) or "no weights"
 
 
 def check_conv_block_output(make_block, filters, kernel_size, input_shape):
     """The block computes ReLU(BatchNormalization(Conv2D(filters, kernel_size, padding="same")))
     with its own weights, at inference and in training."""
-    block = new_layer(make_block)
-    name = class_name(block)
     x = sample_inputs(input_shape, seed=21)
-    call_layer(block, x, "the first call")
-    reference = _reference_block(filters, kernel_size, input_shape)
-    expected_shapes = [tuple(v.shape) for v in reference.weights]
-    if [tuple(v.shape) for v in block.weights] != expected_shapes:
-        raise GradingFailure(
-            f"the weights of {name}({filters}, {kernel_size}) on inputs of shape {tuple(input_shape)}",
-            expected=", ".join(f"{v.name} {tuple(v.shape)}" for v in reference.weights),
-            got=_block_weights(block),
-            hint="create the Conv2D, then the BatchNormalization (and the ReLU) in __init__, as attributes.",
-        )
-    _randomize_block(block)
-    reference.set_weights(block.get_weights())
-    for during, kwargs in [("at inference", {}), ("in training (training=True)", {"training": True})]:
-        got = as_numpy(call_layer(block, x, f"a call {during}", **kwargs))
-        want = as_numpy(reference(x, **kwargs))
-        checked = (f"the output of {name}({filters}, {kernel_size}) {during}, for inputs of shape "
-                   f"{tuple(input_shape)} (weights set to random values)")
-        if got.shape != want.shape:
-            hint = ("the output has fewer positions than the input: create the Conv2D with padding='same'."
-                    if len(got.shape) == 4 and got.shape[1] < want.shape[1] else None)
-            raise GradingFailure(f"{checked}: the shape", expected=want.shape, got=got.shape, hint=hint)
-        if "training" not in kwargs:
-            reference_conv, reference_norm = reference.layers[0], reference.layers[1]
-            convolved = reference_conv(x)
-            conv_values = as_numpy(convolved).astype("float64")
-            gamma, beta = (np.asarray(v) for v in reference_norm.get_weights()[:2])
-            axes = tuple(range(conv_values.ndim - 1))
-            batch_statistics = np.maximum(
-                gamma * (conv_values - conv_values.mean(axis=axes)) / np.sqrt(conv_values.var(axis=axes)
-                                                                               + reference_norm.epsilon) + beta, 0)
-            mistakes = {
-                "the BatchNormalization runs in training mode at inference (batch statistics): don't pass "
-                "training=True to it; pass the block's own flag, self.bn(x, training=training).": batch_statistics,
-                "the ReLU comes before the normalization: conv, then batch normalization, then ReLU.":
-                    as_numpy(reference_norm(reference.layers[2](convolved))),
-                "the ReLU is missing: return self.activation(x) after the normalization.":
-                    as_numpy(reference_norm(convolved)),
-                "the normalization is skipped: x = self.bn(x) between the convolution and the ReLU.":
-                    np.maximum(as_numpy(convolved), 0),
-            }
-            hint = next((text for text, wrong in mistakes.items() if np.allclose(got, wrong, atol=1e-4)), None)
-        else:
-            hint = ("in training the BatchNormalization must normalize with the batch statistics: let the "
-                    "training flag reach it (don't pass training=False to it).")
-        check_close(got, want, checked, rtol=1e-4, atol=1e-4, hint=hint)
+    with observing("check_conv_block_output") as probe:
+        block = probe.handle(lambda: new_layer(make_block))
+        name = probe.value(lambda: class_name(block))
+        probe.handle(lambda: call_layer(block, x, "the first call"))
+        reference = _reference_block(filters, kernel_size, input_shape)
+        expected_shapes = [tuple(v.shape) for v in reference.weights]
+        weights = probe.value(lambda: _block_weights(block))
+        if [shape for _, shape in weights] != expected_shapes:
+            raise GradingFailure(
+                f"the weights of {name}({filters}, {kernel_size}) on inputs of shape {tuple(input_shape)}",
+                expected=", ".join(f"{v.name} {tuple(v.shape)}" for v in reference.weights),
+                got=_weights_text(weights),
+                hint="create the Conv2D, then the BatchNormalization (and the ReLU) in __init__, as attributes.",
+            )
+        probe.handle(lambda: _randomize_block(block))
+        reference.set_weights([np.asarray(value) for value in probe.value(lambda: block.get_weights())])
+        for during, kwargs in [("at inference", {}), ("in training (training=True)", {"training": True})]:
+            got = np.asarray(probe.value(lambda: as_numpy(call_layer(block, x, f"a call {during}", **kwargs))))
+            _compare_with_reference(got, reference, x, kwargs, (
+                f"the output of {name}({filters}, {kernel_size}) {during}, for inputs of shape "
+                f"{tuple(input_shape)} (weights set to random values)"))
+
+
+def _compare_with_reference(got, reference, x, kwargs, checked):
+    """`got` (the block's output on `x`) against the reference block's, naming the likely mistake."""
+    want = as_numpy(reference(x, **kwargs))
+    if got.shape != want.shape:
+        hint = ("the output has fewer positions than the input: create the Conv2D with padding='same'."
+                if len(got.shape) == 4 and got.shape[1] < want.shape[1] else None)
+        raise GradingFailure(f"{checked}: the shape", expected=want.shape, got=got.shape, hint=hint)
+    if "training" not in kwargs:
+        reference_conv, reference_norm = reference.layers[0], reference.layers[1]
+        convolved = reference_conv(x)
+        conv_values = as_numpy(convolved).astype("float64")
+        gamma, beta = (np.asarray(v) for v in reference_norm.get_weights()[:2])
+        axes = tuple(range(conv_values.ndim - 1))
+        batch_statistics = np.maximum(
+            gamma * (conv_values - conv_values.mean(axis=axes)) / np.sqrt(conv_values.var(axis=axes)
+                                                                           + reference_norm.epsilon) + beta, 0)
+        mistakes = {
+            "the BatchNormalization runs in training mode at inference (batch statistics): don't pass "
+            "training=True to it; pass the block's own flag, self.bn(x, training=training).": batch_statistics,
+            "the ReLU comes before the normalization: conv, then batch normalization, then ReLU.":
+                as_numpy(reference_norm(reference.layers[2](convolved))),
+            "the ReLU is missing: return self.activation(x) after the normalization.":
+                as_numpy(reference_norm(convolved)),
+            "the normalization is skipped: x = self.bn(x) between the convolution and the ReLU.":
+                np.maximum(as_numpy(convolved), 0),
+        }
+        hint = next((text for text, wrong in mistakes.items() if np.allclose(got, wrong, atol=1e-4)), None)
+    else:
+        hint = ("in training the BatchNormalization must normalize with the batch statistics: let the "
+                "training flag reach it (don't pass training=False to it).")
+    check_close(got, want, checked, rtol=1e-4, atol=1e-4, hint=hint)
 
 
 def check_training_reaches_batch_norm(make_block, input_shape):
     """`block(x, training=True)` updates the moving statistics of the block's batch
     normalization; `block(x)` and `block(x, training=False)` leave them alone."""
-    block = new_layer(make_block)
-    name = class_name(block)
     x = sample_inputs(input_shape, seed=22) * 2.0 + 1.0
-    call_layer(block, x, "the first call")
-    statistics = [v for v in block.weights if v.name in ("moving_mean", "moving_variance")]
-    if len(statistics) != 2:
-        raise GradingFailure(
-            f"the moving statistics of {name}", expected="moving_mean and moving_variance (of its BatchNormalization)",
-            got=_block_weights(block), hint="keep a layers.BatchNormalization() as an attribute, created in __init__.",
-        )
-    for during, kwargs in [("without `training`", {}), ("with training=False", {"training": False})]:
-        before = [v.numpy().copy() for v in statistics]
-        call_layer(block, x, f"a call {during}", **kwargs)
-        if any(not np.array_equal(v.numpy(), value) for v, value in zip(statistics, before)):
+    with observing("check_training_reaches_batch_norm") as probe:
+        block = probe.handle(lambda: new_layer(make_block))
+        name = probe.value(lambda: class_name(block))
+        probe.handle(lambda: call_layer(block, x, "the first call"))
+        statistics = probe.handle(lambda: [v for v in block.weights if v.name in _STATISTICS])
+        weights = probe.value(lambda: _block_weights(block))
+        if sum(weight_name in _STATISTICS for weight_name, _ in weights) != 2:
             raise GradingFailure(
-                f"the moving statistics of {name} after a call {during}", expected="unchanged", got="updated",
-                hint="the BatchNormalization runs in training mode at inference: don't pass training=True to "
-                     "it; pass the block's own flag (self.bn(x, training=training)) or nothing at all.",
+                f"the moving statistics of {name}",
+                expected="moving_mean and moving_variance (of its BatchNormalization)", got=_weights_text(weights),
+                hint="keep a layers.BatchNormalization() as an attribute, created in __init__.",
             )
-    before = [v.numpy().copy() for v in statistics]
-    call_layer(block, x, "a call with training=True", training=True)
-    if all(np.array_equal(v.numpy(), value) for v, value in zip(statistics, before)):
+        for during, kwargs in [("without `training`", {}), ("with training=False", {"training": False})]:
+            before = probe.value(lambda: [v.numpy().copy() for v in statistics])
+            probe.handle(lambda: call_layer(block, x, f"a call {during}", **kwargs))
+            after = probe.value(lambda: [v.numpy().copy() for v in statistics])
+            if any(not np.array_equal(new, old) for new, old in zip(after, before)):
+                raise GradingFailure(
+                    f"the moving statistics of {name} after a call {during}", expected="unchanged", got="updated",
+                    hint="the BatchNormalization runs in training mode at inference: don't pass training=True to "
+                         "it; pass the block's own flag (self.bn(x, training=training)) or nothing at all.",
+                )
+        before = probe.value(lambda: [v.numpy().copy() for v in statistics])
+        probe.handle(lambda: call_layer(block, x, "a call with training=True", training=True))
+        after = probe.value(lambda: [v.numpy().copy() for v in statistics])
+    if all(np.array_equal(new, old) for new, old in zip(after, before)):
         raise GradingFailure(
             f"the moving statistics of {name} after a call with training=True", expected="updated",
             got="unchanged",
@@ -199,56 +236,76 @@ def check_training_reaches_batch_norm(make_block, input_shape):
 def check_freezing(make_block, input_shape, *, epochs=2):
     """A frozen block trains nothing, inside `fit` too (its batch normalization keeps its
     statistics); unfrozen again, it trains."""
-    import mlkit
-    from mlkit import layers
-
-    block = new_layer(make_block)
-    name = class_name(block)
     x = sample_inputs(input_shape, seed=23)
-    call_layer(block, x, "the first call")
-    flags = [bool(v.trainable) for v in block.weights]
-    block.trainable = False
-    if block.trainable_weights:
-        raise GradingFailure(
-            f"{name}.trainable_weights after block.trainable = False", expected="[] (a frozen block trains nothing)",
-            got=", ".join(v.name for v in block.trainable_weights),
-        )
-    model = mlkit.Sequential([layers.Input(shape=tuple(input_shape[1:])), block, layers.Flatten(), layers.Dense(3)])
-    model.compile(optimizer=mlkit.optimizers.Adam(0.05), loss="mse")
     y = np.random.default_rng(24).normal(size=(len(x), 3)).astype("float32")
-    before = [v.numpy().copy() for v in block.weights]
-    model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
-    changed = [v.name for v, value in zip(block.weights, before) if not np.array_equal(v.numpy(), value)]
-    if changed:
-        raise GradingFailure(
-            f"the weights of a frozen {name} (block.trainable = False) after {epochs} epochs of fit()",
-            expected="all unchanged, the moving statistics too", got=f"{', '.join(changed)} changed",
-            hint="a frozen block must change nothing: keep its weights in standard sublayers (Conv2D, "
-                 "BatchNormalization) created in __init__, which follow the block's trainable flag; a "
-                 "frozen BatchNormalization runs in inference mode.",
-        )
-    block.trainable = True
-    if [bool(v.trainable) for v in block.weights] != flags:
-        raise GradingFailure(
-            f"which weights of {name} are trainable after freezing and unfreezing it",
-            expected=flags, got=[bool(v.trainable) for v in block.weights],
-        )
-    model.compile(optimizer=mlkit.optimizers.Adam(0.05), loss="mse")
-    model.fit(x, y, epochs=1, batch_size=len(x), verbose=0)
-    if all(np.array_equal(v.numpy(), value) for v, value in zip(block.weights, before)):
+    with observing("check_freezing") as probe:
+        block = probe.handle(lambda: new_layer(make_block))
+        name = probe.value(lambda: class_name(block))
+        probe.handle(lambda: call_layer(block, x, "the first call"))
+        flags = probe.value(lambda: [bool(v.trainable) for v in block.weights])
+        probe.handle(lambda: setattr(block, "trainable", False))
+        still_trainable = probe.value(lambda: [str(v.name) for v in block.trainable_weights])
+        if still_trainable:
+            raise GradingFailure(
+                f"{name}.trainable_weights after block.trainable = False",
+                expected="[] (a frozen block trains nothing)", got=", ".join(still_trainable),
+            )
+        model = probe.handle(lambda: _model_around(block, input_shape))
+        before = probe.handle(lambda: [v.numpy().copy() for v in block.weights])
+        changed = probe.value(lambda: _changed_by_fit(model, block, before, x, y, epochs))
+        if changed:
+            raise GradingFailure(
+                f"the weights of a frozen {name} (block.trainable = False) after {epochs} epochs of fit()",
+                expected="all unchanged, the moving statistics too", got=f"{', '.join(changed)} changed",
+                hint="a frozen block must change nothing: keep its weights in standard sublayers (Conv2D, "
+                     "BatchNormalization) created in __init__, which follow the block's trainable flag; a "
+                     "frozen BatchNormalization runs in inference mode.",
+            )
+        probe.handle(lambda: setattr(block, "trainable", True))
+        flags_again = probe.value(lambda: [bool(v.trainable) for v in block.weights])
+        if flags_again != flags:
+            raise GradingFailure(
+                f"which weights of {name} are trainable after freezing and unfreezing it",
+                expected=flags, got=flags_again,
+            )
+        probe.handle(lambda: model.compile(optimizer=_adam(), loss="mse"))
+        changed = probe.value(lambda: _changed_by_fit(model, block, before, x, y, 1))
+    if not changed:
         raise GradingFailure(
             f"the weights of {name} unfrozen again (trainable = True), after fit()", expected="changed",
             got="unchanged", hint="the block's weights must be trainable: let the sublayers create them.",
         )
 
 
+def _adam():
+    import mlkit
+
+    return mlkit.optimizers.Adam(0.05)
+
+
+def _model_around(block, input_shape):
+    """In the learner's kernel: a small compiled model holding `block`."""
+    import mlkit
+    from mlkit import layers
+
+    model = mlkit.Sequential([layers.Input(shape=tuple(input_shape[1:])), block, layers.Flatten(), layers.Dense(3)])
+    model.compile(optimizer=_adam(), loss="mse")
+    return model
+
+
+def _changed_by_fit(model, block, before, x, y, epochs):
+    """In the learner's kernel: the names of the block's weights whose values `fit` moved from `before`."""
+    model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0)
+    return [str(v.name) for v, value in zip(block.weights, before) if not np.array_equal(v.numpy(), value)]
+
+
 # -- the classifier ----------------------------------------------------------------------
 
 def check_layer_types(model, expected, checked):
     """`model.layers` are instances of the `expected` classes, in order."""
-    got = [type(layer).__name__ for layer in getattr(model, "layers", [])]
-    want = [cls.__name__ for cls in expected]
-    if got == want and all(isinstance(layer, cls) for layer, cls in zip(model.layers, expected)):
+    with observing("check_layer_types") as probe:
+        got, want, instances = probe.value(lambda: _layer_types(model, expected))
+    if got == want and instances is True:
         return
     missing = [name for name in want if want.count(name) > got.count(name)]
     extra = [name for name in got if got.count(name) > want.count(name)]
@@ -261,9 +318,19 @@ def check_layer_types(model, expected, checked):
     raise GradingFailure(checked, expected=", ".join(want), got=", ".join(got) or "no layers", hint=hint)
 
 
+def _layer_types(model, expected):
+    """In the learner's kernel: the class names of the model's layers, those of `expected`
+    (which holds the learner's own classes), and whether each layer is an instance of its class."""
+    layers = list(getattr(model, "layers", []))
+    got = [type(layer).__name__ for layer in layers]
+    instances = len(layers) == len(expected) and all(isinstance(layer, cls) for layer, cls in zip(layers, expected))
+    return got, [cls.__name__ for cls in expected], instances
+
+
 def check_frozen_layers(model, n_frozen):
     """The first `n_frozen` layers are frozen, the others trainable."""
-    flags = [bool(layer.trainable) for layer in model.layers]
+    with observing("check_frozen_layers") as probe:
+        flags = probe.value(lambda: [bool(layer.trainable) for layer in model.layers])
     want = [index >= n_frozen for index in range(len(flags))]
     if flags == want:
         return
@@ -284,84 +351,118 @@ def check_frozen_layers(model, n_frozen):
 def check_schedule(optimizer, initial_learning_rate, decay_steps, decay_rate):
     """`optimizer` follows ExponentialDecay(initial_learning_rate, decay_steps, decay_rate,
     staircase=True): its learning rate drops by `decay_rate` every `decay_steps` steps."""
+    steps = [0, decay_steps - 1, decay_steps, 2 * decay_steps + decay_steps // 2]
+    with observing("check_schedule") as probe:
+        seen = probe.value(lambda: _schedule_seen(optimizer, steps))
+        if "optimizer" in seen:
+            raise GradingFailure(
+                "the model's optimizer after fine-tuning was set up", expected="an Adam optimizer",
+                got=f"{seen['optimizer'] if seen['optimizer'] is not None else 'none (the model is not compiled)'}",
+                hint="compile again: model.compile(optimizer=optimizers.Adam(learning_rate=schedule), ...).",
+            )
+        if "learning_rate" in seen:
+            raise GradingFailure(
+                "the learning rate of the model's optimizer",
+                expected="an ExponentialDecay schedule",
+                got=f"a fixed learning rate ({float(seen['learning_rate']):g})" if seen["fixed"] is True
+                else str(seen["learning_rate"]),
+                hint="create optimizers.schedules.ExponentialDecay(...) and pass it as the learning rate: "
+                     "optimizers.Adam(learning_rate=schedule).",
+            )
+        got = seen["rates"]
+        want = [initial_learning_rate * decay_rate ** (step // decay_steps) for step in steps]
+        continuous = [initial_learning_rate * decay_rate ** (step / decay_steps) for step in steps]
+        check_close(
+            got, want, f"the learning rate of the schedule at steps {steps}", rtol=1e-5, atol=0,
+            mistakes={"the schedule decays continuously: pass staircase=True, so the rate drops in steps.": continuous},
+            hint=f"ExponentialDecay(initial_learning_rate={initial_learning_rate}, decay_steps={decay_steps}, "
+                 f"decay_rate={decay_rate}, staircase=True): use the function's arguments.",
+        )
+
+
+def _schedule_seen(optimizer, steps):
+    """In the learner's kernel: {"optimizer": its class name (None without one)} unless it is an
+    Adam; else {"learning_rate": its value, or the schedule's repr, "fixed": whether a number}
+    unless it is an ExponentialDecay; else {"rates": the learning rate at each of `steps`}."""
     from mlkit.optimizers import Adam
     from mlkit.optimizers.schedules import ExponentialDecay
 
     if not isinstance(optimizer, Adam):
-        raise GradingFailure(
-            "the model's optimizer after fine-tuning was set up", expected="an Adam optimizer",
-            got=f"{type(optimizer).__name__ if optimizer is not None else 'none (the model is not compiled)'}",
-            hint="compile again: model.compile(optimizer=optimizers.Adam(learning_rate=schedule), ...).",
-        )
+        return {"optimizer": type(optimizer).__name__ if optimizer is not None else None}
     schedule = getattr(optimizer, "_learning_rate", None)
     if not isinstance(schedule, ExponentialDecay):
         value = getattr(schedule, "numpy", lambda: schedule)()
-        raise GradingFailure(
-            "the learning rate of the model's optimizer",
-            expected="an ExponentialDecay schedule",
-            got=f"a fixed learning rate ({float(value):g})" if np.ndim(value) == 0 else repr(schedule),
-            hint="create optimizers.schedules.ExponentialDecay(...) and pass it as the learning rate: "
-                 "optimizers.Adam(learning_rate=schedule).",
-        )
-    steps = [0, decay_steps - 1, decay_steps, 2 * decay_steps + decay_steps // 2]
-    got = [float(schedule(step)) for step in steps]
-    want = [initial_learning_rate * decay_rate ** (step // decay_steps) for step in steps]
-    continuous = [initial_learning_rate * decay_rate ** (step / decay_steps) for step in steps]
-    check_close(
-        got, want, f"the learning rate of the schedule at steps {steps}", rtol=1e-5, atol=0,
-        mistakes={"the schedule decays continuously: pass staircase=True, so the rate drops in steps.": continuous},
-        hint=f"ExponentialDecay(initial_learning_rate={initial_learning_rate}, decay_steps={decay_steps}, "
-             f"decay_rate={decay_rate}, staircase=True): use the function's arguments.",
-    )
+        if np.ndim(value) == 0:
+            return {"learning_rate": float(value), "fixed": True}
+        return {"learning_rate": repr(schedule), "fixed": False}
+    return {"rates": [float(schedule(step)) for step in steps]}
 
 
 def check_compiled_for_classification(model, x, y_one_hot):
     """The model is compiled with categorical cross-entropy and accuracy: evaluate returns
     [loss, accuracy], the loss being the cross-entropy of its predictions."""
-    if not getattr(model, "compiled", False):
-        raise GradingFailure("the model after fine-tuning was set up", expected="compiled", got="not compiled",
-                             hint="call model.compile(optimizer=..., loss=..., metrics=['accuracy']).")
-    result = model.evaluate(x, y_one_hot, verbose=0)
-    if not isinstance(result, (list, tuple)) or len(result) != 2:
-        raise GradingFailure("what model.evaluate(x, y) returns", expected="[loss, accuracy]", got=result,
-                             hint="compile with metrics=['accuracy'].")
-    predictions = np.clip(as_numpy(model.predict(x, verbose=0)), 1e-7, 1 - 1e-7)
-    cross_entropy = float(np.mean(-np.sum(y_one_hot * np.log(predictions), axis=-1)))
-    accuracy = float(np.mean(predictions.argmax(-1) == y_one_hot.argmax(-1)))
-    check_close(result[0], cross_entropy, "the loss model.evaluate(x, y) reports", rtol=1e-3, atol=1e-4,
-                hint="compile with loss='categorical_crossentropy' (the labels are one-hot).")
-    check_close(result[1], accuracy, "the metric model.evaluate(x, y) reports", rtol=1e-4, atol=1e-4,
-                hint="compile with metrics=['accuracy'].")
+    with observing("check_compiled_for_classification") as probe:
+        compiled = probe.value(lambda: bool(getattr(model, "compiled", False)))
+        if compiled is not True:
+            raise GradingFailure("the model after fine-tuning was set up", expected="compiled", got="not compiled",
+                                 hint="call model.compile(optimizer=..., loss=..., metrics=['accuracy']).")
+        result = probe.value(lambda: model.evaluate(x, y_one_hot, verbose=0))
+        if not isinstance(result, (list, tuple)) or len(result) != 2:
+            raise GradingFailure("what model.evaluate(x, y) returns", expected="[loss, accuracy]", got=result,
+                                 hint="compile with metrics=['accuracy'].")
+        predictions = probe.value(lambda: as_numpy(model.predict(x, verbose=0)))
+        predictions = np.clip(np.asarray(predictions), 1e-7, 1 - 1e-7)
+        cross_entropy = float(np.mean(-np.sum(y_one_hot * np.log(predictions), axis=-1)))
+        accuracy = float(np.mean(predictions.argmax(-1) == y_one_hot.argmax(-1)))
+        check_close(result[0], cross_entropy, "the loss model.evaluate(x, y) reports", rtol=1e-3, atol=1e-4,
+                    hint="compile with loss='categorical_crossentropy' (the labels are one-hot).")
+        check_close(result[1], accuracy, "the metric model.evaluate(x, y) reports", rtol=1e-4, atol=1e-4,
+                    hint="compile with metrics=['accuracy'].")
 
 
 # -- callbacks ------------------------------------------------------------------------------
 
-def _find(items, cls, what, hint):
-    found = [item for item in items if isinstance(item, cls)]
-    if len(found) != 1:
+def _callbacks_seen(callbacks_list, cls, attributes):
+    """In the learner's kernel: what the test of one callback needs, as plain data: the class
+    names in the list, how many are a `cls`, and the `attributes` of that one (when alone)."""
+    if not isinstance(callbacks_list, (list, tuple)):
+        return {"not_a_list": type(callbacks_list).__name__}
+    found = [item for item in callbacks_list if isinstance(item, cls)]
+    seen = {"classes": [type(item).__name__ for item in callbacks_list], "found": len(found)}
+    if len(found) == 1:
+        seen["attributes"] = {attribute: getattr(found[0], attribute, None) for attribute in attributes}
+    return seen
+
+
+def _found(seen, cls, what, hint):
+    """The attributes of the one `cls` among the callbacks `seen`; else fail."""
+    if seen["found"] != 1:
         raise GradingFailure(
             f"the {what} among the callbacks", expected=f"one {cls.__name__}",
-            got=f"{len(found)} (the list holds: {', '.join(type(i).__name__ for i in items) or 'nothing'})",
+            got=f"{seen['found']} (the list holds: {', '.join(seen['classes']) or 'nothing'})",
             hint=hint,
         )
-    return found[0]
+    return seen["attributes"]
 
 
 def check_early_stopping(callbacks_list, *, monitor="val_loss", patience=2):
     """One EarlyStopping watching `monitor`, with `patience`, restoring the best weights."""
     from mlkit.callbacks import EarlyStopping
 
-    if not isinstance(callbacks_list, (list, tuple)):
+    with observing("check_early_stopping") as probe:
+        seen = probe.value(lambda: _callbacks_seen(callbacks_list, EarlyStopping,
+                                                   ("monitor", "patience", "restore_best_weights")))
+    if "not_a_list" in seen:
         raise GradingFailure("what make_callbacks returns", expected="a list of callbacks",
-                             got=f"a {type(callbacks_list).__name__}", hint="return [early_stopping, checkpoint].")
-    stop = _find(callbacks_list, EarlyStopping, "early stopping",
-                 "add callbacks.EarlyStopping(monitor='val_loss', patience=2, restore_best_weights=True).")
+                             got=f"a {seen['not_a_list']}", hint="return [early_stopping, checkpoint].")
+    stop = _found(seen, EarlyStopping, "early stopping",
+                  "add callbacks.EarlyStopping(monitor='val_loss', patience=2, restore_best_weights=True).")
     for attribute, want, hint in [
         ("monitor", monitor, f"watch the validation loss: monitor={monitor!r}."),
         ("patience", patience, f"patience={patience}: stop after {patience} epochs without improvement."),
         ("restore_best_weights", True, "restore_best_weights=True: end with the weights of the best epoch."),
     ]:
-        got = getattr(stop, attribute, None)
+        got = stop[attribute]
         if got != want:
             raise GradingFailure(f"EarlyStopping's {attribute}", expected=want, got=got, hint=hint)
 
@@ -370,27 +471,31 @@ def check_model_checkpoint(callbacks_list, folder, *, monitor="val_loss"):
     """One ModelCheckpoint writing a whole model (`.keras`) into `folder`, only when `monitor` improves."""
     from mlkit.callbacks import ModelCheckpoint
 
-    checkpoint = _find(callbacks_list, ModelCheckpoint, "checkpoint",
-                       "add callbacks.ModelCheckpoint(os.path.join(checkpoint_dir, 'best.keras'), "
-                       "monitor='val_loss', save_best_only=True).")
-    path = os.path.abspath(checkpoint.filepath)
-    if os.path.dirname(path) != os.path.abspath(folder):
+    with observing("check_model_checkpoint") as probe:
+        seen = probe.value(lambda: _callbacks_seen(callbacks_list, ModelCheckpoint,
+                                                   ("filepath", "save_weights_only", "monitor", "save_best_only")))
+        if seen.get("found") == 1:  # the paths as the learner's kernel sees them
+            path, folder = probe.value(lambda: (os.path.abspath(seen["attributes"]["filepath"]),
+                                                os.path.abspath(folder)))
+    checkpoint = _found(seen, ModelCheckpoint, "checkpoint",
+                        "add callbacks.ModelCheckpoint(os.path.join(checkpoint_dir, 'best.keras'), "
+                        "monitor='val_loss', save_best_only=True).")
+    if os.path.dirname(path) != folder:
         raise GradingFailure(
-            "the folder of ModelCheckpoint's filepath", expected=os.path.abspath(folder),
-            got=os.path.dirname(path),
+            "the folder of ModelCheckpoint's filepath", expected=folder, got=os.path.dirname(path),
             hint="build the path from the function's argument: os.path.join(checkpoint_dir, 'best.keras').",
         )
-    if not path.endswith(".keras") or checkpoint.save_weights_only:
+    if not path.endswith(".keras") or checkpoint["save_weights_only"]:
         raise GradingFailure(
             "what ModelCheckpoint saves", expected="the whole model, in a file ending with .keras",
-            got=f"{os.path.basename(path)} (save_weights_only={checkpoint.save_weights_only})",
+            got=f"{os.path.basename(path)} (save_weights_only={checkpoint['save_weights_only']})",
             hint="name the file best.keras and keep save_weights_only=False.",
         )
     for attribute, want, hint in [
         ("monitor", monitor, f"watch the validation loss: monitor={monitor!r}."),
         ("save_best_only", True, "save_best_only=True: keep the best model, not the last one."),
     ]:
-        got = getattr(checkpoint, attribute, None)
+        got = checkpoint[attribute]
         if got != want:
             raise GradingFailure(f"ModelCheckpoint's {attribute}", expected=want, got=got, hint=hint)
 
@@ -398,58 +503,67 @@ def check_model_checkpoint(callbacks_list, folder, *, monitor="val_loss"):
 def check_callbacks_in_fit(make_callbacks, folder):
     """The callbacks work in a short fit: the checkpoint file appears in `folder`, and a second
     call of `make_callbacks` gives new callback objects (a callback keeps state between fits)."""
+    with observing("check_callbacks_in_fit") as probe:
+        first, second = probe.handle(lambda: make_callbacks(folder)), probe.handle(lambda: make_callbacks(folder))
+        shared = probe.value(lambda: [type(c).__name__ for c in first if any(c is other for other in second)])
+        if shared:
+            raise GradingFailure(
+                "two calls of make_callbacks(checkpoint_dir)", expected="new callback objects each time",
+                got=f"the same {', '.join(shared)} object twice",
+                hint="create the callbacks inside the function: a callback remembers its best value and "
+                     "its patience from one fit to the next.",
+            )
+        files = probe.value(lambda: _files_after_fit(first, folder))
+    if not any(name.endswith(".keras") for name in files):
+        raise GradingFailure(
+            f"the files in checkpoint_dir after fit(..., callbacks=make_callbacks(checkpoint_dir))",
+            expected="a .keras checkpoint", got=", ".join(files) or "nothing",
+            hint="ModelCheckpoint(os.path.join(checkpoint_dir, 'best.keras'), ...).",
+        )
+
+
+def _files_after_fit(callbacks_list, folder):
+    """In the learner's kernel: the files in `folder` after a short fit with the callbacks."""
     import mlkit
     from mlkit import layers
 
-    first, second = make_callbacks(folder), make_callbacks(folder)
-    shared = [type(c).__name__ for c in first if any(c is other for other in second)]
-    if shared:
-        raise GradingFailure(
-            "two calls of make_callbacks(checkpoint_dir)", expected="new callback objects each time",
-            got=f"the same {', '.join(shared)} object twice",
-            hint="create the callbacks inside the function: a callback remembers its best value and "
-                 "its patience from one fit to the next.",
-        )
     x = sample_inputs((32, 4), seed=25)
     y = x @ np.ones((4, 1), dtype="float32")
     model = mlkit.Sequential([layers.Input(shape=(4,)), layers.Dense(1)])
     model.compile(optimizer=mlkit.optimizers.SGD(0.05), loss="mse")
-    model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, callbacks=list(first), verbose=0)
-    saved = [name for name in os.listdir(folder) if name.endswith(".keras")]
-    if not saved:
-        raise GradingFailure(
-            f"the files in checkpoint_dir after fit(..., callbacks=make_callbacks(checkpoint_dir))",
-            expected="a .keras checkpoint", got=", ".join(sorted(os.listdir(folder))) or "nothing",
-            hint="ModelCheckpoint(os.path.join(checkpoint_dir, 'best.keras'), ...).",
-        )
+    model.fit(x, y, epochs=3, batch_size=8, validation_split=0.25, callbacks=list(callbacks_list), verbose=0)
+    return sorted(os.listdir(folder))
 
 
 # -- the trained classifier -------------------------------------------------------------
 
 def check_held_out_accuracy(model, *, minimum=0.95):
     """The model's accuracy on the held-out test digits (never used for training) is at least
-    `minimum`; predictions are deterministic (Dropout is off at inference)."""
-    from mlkit.models import Model
+    `minimum`; predictions are deterministic (Dropout is off at inference).
 
-    if not isinstance(model, Model):
-        raise GradingFailure("the trained classifier", expected="an mlkit model",
-                             got=f"a {type(model).__name__}", hint="train_classifier returns (model, histories).")
-    images, labels = held_out_digits()
-    try:
-        probabilities = as_numpy(model.predict(images, verbose=0))
-    except Exception as error:
-        raise GradingFailure("the classifier's predictions on the test images, of shape (359, 8, 8, 1)",
-                             got=f"{type(error).__name__}: {error}",
-                             hint="the model's input is (8, 8, 1): layers.Input(shape=(8, 8, 1)).") from None
-    if probabilities.shape != (len(images), 10):
-        raise GradingFailure("the shape of the classifier's predictions on the test images",
-                             expected=(len(images), 10), got=probabilities.shape,
-                             hint="end with layers.Dense(10, activation='softmax').")
-    again = as_numpy(model.predict(images, verbose=0))
-    if not np.allclose(probabilities, again, atol=1e-6):
+    At autograde only the model's predictions leave the sandbox: the labels they are
+    judged against are read here, by the grader."""
+    images = held_out_images()
+    with observing("check_held_out_accuracy") as probe:
+        kind = probe.value(lambda: _not_a_model(model))
+        if kind is not None:
+            raise GradingFailure("the trained classifier", expected="an mlkit model",
+                                 got=f"a {kind}", hint="train_classifier returns (model, histories).")
+        probabilities, error = probe.value(lambda: _predictions(model, images))
+        if error is not None:
+            raise GradingFailure("the classifier's predictions on the test images, of shape (359, 8, 8, 1)",
+                                 got=str(error),
+                                 hint="the model's input is (8, 8, 1): layers.Input(shape=(8, 8, 1)).")
+        probabilities = np.asarray(probabilities)
+        if probabilities.shape != (len(images), 10):
+            raise GradingFailure("the shape of the classifier's predictions on the test images",
+                                 expected=(len(images), 10), got=probabilities.shape,
+                                 hint="end with layers.Dense(10, activation='softmax').")
+        again = np.asarray(probe.value(lambda: as_numpy(model.predict(images, verbose=0))))
+    if again.shape != probabilities.shape or not np.allclose(probabilities, again, atol=1e-6):
         raise GradingFailure("two predictions of the classifier on the same images", expected="the same",
                              got="different", hint="Dropout (or a batch normalization) is active at inference.")
-    accuracy = float(np.mean(probabilities.argmax(-1) == labels))
+    accuracy = _accuracy(probabilities)
     if accuracy < minimum:
         raise GradingFailure(
             "the accuracy of the classifier on the 359 held-out test digits",
@@ -459,21 +573,44 @@ def check_held_out_accuracy(model, *, minimum=0.95):
         )
 
 
+def _not_a_model(value):
+    """In the learner's kernel: None for an mlkit model, else the class name of `value`."""
+    from mlkit.models import Model
+
+    return None if isinstance(value, Model) else type(value).__name__
+
+
+def _predictions(model, images):
+    """In the learner's kernel: (the model's predictions for `images`, None), or (None, the error)."""
+    try:
+        return as_numpy(model.predict(images, verbose=0)), None
+    except Exception as error:
+        return None, f"{type(error).__name__}: {error}"
+
+
+def _accuracy(probabilities):
+    """The fraction of held-out digits whose most probable class is their label (read here)."""
+    return float(np.mean(np.asarray(probabilities).argmax(-1) == held_out_labels()))
+
+
 def check_checkpoint_file(folder, custom_objects, *, minimum=0.9):
     """A `.keras` checkpoint in `folder` that loads (with `custom_objects`) and classifies
     the held-out digits with at least `minimum` accuracy."""
     from mlkit.saving import load_model
 
-    saved = sorted(name for name in os.listdir(folder) if name.endswith(".keras"))
-    if not saved:
-        raise GradingFailure(
-            "the checkpoints in checkpoint_dir after train_classifier", expected="a .keras file",
-            got=", ".join(sorted(os.listdir(folder))) or "nothing",
-            hint="fine-tune with callbacks=make_callbacks(checkpoint_dir).",
-        )
-    model = load_model(os.path.join(folder, saved[0]), custom_objects=custom_objects, compile=False)
-    images, labels = held_out_digits()
-    accuracy = float(np.mean(as_numpy(model.predict(images, verbose=0)).argmax(-1) == labels))
+    images = held_out_images()
+    with observing("check_checkpoint_file") as probe:
+        files = probe.value(lambda: sorted(os.listdir(folder)))
+        saved = [name for name in files if name.endswith(".keras")]
+        if not saved:
+            raise GradingFailure(
+                "the checkpoints in checkpoint_dir after train_classifier", expected="a .keras file",
+                got=", ".join(files) or "nothing",
+                hint="fine-tune with callbacks=make_callbacks(checkpoint_dir).",
+            )
+        probabilities = probe.value(lambda: as_numpy(load_model(
+            os.path.join(folder, saved[0]), custom_objects=custom_objects, compile=False).predict(images, verbose=0)))
+    accuracy = _accuracy(probabilities)
     if accuracy < minimum:
         raise GradingFailure(f"the accuracy of the checkpoint {saved[0]} on the held-out digits",
                              expected=f"at least {minimum:.0%}", got=f"{accuracy:.1%}",
@@ -485,36 +622,46 @@ def check_checkpoint_file(folder, custom_objects, *, minimum=0.9):
 def check_reloaded(original, reloaded, path, block_class):
     """`reloaded` is a new model read from the file at `path`: same layers, same block
     configurations, same predictions as `original`."""
-    from mlkit.models import Model
+    images = held_out_images()[:64]
+    with observing("check_reloaded") as probe:
+        if probe.value(lambda: os.path.isfile(path)) is not True:
+            raise GradingFailure(f"the file {os.path.basename(path)} after save_and_reload(model, path)",
+                                 expected="a saved model", got="no file", hint="model.save(path).")
+        kind = probe.value(lambda: _not_a_model(reloaded))
+        if kind is not None:
+            raise GradingFailure("what save_and_reload returns", expected="the model loaded from the file",
+                                 got=f"a {kind}",
+                                 hint="return mlkit.saving.load_model(path, custom_objects={'ConvBlock': ConvBlock}, "
+                                      "compile=False).")
+        if probe.value(lambda: reloaded is original) is not False:
+            raise GradingFailure("what save_and_reload returns", expected="a new model, loaded from the file",
+                                 got="the model it was given", hint="return mlkit.saving.load_model(path, ...).")
+        got_types = probe.value(lambda: [type(layer).__name__ for layer in reloaded.layers])
+        want_types = probe.value(lambda: [type(layer).__name__ for layer in original.layers])
+        if got_types != want_types:
+            raise GradingFailure("the layers of the reloaded model", expected=", ".join(want_types),
+                                 got=", ".join(got_types))
+        for name, config, config_again in probe.value(lambda: _block_configs(original, reloaded, block_class)):
+            if {k: _plain(v) for k, v in config.items()} != {k: _plain(v) for k, v in config_again.items()}:
+                raise GradingFailure(f"the configuration of {name} after reloading",
+                                     expected=config, got=config_again,
+                                     hint="get_config must return every argument of __init__.")
+        got = probe.value(lambda: as_numpy(reloaded.predict(images, verbose=0)))
+        want = probe.value(lambda: as_numpy(original.predict(images, verbose=0)))
+        check_close(got, want, "the predictions of the reloaded model against the original's", rtol=1e-4, atol=1e-5,
+                    hint="the weights were not restored: save the whole model (model.save(path)), not only its config.")
 
-    if not os.path.isfile(path):
-        raise GradingFailure(f"the file {os.path.basename(path)} after save_and_reload(model, path)",
-                             expected="a saved model", got="no file", hint="model.save(path).")
-    if not isinstance(reloaded, Model):
-        raise GradingFailure("what save_and_reload returns", expected="the model loaded from the file",
-                             got=f"a {type(reloaded).__name__}",
-                             hint="return mlkit.saving.load_model(path, custom_objects={'ConvBlock': ConvBlock}, "
-                                  "compile=False).")
-    if reloaded is original:
-        raise GradingFailure("what save_and_reload returns", expected="a new model, loaded from the file",
-                             got="the model it was given", hint="return mlkit.saving.load_model(path, ...).")
-    got_types = [type(layer).__name__ for layer in reloaded.layers]
-    want_types = [type(layer).__name__ for layer in original.layers]
-    if got_types != want_types:
-        raise GradingFailure("the layers of the reloaded model", expected=", ".join(want_types),
-                             got=", ".join(got_types))
+
+def _block_configs(original, reloaded, block_class):
+    """In the learner's kernel: for each block of `original` (and its twin in `reloaded`), its
+    class name and both configurations, without the base keys."""
+    configs = []
     for before, after in zip(original.layers, reloaded.layers):
         if isinstance(before, block_class):
             config, config_again = before.get_config(), after.get_config()
             keys = sorted(k for k in config if k not in ("name", "trainable", "dtype"))
-            if {k: _plain(config[k]) for k in keys} != {k: _plain(config_again.get(k)) for k in keys}:
-                raise GradingFailure(f"the configuration of {class_name(after)} after reloading",
-                                     expected={k: config[k] for k in keys}, got={k: config_again.get(k) for k in keys},
-                                     hint="get_config must return every argument of __init__.")
-    images, _ = held_out_digits()
-    check_close(as_numpy(reloaded.predict(images[:64], verbose=0)), as_numpy(original.predict(images[:64], verbose=0)),
-                "the predictions of the reloaded model against the original's", rtol=1e-4, atol=1e-5,
-                hint="the weights were not restored: save the whole model (model.save(path)), not only its config.")
+            configs.append((class_name(after), {k: config[k] for k in keys}, {k: config_again.get(k) for k in keys}))
+    return configs
 
 
 def _plain(value):
@@ -542,26 +689,40 @@ def check_block_gradients(make_block, input_shape, *, call_kwargs=None):
 
     The block is made *and built* in float64, so sublayers created in `build` are float64 too.
     """
-    from mlkit.grading.layer_computation import check_gradients
+    from mlkit.grading.layer_computation import _NOT_DIFFERENTIABLE_HINT, _gradient_problem
     from mlkit.grading.layer_helpers import float64_layers
 
     call_kwargs = call_kwargs or {}
     x = sample_inputs(input_shape, seed=3, dtype="float64")
-    with float64_layers():
-        block = new_layer(make_block)
-        call_layer(block, x, "the first call", **call_kwargs)
-    check_gradients(lambda inputs: block(inputs, **call_kwargs), [x] + list(block.trainable_weights),
-                    f"the gradients of {class_name(block)} (inputs and trainable weights)")
+    with observing("check_block_gradients") as probe:
+        with float64_layers():
+            block = probe.handle(lambda: new_layer(make_block))
+            probe.handle(lambda: call_layer(block, x, "the first call", **call_kwargs))
+        name = probe.value(lambda: class_name(block))
+        problem = probe.value(lambda: _gradient_problem(lambda inputs: block(inputs, **call_kwargs),
+                                                        [x] + list(block.trainable_weights)))
+    if problem is not None:
+        raise GradingFailure(f"the gradients of {name} (inputs and trainable weights)", problem=str(problem),
+                             hint=_NOT_DIFFERENTIABLE_HINT)
 
 
 def check_name_forwarded(make_block):
     """`make_block(name=...)` accepts the base class's arguments and passes them on."""
     hint = "give __init__ a **kwargs parameter and pass it on: super().__init__(**kwargs)."
-    try:
-        block = new_layer(make_block, name="first_block")
-    except TypeError as error:
+    with observing("check_name_forwarded") as probe:
+        name, error = probe.value(lambda: _name_given(make_block, "first_block"))
+    if error is not None:
         raise GradingFailure("creating the block with name='first_block'", expected="a layer named first_block",
-                             got=f"TypeError: {error}", hint=hint) from None
-    if block.name != "first_block":
+                             got=f"TypeError: {error}", hint=hint)
+    if name != "first_block":
         raise GradingFailure("the name of a block created with name='first_block'", expected="first_block",
-                             got=block.name, hint=hint)
+                             got=name, hint=hint)
+
+
+def _name_given(make_block, name):
+    """In the learner's kernel: (the name of `make_block(name=name)`, None), or (None, the TypeError)."""
+    try:
+        block = new_layer(make_block, name=name)
+    except TypeError as error:
+        return None, str(error)
+    return block.name, None

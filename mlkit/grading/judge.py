@@ -43,6 +43,14 @@ JUDGED_CHECKS = frozenset({
     "check_layers_created_once", "check_dropout_follows_training", "check_train_step_update",
     "check_train_step_metrics", "check_custom_gradient", "check_annealing_during_fit",
     "check_annealing_at_inference", "check_penalty_gradient", "check_reads_the_optimizer",
+    "check_dropout_inference", "check_dropout_training", "check_dropout_gradient", "check_dropout_seeding",
+    "check_batch_norm_training_output", "check_batch_norm_inference_output", "check_moving_statistics_update",
+    "check_frozen_batch_norm", "check_frozen_in_fit", "check_weights_kept", "check_cell_step",
+    "check_cell_matches_simple_rnn", "check_conv_block_output", "check_training_reaches_batch_norm",
+    "check_freezing", "check_layer_types", "check_frozen_layers", "check_schedule",
+    "check_compiled_for_classification", "check_early_stopping", "check_model_checkpoint", "check_callbacks_in_fit",
+    "check_held_out_accuracy", "check_checkpoint_file", "check_reloaded", "check_block_gradients",
+    "check_name_forwarded",
 })
 _CHECK_NAME = re.compile(r"^check(_\w+)?$")
 # Judging switches process-wide state (probe_channel.state, sys.stdout): when the
