@@ -13,7 +13,8 @@ activation function, an initializer), and a whole save-and-load cycle:
 - `check_save_and_load`: `model.save()` then `saving.load_model()` (in a
   temporary folder) gives the same predictions and weights, and says why
   not: a class that is not registered, weights created outside `build`,
-  state kept in plain attributes, a config that cannot recreate the layer.
+  state kept in plain attributes, a config that cannot recreate the layer;
+- `check_weights_load_into`: a weights file loads into a model built by code.
 
 Each check observes the learner's layer through `observing` (see
 probe_channel: at autograde what it saw travels as plain data) and judges
@@ -30,6 +31,7 @@ import tempfile
 
 import numpy as np
 
+from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
 from mlkit.grading.layer_helpers import as_numpy, call_layer, class_name, float64_layers, new_layer, sample_inputs
 from mlkit.grading.probe_channel import Opaque, observing, require_trusted
@@ -222,6 +224,27 @@ def check_save_and_load(make_model, inputs, *, custom_objects=None, checked="the
                  "them with assign().",
         )
     return loaded
+
+
+def check_weights_load_into(make_model, make_rebuilt, inputs, *, checked, rtol=1e-4):
+    """The weights of `make_model()`, saved with `save_weights` (in a temporary folder) and
+    loaded with `load_weights` into `make_rebuilt()`, a model built by code: the same predictions."""
+    inputs = np.asarray(inputs, dtype="float32")
+    with observing("check_weights_load_into") as probe:
+        got, expected = probe.value(lambda: _predictions_after_load_weights(make_model, make_rebuilt, inputs))
+        # Judged inside the block: check_close judges these plain values, not new ones.
+        check_close(got, expected, checked, rtol=rtol)
+
+
+def _predictions_after_load_weights(make_model, make_rebuilt, inputs):
+    """(the rebuilt model's predictions, the original's), once the original's weights file is loaded."""
+    original = make_model()
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.weights.h5")
+        original.save_weights(path)
+        rebuilt = make_rebuilt()
+        rebuilt.load_weights(path)
+    return as_numpy(rebuilt.predict(inputs, verbose=0)), as_numpy(original.predict(inputs, verbose=0))
 
 
 def _saved_and_loaded(model, custom_objects, checked):

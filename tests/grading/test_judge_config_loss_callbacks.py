@@ -77,6 +77,47 @@ with grading.exercise("a model with ScaledDense comes back from a file"):
     grading.check_close(loaded.layers[0].scale, 0.7, "scale of the loaded ScaledDense")
 """
 
+STANDARDIZE = """
+import numpy as np
+from mlkit import layers, ops
+
+class Standardize(layers.Layer):
+    def __init__(self, epsilon=1e-3, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = epsilon
+
+    def build(self, input_shape):
+        self.mean = self.add_weight(shape=(input_shape[-1],), initializer="zeros", trainable=False, name="mean")
+        self.variance = self.add_weight(shape=(input_shape[-1],), initializer="ones", trainable=False, name="variance")
+
+    def adapt(self, data):
+        if not self.built:
+            self.build(data.shape)
+        self.mean.assign(data.mean(axis=0))
+        self.variance.assign(data.var(axis=0))
+
+    def call(self, inputs):
+        return (inputs - self.mean) / ops.sqrt(self.variance + self.epsilon)
+"""
+
+WEIGHTS_FILE_TEST = """
+import mlkit
+import numpy as np
+from mlkit import grading, layers
+from mlkit.grading.config_checks import check_weights_load_into
+
+with grading.exercise("Standardize's weights can be loaded into a model built by code"):
+    data = np.random.default_rng(2).normal(loc=3.0, scale=2.0, size=(30, 4)).astype("float32")
+
+    def adapted_model():
+        standardize = Standardize()
+        standardize.adapt(data)
+        return mlkit.Sequential([mlkit.Input(shape=(4,)), standardize, layers.Dense(2, kernel_initializer="ones")])
+
+    check_weights_load_into(adapted_model, lambda: mlkit.Sequential([mlkit.Input(shape=(4,)), Standardize(), layers.Dense(2)]),
+                            data[:5], checked="predictions of a model built by code, after load_weights")
+"""
+
 CUSTOM_LOSS = """
 from mlkit import losses, ops
 
@@ -221,6 +262,10 @@ CASES = {
     "saving": (SCALED_DENSE, SAVING_TEST, [
         (SCALED_DENSE.replace('"scale": self.scale, ', ""), "the predictions of a model with ScaledDense"),
         (SCALED_DENSE.replace('"units": self.units, ', ""), "saving.load_model on a file saved from"),
+    ]),
+    "weights file": (STANDARDIZE, WEIGHTS_FILE_TEST, [
+        (STANDARDIZE.replace("self.mean.assign(data.mean(axis=0))", "self.mean = data.mean(axis=0)"),
+         "predictions of a model built by code, after load_weights: "),
     ]),
     "loss": (CUSTOM_LOSS, LOSS_TEST, [
         (CUSTOM_LOSS.replace(", axis=-1)", ")"), "Likely mistake: call reduces over the whole batch"),
