@@ -14,7 +14,9 @@ activation function, an initializer), and a whole save-and-load cycle:
   temporary folder) gives the same predictions and weights, and says why
   not: a class that is not registered, weights created outside `build`,
   state kept in plain attributes, a config that cannot recreate the layer;
-- `check_weights_load_into`: a weights file loads into a model built by code.
+- `check_weights_load_into`: a weights file loads into a model built by code;
+- `check_from_config_returns_the_subclass`, `check_model_config_loads`:
+  `from_config` as a class method, and on configs written by an older version.
 
 Each check observes the learner's layer through `observing` (see
 probe_channel: at autograde what it saw travels as plain data) and judges
@@ -31,7 +33,7 @@ import tempfile
 
 import numpy as np
 
-from mlkit.grading.checks import check_close
+from mlkit.grading.checks import check_close, check_equal
 from mlkit.grading.failure import GradingFailure
 from mlkit.grading.layer_helpers import as_numpy, call_layer, class_name, float64_layers, new_layer, sample_inputs
 from mlkit.grading.probe_channel import Opaque, observing, require_trusted
@@ -202,6 +204,39 @@ def _frozen_copy_rebuilt(layer_class, arguments, name):
         frozen = new_layer(layer_class, **arguments, trainable=False, name="frozen_copy", dtype="float64")
     rebuilt = _from_config(layer_class, frozen.get_config(), name)
     return rebuilt.name, rebuilt.trainable, str(rebuilt.dtype)
+
+
+def check_from_config_returns_the_subclass(layer_class, *arguments, subclass_name, hint=None):
+    """`from_config`, called on a subclass of `layer_class` (named `subclass_name`, made
+    here), returns an instance of that subclass, for a layer made with `arguments`."""
+    with observing("check_from_config_returns_the_subclass") as probe:
+        got = probe.value(lambda: _class_from_config_of_a_subclass(layer_class, subclass_name, arguments))
+        # Judged inside the block: check_equal judges this plain value, not a new one.
+        check_equal(got, subclass_name, f"type({subclass_name}.from_config(config)).__name__", hint=hint)
+
+
+def _class_from_config_of_a_subclass(layer_class, subclass_name, arguments):
+    subclass = type(subclass_name, (layer_class,), {})
+    return type(subclass.from_config(subclass(*arguments).get_config())).__name__
+
+
+def check_model_config_loads(make_model, rewrite, *, custom_objects, read, expected, checked):
+    """The config of `make_model()`, changed in place by `rewrite(config)` (as another
+    version would have written it), rebuilds a model with `Sequential.from_config`,
+    on which `read(model)` is close to `expected`."""
+    require_trusted(expected)
+    with observing("check_model_config_loads") as probe:
+        got = probe.value(lambda: read(_rebuilt_from_a_rewritten_config(make_model, rewrite, custom_objects)))
+        # Judged inside the block: check_close judges this plain value, not a new one.
+        check_close(got, expected, checked)
+
+
+def _rebuilt_from_a_rewritten_config(make_model, rewrite, custom_objects):
+    import mlkit
+
+    config = make_model().get_config()
+    rewrite(config)
+    return mlkit.Sequential.from_config(config, custom_objects=custom_objects)
 
 
 def check_save_and_load(make_model, inputs, *, custom_objects=None, checked="the model"):

@@ -41,7 +41,8 @@ JUDGED_CHECKS = frozenset({
     "check_config", "check_losses_reset", "check_state_frozen_at_inference", "check_counter_advances",
     "check_config_has_every_argument", "check_config_round_trip", "check_save_and_load", "check_loss_values",
     "check_loss_config", "check_added_loss", "check_stops_at", "check_restores_best_weights", "check_fresh_start",
-    "check_warmup_rates", "check_warmup_logs", "check_weights_load_into",
+    "check_warmup_rates", "check_warmup_logs", "check_weights_load_into", "check_from_config_returns_the_subclass",
+    "check_model_config_loads",
 })
 _CHECK_NAME = re.compile(r"^check(_\w+)?$")
 # Judging switches process-wide state (probe_channel.state, sys.stdout): when the

@@ -118,6 +118,47 @@ with grading.exercise("Standardize's weights can be loaded into a model built by
                             data[:5], checked="predictions of a model built by code, after load_weights")
 """
 
+TEMPERATURE_SOFTMAX = """
+from mlkit import layers, ops
+
+class TemperatureSoftmax(layers.Layer):
+    def __init__(self, temperature=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.temperature = temperature
+
+    def call(self, inputs):
+        return ops.softmax(inputs / self.temperature, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "inverse_temperature" in config:
+            config["temperature"] = 1.0 / config.pop("inverse_temperature")
+        return cls(**config)
+"""
+
+FROM_CONFIG_TEST = """
+import mlkit
+from mlkit import grading, layers
+from mlkit.grading.config_checks import check_from_config_returns_the_subclass, check_model_config_loads
+
+with grading.exercise("from_config, called on a subclass, returns the subclass"):
+    check_from_config_returns_the_subclass(TemperatureSoftmax, 0.5, subclass_name="Sharpener",
+                                           hint="create the layer with cls(**config)")
+with grading.exercise("a model whose config comes from the old version loads"):
+    def as_the_old_version_wrote_it(config):
+        layer_config = config["layers"][-1]["config"]
+        layer_config["inverse_temperature"] = 1.0 / layer_config.pop("temperature")
+
+    check_model_config_loads(lambda: mlkit.Sequential([mlkit.Input(shape=(3,)), layers.Dense(3), TemperatureSoftmax(2.0)]),
+                             as_the_old_version_wrote_it, custom_objects={"TemperatureSoftmax": TemperatureSoftmax},
+                             read=lambda loaded: loaded.layers[-1].temperature, expected=2.0,
+                             checked="the temperature of the last layer of a model rebuilt from an old config")
+"""
+
 CUSTOM_LOSS = """
 from mlkit import losses, ops
 
@@ -266,6 +307,11 @@ CASES = {
     "weights file": (STANDARDIZE, WEIGHTS_FILE_TEST, [
         (STANDARDIZE.replace("self.mean.assign(data.mean(axis=0))", "self.mean = data.mean(axis=0)"),
          "predictions of a model built by code, after load_weights: "),
+    ]),
+    "from_config": (TEMPERATURE_SOFTMAX, FROM_CONFIG_TEST, [
+        (TEMPERATURE_SOFTMAX.replace("return cls(**config)", "return TemperatureSoftmax(**config)"),
+         "Got:      TemperatureSoftmax"),
+        (TEMPERATURE_SOFTMAX.replace("1.0 / config.pop", "config.pop"), "Got:      0.5"),
     ]),
     "loss": (CUSTOM_LOSS, LOSS_TEST, [
         (CUSTOM_LOSS.replace(", axis=-1)", ")"), "Likely mistake: call reduces over the whole batch"),
