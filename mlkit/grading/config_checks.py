@@ -144,8 +144,10 @@ def check_config_round_trip(layer_class, arguments, input_shape, *, attributes=(
                 expected="the outputs of the original layer", got="different outputs",
                 hint="something that decides what the layer computes is missing from get_config.",
             )
-        rebuilt = probe.value(lambda: _frozen_copy_rebuilt(layer_class, arguments, name))
-    for key, want, got_value in zip(("name", "trainable", "dtype"), ("frozen_copy", False, "float64"), rebuilt):
+        rebuilt_name, rebuilt_trainable, rebuilt_dtype = probe.value(
+            lambda: _frozen_copy_rebuilt(layer_class, arguments, name))
+    for key, want, got_value in [("name", "frozen_copy", rebuilt_name), ("trainable", False, rebuilt_trainable),
+                                 ("dtype", "float64", rebuilt_dtype)]:
         if got_value != want:
             raise GradingFailure(
                 f"{name}(..., name='frozen_copy', trainable=False, dtype='float64') rebuilt from its config: {key}",
