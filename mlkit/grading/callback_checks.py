@@ -13,6 +13,10 @@ from an earlier `fit`, best weights kept as references (not copies) or never
 restored; a warm-up counted with the per-epoch batch index, advanced twice per
 batch, starting at 0, not capped at the target, or logged as a variable.
 
+Each check observes the callback through `observing` (see probe_channel):
+what a run did travels as plain data (epochs run, learning rates), and the
+rule is applied to it by the grader.
+
     >>> from mlkit import callbacks
     >>> run = run_scripted_epochs(callbacks.EarlyStopping(monitor="val_loss", patience=1),
     ...                           [{"val_loss": v} for v in (1.0, 0.8, 0.9, 0.7)])
@@ -26,6 +30,7 @@ import numpy as np
 
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
+from mlkit.grading.probe_channel import RecordMismatch, observing
 
 _BATCHES_PER_EPOCH = 2
 
@@ -82,6 +87,25 @@ def run_scripted_epochs(callback, epoch_logs, model=None):
     return ScriptedRun(epochs_run, bool(model.stop_training), weights_epoch)
 
 
+def observed_run(probe, callback, epoch_logs):
+    """`run_scripted_epochs(callback, epoch_logs)`, observed by `probe`: what the run did, as plain data."""
+    facts = probe.value(lambda: _facts(run_scripted_epochs(callback, epoch_logs)))
+    return ScriptedRun(*_plain_facts(facts))
+
+
+def _facts(run):
+    """What a run did, as plain data: (epochs run, whether it stopped, the epoch of the weights left)."""
+    return int(run.epochs_run), bool(run.stopped), int(run.weights_epoch)
+
+
+def _plain_facts(facts):
+    """(epochs run, stopped, weights epoch) as reported, checked to be two whole numbers and a truth value."""
+    if not (isinstance(facts, tuple) and len(facts) == 3 and type(facts[1]) is bool
+            and all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in (facts[0], facts[2]))):
+        raise RecordMismatch("a training run that is not two whole numbers and a truth value")
+    return int(facts[0]), facts[1], int(facts[2])
+
+
 # -- the early-stopping rule, right and wrong ----------------------------------------------
 
 def stop_epoch(values, patience, min_delta=0.0, mistake=None):
@@ -130,16 +154,18 @@ def check_stops_at(make_callback, values, *, patience, min_delta=0.0, monitor="v
     `other_logs` maps other log names to their values per epoch (the callback must ignore them);
     `likely` lists the mistakes (keys of MISTAKE_HINTS) this case is meant to recognize.
     """
-    callback = make_callback()
     expected = stop_epoch(values, patience, min_delta)
     epoch_logs = [{monitor: value, **{key: series[e] for key, series in (other_logs or {}).items()}}
                   for e, value in enumerate(values)]
-    run = run_scripted_epochs(callback, epoch_logs)
+    with observing("check_stops_at") as probe:
+        callback = probe.handle(make_callback)
+        name = probe.value(lambda: type(callback).__name__)
+        run = observed_run(probe, callback, epoch_logs)
     got = run.epochs_run - 1 if run.stopped else None
     if got == expected:
         return
     setting = f"patience={patience}" + (f", min_delta={min_delta}" if min_delta else "")
-    checked = f"when {type(callback).__name__}({setting}) stops a training where {monitor} = {list(values)}"
+    checked = f"when {name}({setting}) stops a training where {monitor} = {list(values)}"
     matching = [MISTAKE_HINTS[m] for m in likely if stop_epoch(values, patience, min_delta, m) == got]
     hint = "\nOr: ".join(dict.fromkeys(matching)) or None
     if got is None and hint is None:
@@ -154,14 +180,15 @@ def check_stops_at(make_callback, values, *, patience, min_delta=0.0, monitor="v
 def check_restores_best_weights(make_callback, values, *, restore, monitor="val_loss"):
     """After training on scripted `values`, the model holds the weights of the best epoch
     (restore=True) or of the last epoch run (restore=False)."""
-    callback = make_callback()
-    run = run_scripted_epochs(callback, [{monitor: value} for value in values])
+    with observing("check_restores_best_weights") as probe:
+        callback = probe.handle(make_callback)
+        name = probe.value(lambda: type(callback).__name__)
+        run = observed_run(probe, callback, [{monitor: value} for value in values])
     last = run.epochs_run - 1
     best = int(np.argmin(values[:run.epochs_run]))
     expected = best if restore else last
     if run.weights_epoch == expected:
         return
-    name = type(callback).__name__
     checked = (f"which epoch's weights the model holds after training with {name}(restore_best_weights={restore}) "
                f"on {monitor} = {list(values[:run.epochs_run])}")
     if not restore:
@@ -180,14 +207,16 @@ def check_restores_best_weights(make_callback, values, *, restore, monitor="val_
 def check_fresh_start(make_callback, first_values, second_values, *, patience, monitor="val_loss"):
     """Used for a second fit, the same callback behaves as a new one (its state is reset
     in on_train_begin)."""
-    callback = make_callback()
-    run_scripted_epochs(callback, [{monitor: value} for value in first_values])
-    second = run_scripted_epochs(callback, [{monitor: value} for value in second_values])
+    with observing("check_fresh_start") as probe:
+        callback = probe.handle(make_callback)
+        name = probe.value(lambda: type(callback).__name__)
+        observed_run(probe, callback, [{monitor: value} for value in first_values])
+        second = observed_run(probe, callback, [{monitor: value} for value in second_values])
     expected = stop_epoch(second_values, patience)
     got = second.epochs_run - 1 if second.stopped else None
     if got != expected:
         raise GradingFailure(
-            f"a second fit with the same {type(callback).__name__}(patience={patience}), where "
+            f"a second fit with the same {name}(patience={patience}), where "
             f"{monitor} = {list(second_values)} (the first fit ended with {monitor} = {first_values[-1]})",
             expected=_describe_stop(expected), got=_describe_stop(got),
             hint="the state of the first fit was kept: reset self.wait, self.best (and the best weights) in "
@@ -247,10 +276,7 @@ WARMUP_HINTS = {
 def check_warmup_rates(make_callback, *, target, warmup_steps, epochs, steps_per_epoch, fits=1):
     """Every training batch runs at target * min(1, (step + 1) / warmup_steps), step counting
     the batches since the start of the fit; the rate ends at the target."""
-    callback = make_callback()
     initial = 0.5
-    rates, _, final = record_learning_rates(callback, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                                            initial_learning_rate=initial, fits=fits)
     expected = warmup_rates(target, warmup_steps, epochs, steps_per_epoch) * fits
     mistakes = {hint: warmup_rates(target, warmup_steps, epochs, steps_per_epoch, mistake) * fits
                 for mistake, hint in WARMUP_HINTS.items()}
@@ -260,39 +286,66 @@ def check_warmup_rates(make_callback, *, target, warmup_steps, epochs, steps_per
         mistakes["the second fit goes on from where the first one stopped: set self.step = 0 in "
                  "on_train_begin, which runs at the start of every fit."] = warmup_rates(
             target, warmup_steps, epochs * fits, steps_per_epoch)
-    name = type(callback).__name__
-    what = (f"the learning rate of each of the {len(expected)} training batches with {name}(target_learning_rate={target}, "
-            f"warmup_steps={warmup_steps}), {epochs} epochs of {steps_per_epoch} batches" + (f", fit {fits} times" if fits > 1 else ""))
-    check_close(rates, expected, what, rtol=1e-5, atol=1e-7, mistakes=mistakes)
-    check_close(final, target, f"the optimizer's learning rate after the warm-up of {name}",
-                hint="after warmup_steps batches the learning rate stays at the target: min(1.0, ...).")
+    with observing("check_warmup_rates") as probe:
+        callback = probe.handle(make_callback)
+        name = probe.value(lambda: type(callback).__name__)
+        rates, final = probe.value(lambda: _rates_and_final(record_learning_rates(
+            callback, epochs=epochs, steps_per_epoch=steps_per_epoch, initial_learning_rate=initial, fits=fits)))
+        what = (f"the learning rate of each of the {len(expected)} training batches with {name}(target_learning_rate={target}, "
+                f"warmup_steps={warmup_steps}), {epochs} epochs of {steps_per_epoch} batches" + (f", fit {fits} times" if fits > 1 else ""))
+        # Judged inside the block: the checks below judge these plain values, not new ones.
+        check_close(rates, expected, what, rtol=1e-5, atol=1e-7, mistakes=mistakes)
+        check_close(final, target, f"the optimizer's learning rate after the warm-up of {name}",
+                    hint="after warmup_steps batches the learning rate stays at the target: min(1.0, ...).")
+
+
+def _rates_and_final(recorded):
+    rates, _, final = recorded
+    return rates, final
 
 
 def check_warmup_logs(make_callback, *, target, warmup_steps, epochs, steps_per_epoch):
     """History records the learning rate of each epoch (the one of its last batch), as numbers."""
-    callback = make_callback()
-    rates, history, _ = record_learning_rates(callback, epochs=epochs, steps_per_epoch=steps_per_epoch)
-    name = type(callback).__name__
+    with observing("check_warmup_logs") as probe:
+        callback = probe.handle(make_callback)
+        name = probe.value(lambda: type(callback).__name__)
+        rates, keys, logged = probe.value(lambda: _logged_rates(
+            record_learning_rates(callback, epochs=epochs, steps_per_epoch=steps_per_epoch)))
+        if logged is None:
+            raise GradingFailure(
+                f"the keys of history.history after fit with {name}", expected='a "learning_rate" entry',
+                got=keys,
+                hint='in on_epoch_end, write logs["learning_rate"] = float(self.model.optimizer.learning_rate).',
+            )
+        for type_name, number in logged:
+            if number is None:
+                raise GradingFailure(
+                    f'the values of history.history["learning_rate"] with {name}', expected="numbers (floats)",
+                    got=f"a {type_name}",
+                    hint="store a number, float(self.model.optimizer.learning_rate): the optimizer's learning rate "
+                         "is a variable that keeps changing, so every epoch would show its final value.",
+                )
+        numbers = [number for _, number in logged]
+        expected = [rates[(epoch + 1) * steps_per_epoch - 1] for epoch in range(epochs)]
+        check_close(numbers, expected, f'history.history["learning_rate"] with {name} (the rate of each epoch\'s last batch)',
+                    rtol=1e-5, atol=1e-7,
+                    hint='write the current rate in on_epoch_end: logs["learning_rate"] = '
+                         'float(self.model.optimizer.learning_rate).')
+
+
+def _logged_rates(recorded):
+    """(the rate of every batch, the keys of History, and per epoch the type of the logged
+    learning rate and its value when it is a number: None when nothing was logged)."""
+    rates, history, _ = recorded
     logged = history.history.get("learning_rate")
     if logged is None:
-        raise GradingFailure(
-            f"the keys of history.history after fit with {name}", expected='a "learning_rate" entry',
-            got=list(history.history),
-            hint='in on_epoch_end, write logs["learning_rate"] = float(self.model.optimizer.learning_rate).',
-        )
-    numbers = []
-    for value in logged:
-        if not isinstance(value, (int, float, np.number, np.ndarray)) and not hasattr(value, "data") \
-                or hasattr(value, "assign"):
-            raise GradingFailure(
-                f'the values of history.history["learning_rate"] with {name}', expected="numbers (floats)",
-                got=f"a {type(value).__name__}",
-                hint="store a number, float(self.model.optimizer.learning_rate): the optimizer's learning rate "
-                     "is a variable that keeps changing, so every epoch would show its final value.",
-            )
-        numbers.append(float(np.asarray(value if isinstance(value, np.ndarray) else getattr(value, "data", value))))
-    expected = [rates[(epoch + 1) * steps_per_epoch - 1] for epoch in range(epochs)]
-    check_close(numbers, expected, f'history.history["learning_rate"] with {name} (the rate of each epoch\'s last batch)',
-                rtol=1e-5, atol=1e-7,
-                hint='write the current rate in on_epoch_end: logs["learning_rate"] = '
-                     'float(self.model.optimizer.learning_rate).')
+        return rates, list(history.history), None
+    return rates, list(history.history), [(type(value).__name__, _number_or_none(value)) for value in logged]
+
+
+def _number_or_none(value):
+    """A logged learning rate as a float; None for what is not a number (a variable keeps changing)."""
+    if not isinstance(value, (int, float, np.number, np.ndarray)) and not hasattr(value, "data") \
+            or hasattr(value, "assign"):
+        return None
+    return float(np.asarray(value if isinstance(value, np.ndarray) else getattr(value, "data", value)))

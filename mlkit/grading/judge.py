@@ -51,6 +51,10 @@ JUDGED_CHECKS = frozenset({
     "check_compiled_for_classification", "check_early_stopping", "check_model_checkpoint", "check_callbacks_in_fit",
     "check_held_out_accuracy", "check_checkpoint_file", "check_reloaded", "check_block_gradients",
     "check_name_forwarded",
+    "check_config_has_every_argument", "check_config_round_trip", "check_save_and_load", "check_loss_values",
+    "check_loss_config", "check_added_loss", "check_stops_at", "check_restores_best_weights", "check_fresh_start",
+    "check_warmup_rates", "check_warmup_logs", "check_weights_load_into", "check_from_config_returns_the_subclass",
+    "check_model_config_loads",
 })
 _CHECK_NAME = re.compile(r"^check(_\w+)?$")
 # Judging switches process-wide state (probe_channel.state, sys.stdout): when the
