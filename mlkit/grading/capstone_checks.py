@@ -689,8 +689,9 @@ def check_block_gradients(make_block, input_shape, *, call_kwargs=None):
 
     The block is made *and built* in float64, so sublayers created in `build` are float64 too.
     """
-    from mlkit.grading.layer_computation import _NOT_DIFFERENTIABLE_HINT, _gradient_problem
+    from mlkit.grading.layer_computation import NOT_DIFFERENTIABLE_HINT
     from mlkit.grading.layer_helpers import float64_layers
+    from mlkit.utils.gradient_check import gradient_disagreement, gradients_both_ways
 
     call_kwargs = call_kwargs or {}
     x = sample_inputs(input_shape, seed=3, dtype="float64")
@@ -699,11 +700,13 @@ def check_block_gradients(make_block, input_shape, *, call_kwargs=None):
             block = probe.handle(lambda: new_layer(make_block))
             probe.handle(lambda: call_layer(block, x, "the first call", **call_kwargs))
         name = probe.value(lambda: class_name(block))
-        problem = probe.value(lambda: _gradient_problem(lambda inputs: block(inputs, **call_kwargs),
+        # Both gradients are computed where the block is; they are compared here.
+        pairs = probe.value(lambda: gradients_both_ways(lambda inputs: block(inputs, **call_kwargs),
                                                         [x] + list(block.trainable_weights)))
+    problem = gradient_disagreement(pairs)
     if problem is not None:
         raise GradingFailure(f"the gradients of {name} (inputs and trainable weights)", problem=str(problem),
-                             hint=_NOT_DIFFERENTIABLE_HINT)
+                             hint=NOT_DIFFERENTIABLE_HINT)
 
 
 def check_name_forwarded(make_block):

@@ -20,9 +20,10 @@ import numpy as np
 
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
-from mlkit.grading.layer_computation import _NOT_DIFFERENTIABLE_HINT, _gradient_problem
+from mlkit.grading.layer_computation import NOT_DIFFERENTIABLE_HINT
 from mlkit.grading.layer_helpers import as_numpy, call_layer, class_name, float64_layers, new_layer, sample_inputs
 from mlkit.grading.probe_channel import observing, require_trusted
+from mlkit.utils.gradient_check import gradient_disagreement, gradients_both_ways
 
 _ONE_VALUE_PER_SAMPLE = ("call must return one loss value per sample, shape (batch,): reduce over the last "
                          "axis only (axis=-1). The base class then applies sample_weight and the reduction.")
@@ -183,10 +184,11 @@ def check_added_loss(make_layer, inputs, expected, *, mistakes=None, rtol=1e-5, 
                 hint="the loss must come from this call alone: compute it from this call's inputs and add it with "
                      "self.add_loss(...) inside call (the layer clears its losses at each call); don't keep a total.",
             )
-        problem = probe.value(lambda: _penalty_gradient_problem(make_layer, x.shape))
+        pairs = probe.value(lambda: _penalty_gradients(make_layer, x.shape))
+    problem = gradient_disagreement(pairs)
     if problem is not None:
         raise GradingFailure(f"the gradient of the loss {name} adds, with respect to its inputs",
-                             problem=str(problem), hint=_NOT_DIFFERENTIABLE_HINT)
+                             problem=str(problem), hint=NOT_DIFFERENTIABLE_HINT)
 
 
 def _losses_of_another_call(layer, x):
@@ -194,8 +196,8 @@ def _losses_of_another_call(layer, x):
     return [float(as_numpy(loss)) for loss in layer.losses]
 
 
-def _penalty_gradient_problem(make_layer, shape):
-    """None when backprop through the loss a new float64 layer adds matches finite differences."""
+def _penalty_gradients(make_layer, shape):
+    """The gradients of the loss a new float64 layer adds, by backprop and by finite differences."""
     with float64_layers():
         layer64 = new_layer(make_layer)
     x64 = sample_inputs(shape, seed=8, dtype="float64")
@@ -204,7 +206,7 @@ def _penalty_gradient_problem(make_layer, shape):
         layer64(inputs)
         return layer64.losses[0]
 
-    return _gradient_problem(penalty, [x64])
+    return gradients_both_ways(penalty, [x64])
 
 
 def new_loss(make_loss, **kwargs):
