@@ -35,10 +35,13 @@ notebook and of the course's settings is kept beside its outcome, in
 import concurrent.futures
 import contextlib
 import hashlib
+import io
+import logging
 import os
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,7 +69,8 @@ class ClassReport:
 # -- step 2: runs on a worker ------------------------------------------------
 
 def execute_notebook(notebook_json, config, time_budget=None, source_json=None, nbgrader=None):
-    """Run one prepared notebook in a fresh kernel in a scratch folder; return it executed, as JSON.
+    """Run one prepared notebook in a fresh kernel in a scratch folder; return it executed, as
+    JSON, and the execute step's log of this notebook (text).
 
     The execute step is the course's own (nbgrader_config.py: the sandboxed,
     judged `SandboxedExecute`), with its settings from `config`; the
@@ -78,13 +82,22 @@ def execute_notebook(notebook_json, config, time_budget=None, source_json=None, 
     resources = {"nbgrader": dict(nbgrader or {})}
     if source_json is not None:
         resources["nbgrader"]["source_notebook"] = nbformat.reads(source_json, as_version=4)
-    with tempfile.TemporaryDirectory(prefix="mlkit-grading-") as scratch:
-        nbformat.write(book, os.path.join(scratch, f"{resources['nbgrader'].get('notebook', 'notebook')}.ipynb"))
-        executor = execute_step(config)(config=config)
-        if time_budget is not None:
-            executor.time_budget = time_budget
-        executor.preprocess(book, {**resources, "metadata": {"path": scratch}})
-    return nbformat.writes(book)
+    # A logger of its own: notebooks run on several threads, each log belongs to one submission.
+    log = logging.getLogger(f"mlkit.grading.execute.{uuid.uuid4().hex}")
+    log.propagate, log.level = False, logging.INFO
+    written = io.StringIO()
+    log.addHandler(logging.StreamHandler(written))
+    try:
+        with tempfile.TemporaryDirectory(prefix="mlkit-grading-") as scratch:
+            nbformat.write(book, os.path.join(scratch, f"{resources['nbgrader'].get('notebook', 'notebook')}.ipynb"))
+            executor = execute_step(config)(config=config, log=log)
+            if time_budget is not None:
+                executor.time_budget = time_budget
+            executor.preprocess(book, {**resources, "metadata": {"path": scratch}})
+    finally:
+        log.handlers.clear()
+        logging.Logger.manager.loggerDict.pop(log.name, None)
+    return nbformat.writes(book), written.getvalue()
 
 
 def execute_step(config):
@@ -301,7 +314,7 @@ def time_budgets(root, config, assignments):
 def reference_seconds(path, config, assignment):
     """How long the reference notebook takes to run; it must run without an error."""
     start = time.perf_counter()
-    executed = nbformat.reads(execute_notebook(path.read_text(), config), as_version=4)
+    executed = nbformat.reads(execute_notebook(path.read_text(), config)[0], as_version=4)
     seconds = time.perf_counter() - start
     failed = [index for index, cell in enumerate(executed.cells)
               if any(output.get("output_type") == "error" for output in cell.get("outputs", []))]
@@ -384,7 +397,8 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                 if key not in waiting:
                     continue  # another notebook of this student failed already
                 try:
-                    executed[key][name] = future.result()
+                    executed[key][name], execute_log = future.result()
+                    steps.logs[key] = steps.logs.get(key, "") + execute_log
                 except Exception as error:  # the worker failed (not the student's kernel): e.g. KilledWorker
                     del waiting[key], executed[key]
                     finish(steps.outcome(assignment, student, failure=(

@@ -97,6 +97,8 @@ class ResilientExecute(Execute):
         self._started, self._replaying = time.monotonic(), False
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
+        budget = f"{self.time_budget:.0f} s" if self.time_budget else "none"
+        self.log.info("Running the notebook's %d cells (time budget: %s)", len(self.nb.cells), budget)
         finished = []  # indices of cells that ran without error: replayed after a restart
         index, restarts = 0, 0
         shutdown = self.shutdown_kernel

@@ -154,6 +154,14 @@ def test_two_workers_grade_exactly_as_one(one_at_a_time, two_workers):
         assert graded_cells(parallel, student) == graded_cells(sequential, student), student
 
 
+def test_each_submission_keeps_its_own_log_of_the_run(two_workers):
+    """Notebooks run on two threads at once: each outcome holds its own notebook's execute log."""
+    _, outcomes = two_workers
+    for outcome in outcomes.values():
+        assert outcome.log.count("Running the notebook's") == 1, (outcome.student, outcome.log)
+        assert ("The kernel died" in outcome.log) == (outcome.student == "crash"), (outcome.student, outcome.log)
+
+
 def test_feedback_is_the_same_from_both_runs(one_at_a_time, two_workers):
     pages = []
     for course, _ in (one_at_a_time, two_workers):
