@@ -1,0 +1,211 @@
+"""Test cells of notebooks 04 and 05 whose own code needed the learner's objects, judged now.
+
+Each of these cells builds a model around the learner's class, trains it, or
+compares two of its results; that work now runs inside a check
+(mlkit.grading.r13h_checks), so the trusted grader judges the cell from its
+records alone. Each test plays both sides in this process, as
+test_judge_models_training.py does: the notebook's setup and answer cells run
+as the learner's, a test cell runs in "probe" mode, then the same test source
+is judged from the records with the learner's names as placeholders.
+"""
+
+import contextlib
+import io
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from mlkit.grading import GradingFailure, judge, probe_channel
+from mlkit.grading.r13h_checks import check_result, check_result_close, check_result_equal, check_results_close
+from mlkit.utils import clear_session
+
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+LOSSES = SOLUTIONS / "04_losses_and_regularization" / "losses_and_regularization.ipynb"
+MODELS = SOLUTIONS / "05_models_and_training" / "models_and_training.ipynb"
+
+CELLS = {
+    "04 ex1_test_training": (LOSSES, "ex1_test_training"),
+    "04 ex2_test_in_a_model": (LOSSES, "ex2_test_in_a_model"),
+    "04 ex3_test_losses": (LOSSES, "ex3_test_losses"),
+    "04 ex3_test_training": (LOSSES, "ex3_test_training"),
+    "05 ex1_test_model": (MODELS, "ex1_test_model"),
+    "05 ex2_test_layers": (MODELS, "ex2_test_layers"),
+    "05 ex2_test_dropout": (MODELS, "ex2_test_dropout"),
+    "05 ex2_test_fit": (MODELS, "ex2_test_fit"),
+}
+
+
+def cells(path):
+    """{grade_id: source} of the notebook's cells that have one, in notebook order."""
+    book = nbformat.read(str(path), as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in book.cells
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade_id")}
+
+
+def edited(path, grade_id, *replacements):
+    source = cells(path)[grade_id]
+    for old, new in replacements:
+        assert old in source, old
+        source = source.replace(old, new)
+    return {grade_id: source}
+
+
+def run_learner(notebook, path, answers=None, extra=""):
+    with contextlib.redirect_stdout(io.StringIO()):
+        for grade_id, source in cells(path).items():
+            if "_test_" not in grade_id:
+                notebook.run((answers or {}).get(grade_id, source))
+        if extra:
+            notebook.run(extra)
+
+
+def local_lines(notebook, test_source):
+    printed = io.StringIO()
+    clear_session()
+    try:
+        with contextlib.redirect_stdout(printed):
+            notebook.run(test_source, record=False)
+        failure = []
+    except GradingFailure as error:
+        failure = error.lines()
+    return [line for line in printed.getvalue().split("\n") if line.startswith("✓ ")] + failure
+
+
+def kernel_state():
+    from mlkit import grading
+
+    return dict(vars(grading)), dict(vars(np))
+
+
+def probe_records(notebook, test_source, monkeypatch, patched_by_learner=None):
+    from mlkit import grading
+
+    saved_grading, saved_numpy = patched_by_learner or kernel_state()
+    records = []
+    monkeypatch.setattr(probe_channel, "emit", records.append)
+    monkeypatch.setattr(probe_channel.state, "mode", "probe")
+    clear_session()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            notebook.run(test_source, record=False)
+    except AssertionError:
+        pass  # the kernel's own verdict: ignored, as at autograde
+    finally:
+        monkeypatch.setattr(probe_channel.state, "mode", "local")
+        vars(grading).update(saved_grading)
+        vars(np).update(saved_numpy)
+    return records
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_the_instructors_answers_pass_on_their_records_alone(name, notebook, monkeypatch):
+    path, grade_id = CELLS[name]
+    source = cells(path)[grade_id]
+    assert not judge.unjudged_checks(source)
+    run_learner(notebook, path)
+    verdict = judge.judge_cell(source, probe_records(notebook, source, monkeypatch))
+    assert verdict.unjudgeable is None, verdict.unjudgeable
+    assert verdict.passed, verdict.lines
+    assert verdict.lines == local_lines(notebook, source)
+
+
+CUSTOM_LOSS, PENALTY, DENSE = "ex1_custom_loss", "ex2_sparsity_penalty", "ex3_regularized_dense"
+MULTI_INPUT, CLASSIFIER = "ex1_multi_input_layer", "ex2_digit_classifier"
+
+# name: (notebook, the test cell, answers, a phrase of the explanation)
+MISTAKES = {
+    "CustomLoss in NumPy": (LOSSES, "ex1_test_training", edited(LOSSES, CUSTOM_LOSS, (
+        "ops.mean(ops.square(y_true - y_pred), axis=-1)", "np.mean(np.square(np.asarray(y_true) - np.asarray(y_pred)), axis=-1)"),
+        ("ops.sum(ops.abs(y_pred), axis=-1)", "np.sum(np.abs(np.asarray(y_pred)), axis=-1)")), "compute call with ops"),
+    "CustomLoss without its factor in the config": (LOSSES, "ex1_test_training", edited(LOSSES, CUSTOM_LOSS, (
+        '"regularization_factor": self.regularization_factor', '"unused": 0')), None),
+    "SparsityPenalty without its rate": (LOSSES, "ex2_test_in_a_model", edited(LOSSES, PENALTY, (
+        "self.rate * ", "")), "model.evaluate(x, x)"),
+    "penalty added in call": (LOSSES, "ex3_test_losses", edited(LOSSES, DENSE, (
+        "regularizer=self.kernel_regularizer", "regularizer=None"), (
+        "    def call(self, inputs):\n",
+        "    def call(self, inputs):\n"
+        "        if self.kernel_regularizer is not None:\n"
+        "            self.add_loss(self.kernel_regularizer(self.kernel))\n")), "computed when call ran"),
+    "regularizer never handed to add_weight": (LOSSES, "ex3_test_training", edited(LOSSES, DENSE, (
+        "regularizer=self.kernel_regularizer", "regularizer=None")), "the penalty is missing from the loss"),
+    "projections added": (MODELS, "ex1_test_model", edited(MODELS, MULTI_INPUT, (
+        "ops.concatenate([ops.matmul(input1, self.kernel1), ops.matmul(input2, self.kernel2)], axis=-1)",
+        "ops.matmul(input1, self.kernel1) + ops.matmul(input2, self.kernel2)")), "2 * units features"),
+    "no softmax": (MODELS, "ex2_test_layers", edited(MODELS, CLASSIFIER, (
+        ', activation="softmax"', "")), "activation='softmax'"),
+    "dropout_rate ignored": (MODELS, "ex2_test_dropout", edited(MODELS, CLASSIFIER, (
+        "layers.Dropout(dropout_rate)", "layers.Dropout(0.5)")), "layers.Dropout(dropout_rate)"),
+    "no softmax, then trained": (MODELS, "ex2_test_fit", edited(MODELS, CLASSIFIER, (
+        ', activation="softmax"', "")), None),
+}
+
+
+def without_values(lines):
+    """The explanation without its numbers (Dropout draws other units in another run)."""
+    return [line for line in lines if not line.startswith(("  Expected:", "  Got:"))]
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("name", sorted(MISTAKES))
+def test_a_wrong_answer_fails_with_the_explanation_the_learner_reads(name, notebook, monkeypatch):
+    path, grade_id, answers, phrase = MISTAKES[name]
+    source = cells(path)[grade_id]
+    run_learner(notebook, path, answers)
+    verdict = judge.judge_cell(source, probe_records(notebook, source, monkeypatch))
+    assert verdict.unjudgeable is None, verdict.unjudgeable
+    assert not verdict.passed
+    assert without_values(verdict.lines) == without_values(local_lines(notebook, source))
+    assert phrase is None or phrase in "\n".join(verdict.lines)
+
+
+CHEAT = ("import contextlib\nimport numpy as np\nfrom mlkit import grading\n"
+         "grading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n"
+         "np.allclose = lambda *a, **k: True\n"
+         "np.isclose = lambda a, b, *rest, **k: np.ones(np.broadcast(np.asarray(a), np.asarray(b)).shape, bool)\n")
+
+
+@pytest.mark.filterwarnings("ignore")
+@pytest.mark.parametrize("name", sorted(MISTAKES))
+def test_a_kernel_that_patches_grading_or_numpy_does_not_pass(name, notebook, monkeypatch):
+    path, grade_id, answers, _ = MISTAKES[name]
+    source = cells(path)[grade_id]
+    before = kernel_state()
+    run_learner(notebook, path, answers, extra=CHEAT)
+    assert not judge.judge_cell(source, probe_records(notebook, source, monkeypatch, before)).passed
+
+
+def test_the_value_judged_is_the_reported_one_and_the_condition_is_the_tests():
+    source = ("from mlkit import grading\nfrom mlkit.grading.r13h_checks import check_result\n"
+              "with grading.exercise('loss'):\n"
+              "    check_result(lambda: learner_losses(), lambda losses: losses[-1] < 0.5 * losses[0], 'the loss',\n"
+              "                 expected='it halves', got=lambda losses: f'from {losses[0]} to {losses[-1]}')\n")
+    exercise = {"kind": "exercise", "title": "loss"}
+
+    def records(values, error=None):
+        return [exercise, {"kind": "check", "name": "check_result", "values": values, "error": error}, {"kind": "end", "title": "loss", "failure": None}]
+
+    assert judge.judge_cell(source, records([{"tuple": [[2.0, 0.5], None]}])).passed
+    failed = judge.judge_cell(source, records([{"tuple": [[2.0, 1.5], None]}]))
+    assert not failed.passed and failed.unjudgeable is None and "  Got:      from 2.0 to 1.5" in failed.lines
+    for forged in ([{"opaque": "a Liar"}], ["yes"], [{"tuple": [{"opaque": "a Liar"}, None]}], []):
+        verdict = judge.judge_cell(source, records(forged))
+        assert not verdict.passed and verdict.unjudgeable is None
+
+
+def test_the_general_checks_judge_plain_values_locally():
+    check_result_equal(lambda: 3, 3, "three")
+    check_result_close(lambda: np.ones(2) / 3, np.full(2, 1 / 3), "thirds")
+    check_results_close(lambda: (np.ones(2), np.ones(2)), "the same")
+    with pytest.raises(GradingFailure, match="the bias"):
+        check_result_equal(lambda: 2, 1, "len(losses)", mistakes={"the bias": 2})
+    with pytest.raises(GradingFailure):
+        check_results_close(lambda: (np.ones(2), np.zeros(2)), "the same")
+    with pytest.raises(GradingFailure) as failure:
+        check_result(lambda: (_ for _ in ()).throw(ValueError("no gradient")), lambda v: True, "the loss",
+                     errors=(ValueError,), error_checked="training", error_hint="use ops")
+    assert failure.value.got == "ValueError: no gradient" and failure.value.hint == "use ops"
+    with pytest.raises(GradingFailure):
+        check_result(lambda: "text", lambda value: value < 0.05, "the loss")
