@@ -209,3 +209,12 @@ def test_the_general_checks_judge_plain_values_locally():
     assert failure.value.got == "ValueError: no gradient" and failure.value.hint == "use ops"
     with pytest.raises(GradingFailure):
         check_result(lambda: "text", lambda value: value < 0.05, "the loss")
+
+
+def test_the_checks_module_examples_run():
+    import doctest
+
+    import mlkit.grading.r13h_checks as module
+
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
