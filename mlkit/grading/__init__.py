@@ -43,6 +43,7 @@ from mlkit.grading.layer_computation import (
 from mlkit.grading.layer_state import (
     check_config, check_counter_advances, check_losses_reset, check_state_frozen_at_inference,
 )
+from mlkit.grading.result_checks import check_result, check_result_close, check_result_equal, check_results_close
 
 cell_history.install()
 if probe_channel.mode() == "probe":  # at autograde, in the sandbox: see probe_channel
@@ -55,4 +56,5 @@ __all__ = [
     "check_forwards_base_arguments",
     "check_layer_output", "check_output_shape", "check_layer_gradients", "check_gradients",
     "check_config", "check_losses_reset", "check_state_frozen_at_inference", "check_counter_advances",
+    "check_result", "check_result_equal", "check_result_close", "check_results_close",
 ]

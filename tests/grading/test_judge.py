@@ -172,11 +172,11 @@ def test_every_check_said_to_be_judged_records_its_observations(name):
         callback_checks, capstone_checks, config_checks, loss_checks, model_checks, standard_layers_checks,
         training_step_checks,
     )
-    from mlkit.grading import r13h_checks
+    from mlkit.grading import result_checks
 
     modules = (grading, checks, layer_building, layer_computation, layer_state, weights_checks,
                config_checks, loss_checks, model_checks, callback_checks, training_step_checks,
-               standard_layers_checks, capstone_checks, r13h_checks)
+               standard_layers_checks, capstone_checks, result_checks)
     function = next(getattr(m, name) for m in modules if hasattr(m, name))
     assert f'observing("{name}")' in inspect.getsource(function)
 

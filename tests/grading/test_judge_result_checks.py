@@ -2,7 +2,7 @@
 
 Each of these cells builds a model around the learner's class, trains it, or
 compares two of its results; that work now runs inside a check
-(mlkit.grading.r13h_checks), so the trusted grader judges the cell from its
+(mlkit.grading.result_checks), so the trusted grader judges the cell from its
 records alone. Each test plays both sides in this process, as
 test_judge_models_training.py does: the notebook's setup and answer cells run
 as the learner's, a test cell runs in "probe" mode, then the same test source
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from mlkit.grading import GradingFailure, judge, probe_channel
-from mlkit.grading.r13h_checks import check_result, check_result_close, check_result_equal, check_results_close
+from mlkit.grading.result_checks import check_result, check_result_close, check_result_equal, check_results_close
 from mlkit.utils import clear_session
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
@@ -178,7 +178,7 @@ def test_a_kernel_that_patches_grading_or_numpy_does_not_pass(name, notebook, mo
 
 
 def test_the_value_judged_is_the_reported_one_and_the_condition_is_the_tests():
-    source = ("from mlkit import grading\nfrom mlkit.grading.r13h_checks import check_result\n"
+    source = ("from mlkit import grading\nfrom mlkit.grading.result_checks import check_result\n"
               "with grading.exercise('loss'):\n"
               "    check_result(lambda: learner_losses(), lambda losses: losses[-1] < 0.5 * losses[0], 'the loss',\n"
               "                 expected='it halves', got=lambda losses: f'from {losses[0]} to {losses[-1]}')\n")
@@ -214,7 +214,7 @@ def test_the_general_checks_judge_plain_values_locally():
 def test_the_checks_module_examples_run():
     import doctest
 
-    import mlkit.grading.r13h_checks as module
+    import mlkit.grading.result_checks as module
 
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
