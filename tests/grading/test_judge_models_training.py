@@ -24,8 +24,8 @@ SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 MODELS = SOLUTIONS / "05_models_and_training" / "models_and_training.ipynb"
 TRAINING_STEP = SOLUTIONS / "07_training_step_in_a_layer" / "training_step_in_a_layer.ipynb"
 
-# The subclassed-model checks on their own: the notebook's cells that use them also
-# compute expected values from the learner's model, which only the sandbox can judge.
+# The subclassed-model checks on their own (the notebook's cells that use them are
+# judged whole in tests/grading/test_judge_result_checks.py).
 CLASSIFIER_TEST = """
 import numpy as np
 from mlkit import grading
