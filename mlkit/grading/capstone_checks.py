@@ -347,6 +347,35 @@ def check_returns_the_model(returned, model, checked, *, hint=None):
         raise GradingFailure(checked, expected="the model", got=str(description), hint=hint)
 
 
+def check_fit_trains_the_head(model, n_frozen, x, y, *, epochs=1, batch_size=8):
+    """One `fit` of `model` on (x, y) leaves the weights of its first `n_frozen` layers as they
+    were and changes those of the others (the head). The weights travel before and after; they
+    are compared here."""
+    with observing("check_fit_trains_the_head") as probe:
+        frozen_before, head_before = probe.value(lambda: _weights_split(model, n_frozen))
+        probe.handle(lambda: model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0))
+        frozen_after, head_after = probe.value(lambda: _weights_split(model, n_frozen))
+    if not _all_equal(frozen_before, frozen_after):
+        raise GradingFailure("the weights of the frozen layers after fit()", expected="unchanged", got="changed",
+                             hint="set layer.trainable = False before compiling.")
+    if _all_equal(head_before, head_after):
+        raise GradingFailure("the weights of the head after fit()", expected="changed", got="unchanged",
+                             hint="freeze only model.layers[:n_frozen]; the rest must stay trainable.")
+
+
+def _weights_split(model, n_frozen):
+    """In the learner's kernel: copies of the weights of the first `n_frozen` layers, and of the others."""
+    layers = list(model.layers)
+    return ([np.array(w) for layer in layers[:n_frozen] for w in layer.get_weights()],
+            [np.array(w) for layer in layers[n_frozen:] for w in layer.get_weights()])
+
+
+def _all_equal(values, others):
+    return all(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+               if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else False
+               for a, b in zip(values, others))
+
+
 def check_frozen_layers(model, n_frozen):
     """The first `n_frozen` layers are frozen, the others trainable."""
     with observing("check_frozen_layers") as probe:

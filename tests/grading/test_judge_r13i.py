@@ -176,3 +176,45 @@ def test_a_kernel_patching_grading_or_numpy_gains_nothing_in_ex6_test_file(cheat
         assert kernel_failure is None  # (the kernel passed, sending no exercise: its records fit nothing)
     else:
         assert "the model it was given" in "\n".join(verdict.lines)
+
+
+FIT_TEST = '''
+import numpy as np
+from mlkit import grading
+from mlkit.grading.capstone_checks import check_fit_trains_the_head, fine_tuning_candidate
+
+with grading.exercise("after fine_tune, fit() trains the head only"):
+    candidate = fine_tuning_candidate()
+    fine_tune(candidate, n_frozen=3, initial_learning_rate=0.01)
+    rng = np.random.default_rng(0)
+    check_fit_trains_the_head(candidate, 3, rng.random((16, 8, 8, 1)).astype("float32"),
+                              np.eye(10, dtype="float32")[rng.integers(0, 10, 16)])
+'''
+NOTHING_FROZEN = [("        layer.trainable = False\n", "        pass\n")]
+ALL_FROZEN = [("model.layers[:n_frozen]", "model.layers")]
+PATCHED_ARRAY_EQUAL = "\nimport numpy as np\nnp.array_equal = lambda *a, **k: True\n"
+
+
+@pytest.mark.parametrize("changes, cheat, phrase", [
+    ([], "", None),
+    (NOTHING_FROZEN, "", "the weights of the frozen layers after fit()"),
+    (ALL_FROZEN, "", "the weights of the head after fit()"),
+    (NOTHING_FROZEN, PATCHED_ARRAY_EQUAL, "the weights of the frozen layers after fit()"),
+])
+def test_fit_after_fine_tune_is_judged_on_the_weights_it_moved(changes, cheat, phrase, notebook, monkeypatch,
+                                                                cells_09):
+    assert FIT_TEST.split("\n", 6)[6] in cells_09.by_id["ex3_test_frozen"]
+    cells_09.by_id["fit_after_fine_tune"] = FIT_TEST
+    answers = {"ex3_fine_tune": with_changes(cells_09.by_id["ex3_fine_tune"], changes) + cheat}
+    kernel_failure, verdict = run_and_judge(notebook, cells_09, EXERCISES_09, ["fit_after_fine_tune"], monkeypatch,
+                                            answers=answers)["fit_after_fine_tune"]
+    assert verdict.unjudgeable is None
+    if phrase is None:
+        assert kernel_failure is None and verdict.passed and not verdict.notes, verdict.lines
+        return
+    assert not verdict.passed and phrase in "\n".join(verdict.lines), verdict.lines
+    if cheat:
+        # the kernel believed its patched np.array_equal (frozen weights "unchanged"); the judge did not
+        assert phrase not in "\n".join(kernel_failure.lines())
+    else:
+        assert explanation(verdict) == kernel_failure.lines() == local_failure(notebook, FIT_TEST).lines()
