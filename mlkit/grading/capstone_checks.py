@@ -371,8 +371,9 @@ def _weights_split(model, n_frozen):
 
 
 def _all_equal(values, others):
-    return all(np.array_equal(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
-               if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else False
+    """Each array of `values` equals its twin in `others` (a value that is no array equals nothing)."""
+    arrays = (np.ndarray, np.generic)
+    return all(isinstance(a, arrays) and isinstance(b, arrays) and bool(np.array_equal(a, b))
                for a, b in zip(values, others))
 
 
@@ -698,7 +699,7 @@ def check_reloaded(original, reloaded, path, block_class):
     block: it is made where the learner's code runs), and `reloaded` then a function of that
     model: `check_reloaded(lambda: Sequential([...]), lambda model: save_and_reload(model, path), ...)`."""
     images = held_out_images()[:64]
-    made_here = isinstance(original, types.FunctionType)  # (in the learner's kernel, read in the thunks below)
+    made_here = isinstance(original, types.FunctionType)  # a test's own lambda (a learner's model is no function)
     with observing("check_reloaded") as probe:
         make_model, save_and_reload = original, reloaded
         original = probe.handle(lambda: make_model() if made_here else make_model)
