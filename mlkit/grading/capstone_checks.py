@@ -36,11 +36,12 @@ A passing check says nothing; a failing one explains itself:
 import os
 import re
 import sys
+import types
 
 import numpy as np
 
 from mlkit.grading import cell_history
-from mlkit.grading.checks import check_close
+from mlkit.grading.checks import check_close, check_equal
 from mlkit.grading.failure import GradingFailure, UnfinishedExercise
 from mlkit.grading.layer_helpers import as_numpy, call_layer, class_name, new_layer, sample_inputs
 from mlkit.grading.probe_channel import observing
@@ -327,6 +328,55 @@ def _layer_types(model, expected):
     return got, [cls.__name__ for cls in expected], instances
 
 
+def check_parameter_count(weights, expected, checked, *, hint=None):
+    """The number of values in `weights` (a list of the learner's variables, e.g. a model's
+    `non_trainable_weights`) is `expected`: counted where the learner's objects are."""
+    with observing("check_parameter_count") as probe:
+        count = probe.value(lambda: sum(int(np.prod(tuple(weight.shape))) for weight in weights))
+        check_equal(count, expected, checked, hint=hint)  # (a check inside a check only judges)
+
+
+# -- fine-tuning -------------------------------------------------------------------------
+
+def check_returns_the_model(returned, model, checked, *, hint=None):
+    """`returned` (what a learner's function returned) is `model` itself, not a copy."""
+    with observing("check_returns_the_model") as probe:
+        same = probe.value(lambda: returned is model)
+        description = probe.value(lambda: None if returned is model else repr(returned)[:300])
+    if same is not True:
+        raise GradingFailure(checked, expected="the model", got=str(description), hint=hint)
+
+
+def check_fit_trains_the_head(model, n_frozen, x, y, *, epochs=1, batch_size=8):
+    """One `fit` of `model` on (x, y) leaves the weights of its first `n_frozen` layers as they
+    were and changes those of the others (the head). The weights travel before and after; they
+    are compared here."""
+    with observing("check_fit_trains_the_head") as probe:
+        frozen_before, head_before = probe.value(lambda: _weights_split(model, n_frozen))
+        probe.handle(lambda: model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0))
+        frozen_after, head_after = probe.value(lambda: _weights_split(model, n_frozen))
+    if not _all_equal(frozen_before, frozen_after):
+        raise GradingFailure("the weights of the frozen layers after fit()", expected="unchanged", got="changed",
+                             hint="set layer.trainable = False before compiling.")
+    if _all_equal(head_before, head_after):
+        raise GradingFailure("the weights of the head after fit()", expected="changed", got="unchanged",
+                             hint="freeze only model.layers[:n_frozen]; the rest must stay trainable.")
+
+
+def _weights_split(model, n_frozen):
+    """In the learner's kernel: copies of the weights of the first `n_frozen` layers, and of the others."""
+    layers = list(model.layers)
+    return ([np.array(w) for layer in layers[:n_frozen] for w in layer.get_weights()],
+            [np.array(w) for layer in layers[n_frozen:] for w in layer.get_weights()])
+
+
+def _all_equal(values, others):
+    """Each array of `values` equals its twin in `others` (a value that is no array equals nothing)."""
+    arrays = (np.ndarray, np.generic)
+    return all(isinstance(a, arrays) and isinstance(b, arrays) and bool(np.array_equal(a, b))
+               for a, b in zip(values, others))
+
+
 def check_frozen_layers(model, n_frozen):
     """The first `n_frozen` layers are frozen, the others trainable."""
     with observing("check_frozen_layers") as probe:
@@ -573,6 +623,28 @@ def check_held_out_accuracy(model, *, minimum=0.95):
         )
 
 
+def check_histories(histories, *, pretraining_epochs=8, fine_tuning_epochs=10):
+    """`histories` is (the pretraining History, the fine-tuning History): `pretraining_epochs`
+    epochs of pretraining, then at most `fine_tuning_epochs` with a validation loss."""
+    with observing("check_histories") as probe:
+        pretraining, fine_tuning_keys, fine_tuning = probe.value(lambda: _epochs_and_keys(histories))
+        check_equal(pretraining, pretraining_epochs, "the number of pretraining epochs",
+                    hint=f"pretrain for epochs={pretraining_epochs}.")
+    if not ("val_loss" in fine_tuning_keys and fine_tuning <= fine_tuning_epochs):
+        raise GradingFailure("the fine-tuning history",
+                             expected=f"at most {fine_tuning_epochs} epochs, with a validation loss",
+                             got=f"{fine_tuning} epochs, keys {fine_tuning_keys}",
+                             hint=f"fine-tune with epochs={fine_tuning_epochs} and validation_split=0.2.")
+
+
+def _epochs_and_keys(histories):
+    """In the learner's kernel: the number of pretraining epochs, the sorted keys of the
+    fine-tuning history and its number of epochs."""
+    pretraining_history, fine_tuning_history = histories
+    return (len(pretraining_history.history["loss"]), [str(key) for key in sorted(fine_tuning_history.history)],
+            len(fine_tuning_history.history["loss"]))
+
+
 def _not_a_model(value):
     """In the learner's kernel: None for an mlkit model, else the class name of `value`."""
     from mlkit.models import Model
@@ -621,9 +693,17 @@ def check_checkpoint_file(folder, custom_objects, *, minimum=0.9):
 
 def check_reloaded(original, reloaded, path, block_class):
     """`reloaded` is a new model read from the file at `path`: same layers, same block
-    configurations, same predictions as `original`."""
+    configurations, same predictions as `original`.
+
+    `original` may also be a function that makes the model (one built around the learner's
+    block: it is made where the learner's code runs), and `reloaded` then a function of that
+    model: `check_reloaded(lambda: Sequential([...]), lambda model: save_and_reload(model, path), ...)`."""
     images = held_out_images()[:64]
+    made_here = isinstance(original, types.FunctionType)  # a test's own lambda (a learner's model is no function)
     with observing("check_reloaded") as probe:
+        make_model, save_and_reload = original, reloaded
+        original = probe.handle(lambda: make_model() if made_here else make_model)
+        reloaded = probe.handle(lambda: save_and_reload(original) if made_here else save_and_reload)
         if probe.value(lambda: os.path.isfile(path)) is not True:
             raise GradingFailure(f"the file {os.path.basename(path)} after save_and_reload(model, path)",
                                  expected="a saved model", got="no file", hint="model.save(path).")
@@ -669,6 +749,15 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def fitted_once(model):
+    """`model` compiled (Adam, mean squared error) and fitted for one epoch on seeded random images
+    (8, 8, 1) with all-zero targets of 10 values: a trained model to save in tests."""
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.random.default_rng(0).random((8, 8, 8, 1)).astype("float32"), np.zeros((8, 10), "float32"),
+              epochs=1, verbose=0)
+    return model
 
 
 def fine_tuning_candidate():

@@ -56,6 +56,7 @@ JUDGED_CHECKS = frozenset({
     "check_warmup_rates", "check_warmup_logs", "check_weights_load_into", "check_from_config_returns_the_subclass",
     "check_model_config_loads",
     "check_result_equal", "check_result_close", "check_results_close", "check_result",
+    "check_parameter_count", "check_returns_the_model", "check_histories", "check_fit_trains_the_head",
 })
 _CHECK_NAME = re.compile(r"^check(_\w+)?$")
 # Judging switches process-wide state (probe_channel.state, sys.stdout): when the
