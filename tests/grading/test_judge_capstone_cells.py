@@ -16,7 +16,7 @@ import pytest
 
 def _sibling(name):
     """A test module of this folder (pytest imports with --import-mode=importlib: no package, no sys.path)."""
-    spec = importlib.util.spec_from_file_location(f"_r13i_{name}", Path(__file__).with_name(f"{name}.py"))
+    spec = importlib.util.spec_from_file_location(f"_shared_{name}", Path(__file__).with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
