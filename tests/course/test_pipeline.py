@@ -75,6 +75,13 @@ def test_every_submission_was_graded(graded):
     assert not repaired, "an untouched or solved notebook needs no repair"
 
 
+def test_every_test_cell_is_judged_by_the_grader(graded):
+    """No test cell of the course keeps the sandboxed kernel's own verdict (see judge.py)."""
+    for (assignment, student), outcome in graded.results.items():
+        assert "Running the notebook's" in outcome.log  # the execute step's log is the submission's
+        assert "judged in the sandbox only" not in outcome.log, (assignment, student, outcome.log)
+
+
 @pytest.mark.parametrize("assignment, notebook", notebooks())
 def test_full_solution_gets_full_marks(graded, assignment, notebook):
     scores = graded.scores("ada", assignment, notebook)
