@@ -31,7 +31,7 @@ def run_on_keras(notebook):
     done = subprocess.run(
         [sys.executable, str(RUNNER), str(notebook)], capture_output=True, text=True, timeout=1800,
         env={"KERAS_BACKEND": "torch", "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1",
-             "PATH": str(Path(sys.executable).parent)},
+             "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"},
     )
     records = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"index"')]
     assert records, f"{notebook.name}: the runner reported nothing.\n{done.stderr[-2000:]}"
