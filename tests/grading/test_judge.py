@@ -1,35 +1,16 @@
 """The trusted judge: a test cell judged from the records its probe run sent.
 
-Each test plays both sides in this process: the test cell runs in "probe"
-mode over a learner's cell (its records collected instead of displayed),
-then the same test source is judged from those records alone, with the
-learner's names as placeholders. Lies told by the probing side are plain
-data, judged as such.
+Each test plays both sides in this process (the `both_sides` fixture): the
+test cell runs in "probe" mode over a learner's cell (its records collected
+instead of displayed), then the same test source is judged from those
+records alone, with the learner's names as placeholders. Lies told by the
+probing side are plain data, judged as such.
 """
 
 import numpy as np
 import pytest
 
 from mlkit.grading import judge, probe_channel
-
-SIMPLE_DENSE = """
-from mlkit import layers, ops
-
-class SimpleDense(layers.Layer):
-    def __init__(self, units, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), name="kernel")
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
-
-    def call(self, inputs):
-        return ops.matmul(inputs, self.kernel) + self.bias
-
-    def compute_output_shape(self, input_shape):
-        return tuple(input_shape[:-1]) + (self.units,)
-"""
 
 LAYER_TEST = """
 import numpy as np
@@ -56,71 +37,56 @@ with grading.exercise("count_parameters counts"):
 """
 
 
-def probe_records(notebook, learner_source, test_source, monkeypatch):
-    """Run the learner's cell, then the test cell in probe mode; return the records it sent.
-
-    At autograde the two sides are two processes: whatever the learner's code
-    patches in mlkit.grading is undone here before judging."""
-    from mlkit import grading
-
-    records = []
-    monkeypatch.setattr(probe_channel, "emit", records.append)
-    saved = dict(vars(grading))
-    notebook.run(learner_source)
-    monkeypatch.setattr(probe_channel.state, "mode", "probe")
-    try:
-        notebook.run(test_source)
-    except AssertionError:
-        pass  # the kernel's own verdict: ignored, as at autograde
-    finally:
-        monkeypatch.setattr(probe_channel.state, "mode", "local")
-        vars(grading).update(saved)
-    return records
+@pytest.fixture(scope="module")
+def simple_dense(solution_cells):
+    """The learner's SimpleDense of notebook 01 (its setup cell, then the answer)."""
+    cells = solution_cells("01_the_layer/the_layer.ipynb")
+    return cells.by_id["setup"] + "\n" + cells.by_id["ex1_simple_dense"]
 
 
-def test_an_honest_layer_passes_on_its_records_alone(notebook, monkeypatch):
-    records = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
+def test_an_honest_layer_passes_on_its_records_alone(both_sides, simple_dense):
+    records = both_sides.probe_records(simple_dense, LAYER_TEST)
     assert [r["kind"] for r in records].count("exercise") == 4
     verdict = judge.judge_cell(LAYER_TEST, records)
     assert verdict.passed, verdict.lines
     assert verdict.lines[0] == "✓ SimpleDense builds lazily" and len(verdict.lines) == 4
 
 
-def test_a_wrong_layer_fails_with_the_usual_explanation(notebook, monkeypatch):
-    records = probe_records(notebook, SIMPLE_DENSE.replace(" + self.bias", ""), LAYER_TEST, monkeypatch)
+def test_a_wrong_layer_fails_with_the_usual_explanation(both_sides, simple_dense):
+    records = both_sides.probe_records(simple_dense.replace(" + self.bias", ""), LAYER_TEST)
     verdict = judge.judge_cell(LAYER_TEST, records)
     assert not verdict.passed
     text = "\n".join(verdict.lines)
     assert "✗ SimpleDense computes inputs @ kernel + bias" in text and "Checked:" in text and "Expected:" in text
 
 
-def test_records_are_plain_json_data(notebook, monkeypatch):
+def test_records_are_plain_json_data(both_sides, simple_dense):
     import json
 
-    records = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
+    records = both_sides.probe_records(simple_dense, LAYER_TEST)
     assert json.loads(json.dumps(records)) == records
 
 
-def test_a_patched_grading_module_in_the_kernel_changes_nothing(notebook, monkeypatch):
-    cheat = SIMPLE_DENSE.replace(" + self.bias", "") + (
+def test_a_patched_grading_module_in_the_kernel_changes_nothing(both_sides, simple_dense):
+    cheat = simple_dense.replace(" + self.bias", "") + (
         "\nimport contextlib\nfrom mlkit import grading\n"
         "grading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n")
-    records = probe_records(notebook, cheat, LAYER_TEST, monkeypatch)
+    records = both_sides.probe_records(cheat, LAYER_TEST)
     assert not judge.judge_cell(LAYER_TEST, records).passed
 
 
-def test_lying_values_are_judged_as_the_plain_data_they_are(notebook, monkeypatch):
+def test_lying_values_are_judged_as_the_plain_data_they_are(both_sides):
     liar = ("class Liar:\n    def __eq__(self, other):\n        return True\n"
             "def count_parameters(sizes):\n    return Liar()\n")
-    records = probe_records(notebook, liar, COUNT_TEST, monkeypatch)
+    records = both_sides.probe_records(liar, COUNT_TEST)
     verdict = judge.judge_cell(COUNT_TEST, records)
     assert not verdict.passed
     assert "Got:      a Liar" in "\n".join(verdict.lines)
 
 
-def test_forged_records_gain_only_what_they_claim_and_extra_records_fail(notebook, monkeypatch):
+def test_forged_records_gain_only_what_they_claim_and_extra_records_fail(both_sides):
     honest = "def count_parameters(sizes):\n    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))\n"
-    records = probe_records(notebook, honest, COUNT_TEST, monkeypatch)
+    records = both_sides.probe_records(honest, COUNT_TEST)
     assert judge.judge_cell(COUNT_TEST, records).passed
     forged = [dict(r, values=["4810"]) if r.get("kind") == "check" else r for r in records]
     assert not judge.judge_cell(COUNT_TEST, forged).passed   # a string is not the number 4810
@@ -129,20 +95,20 @@ def test_forged_records_gain_only_what_they_claim_and_extra_records_fail(noteboo
     assert not judge.judge_cell(COUNT_TEST, []).passed
 
 
-def test_a_stub_that_fails_while_the_arguments_are_computed_says_not_done_yet(notebook, monkeypatch):
+def test_a_stub_that_fails_while_the_arguments_are_computed_says_not_done_yet(both_sides):
     stub = "class SimpleDense:\n    def __init__(self, units):\n        raise NotImplementedError()\n"
     test = ("from mlkit import grading\n\nwith grading.exercise('weights'):\n"
             "    grading.check_weights(SimpleDense(4), input_shape=(2, 3), expected=[('kernel', (3, 4))])\n"
             "with grading.exercise('again'):\n"
             "    grading.check_weights(SimpleDense(4), input_shape=(2, 3), expected=[('kernel', (3, 4))])\n")
-    records = probe_records(notebook, stub, test, monkeypatch)
+    records = both_sides.probe_records(stub, test)
     verdict = judge.judge_cell(test, records)
     assert not verdict.passed and "Not done yet: `SimpleDense.__init__`" in "\n".join(verdict.lines)
 
 
-def test_an_error_in_the_learner_code_is_reported_where_it_happened(notebook, monkeypatch):
+def test_an_error_in_the_learner_code_is_reported_where_it_happened(both_sides):
     stub = "def count_parameters(sizes):\n    raise NotImplementedError()\n"
-    records = probe_records(notebook, stub, COUNT_TEST, monkeypatch)
+    records = both_sides.probe_records(stub, COUNT_TEST)
     verdict = judge.judge_cell(COUNT_TEST, records)
     assert not verdict.passed and "Not done yet" in "\n".join(verdict.lines)
 
@@ -194,18 +160,11 @@ def graded_notebook(test_source, records, kernel_text):
     return source, graded
 
 
-def test_a_kernel_that_claims_a_pass_the_judge_refuses_is_noted(notebook, monkeypatch):
-    import io
-    from contextlib import redirect_stdout
-
-    cheat = SIMPLE_DENSE.replace(" + self.bias", "") + "\nimport numpy as np\nnp.allclose = lambda *a, **k: True\n"
-    printed = io.StringIO()
-    real_allclose = np.allclose
-    with redirect_stdout(printed):
-        records = probe_records(notebook, cheat, LAYER_TEST, monkeypatch)
-    np.allclose = real_allclose  # the kernel's patch, undone as a separate process would be
-    assert "✓ SimpleDense computes inputs @ kernel + bias" in printed.getvalue()
-    source, graded = graded_notebook(LAYER_TEST, records, printed.getvalue())
+def test_a_kernel_that_claims_a_pass_the_judge_refuses_is_noted(both_sides, simple_dense):
+    cheat = simple_dense.replace(" + self.bias", "") + "\nimport numpy as np\nnp.allclose = lambda *a, **k: True\n"
+    kernel = both_sides.run_kernel(cheat, LAYER_TEST)
+    assert "✓ SimpleDense computes inputs @ kernel + bias" in kernel.printed
+    source, graded = graded_notebook(LAYER_TEST, kernel.records, kernel.printed)
     verdicts = judge.judge_notebook(graded, source)
     assert not verdicts["ex1_test"].passed
     texts = [o.get("text", "") for o in graded.cells[0].outputs if o.output_type == "stream"]
@@ -213,14 +172,9 @@ def test_a_kernel_that_claims_a_pass_the_judge_refuses_is_noted(notebook, monkey
     assert not judge.records_of(graded.cells[0].outputs)
 
 
-def test_an_honest_kernel_and_the_judge_agree(notebook, monkeypatch):
-    import io
-    from contextlib import redirect_stdout
-
-    printed = io.StringIO()
-    with redirect_stdout(printed):
-        records = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
-    source, graded = graded_notebook(LAYER_TEST, records, printed.getvalue())
+def test_an_honest_kernel_and_the_judge_agree(both_sides, simple_dense):
+    kernel = both_sides.run_kernel(simple_dense, LAYER_TEST)
+    source, graded = graded_notebook(LAYER_TEST, kernel.records, kernel.printed)
     assert judge.judge_notebook(graded, source)["ex1_test"].passed
     assert [o.output_type for o in graded.cells[0].outputs] == ["stream"]
     assert judge.DISAGREEMENT not in graded.cells[0].outputs[0].text
@@ -255,14 +209,14 @@ def test_a_check_that_cannot_use_the_records_fails_rather_than_falls_back():
     assert verdict.unjudgeable is None and not verdict.passed
 
 
-def test_cells_judged_on_many_threads_get_their_own_verdicts(notebook, monkeypatch):
+def test_cells_judged_on_many_threads_get_their_own_verdicts(both_sides, simple_dense):
     """The class grader judges notebooks on several threads at once: each verdict is its own,
     and the process's stdout is the same afterwards."""
     import sys
     from concurrent.futures import ThreadPoolExecutor
 
-    honest = probe_records(notebook, SIMPLE_DENSE, LAYER_TEST, monkeypatch)
-    wrong = probe_records(notebook, SIMPLE_DENSE.replace(" + self.bias", ""), LAYER_TEST, monkeypatch)
+    honest = both_sides.probe_records(simple_dense, LAYER_TEST)
+    wrong = both_sides.probe_records(simple_dense.replace(" + self.bias", ""), LAYER_TEST)
     stdout = sys.stdout
     cases = [honest, wrong] * 40
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -272,18 +226,14 @@ def test_cells_judged_on_many_threads_get_their_own_verdicts(notebook, monkeypat
     assert sys.stdout is stdout
 
 
-def test_gradients_are_compared_by_the_judge_not_in_the_kernel(notebook, monkeypatch):
+def test_gradients_are_compared_by_the_judge_not_in_the_kernel(both_sides, simple_dense):
     """A layer that leaves mlkit.ops has no gradient; the kernel faking np.allclose cannot hide it."""
-    through_numpy = SIMPLE_DENSE.replace(
+    through_numpy = simple_dense.replace(
         "return ops.matmul(inputs, self.kernel) + self.bias",
         "return ops.convert_to_tensor(np.asarray(inputs) @ np.asarray(self.kernel) + np.asarray(self.bias))",
-    ).replace("from mlkit import layers, ops", "import numpy as np\nfrom mlkit import layers, ops")
+    )
     cheat = through_numpy + "\nimport numpy as np\nnp.allclose = lambda *a, **k: True\n"
-    real_allclose = np.allclose
-    try:
-        records = probe_records(notebook, cheat, LAYER_TEST, monkeypatch)
-    finally:
-        np.allclose = real_allclose  # the kernel's patch, undone as a separate process would be
+    records = both_sides.probe_records(cheat, LAYER_TEST)
     verdict = judge.judge_cell(LAYER_TEST, records)
     assert not verdict.passed
     assert "✗ gradients flow" in "\n".join(verdict.lines)

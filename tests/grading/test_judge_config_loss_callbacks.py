@@ -1,21 +1,18 @@
 """The checks of notebooks 03, 04 and 06 judged from their records alone.
 
-Each case plays both sides in this process, as test_judge.py does: the test
+Each case plays both sides in this process (the `both_sides` fixture): the test
 cell runs in "probe" mode over a learner's cell, then the same test source
 is judged from the records it sent. An honest answer passes there; a wrong
 one fails with the explanation a learner sees in their own notebook; a
 kernel that patched grading or NumPy gains nothing.
 """
 
-import contextlib
-import io
 import json
 import re
 
 import pytest
 
-from mlkit.grading import judge, probe_channel
-from mlkit.grading.failure import GradingFailure
+from mlkit.grading import judge
 
 SCALED_DENSE = """
 from mlkit import activations, initializers, layers, ops
@@ -339,38 +336,6 @@ CASES = {
 }
 
 
-def probe_records(notebook, learner_source, test_source, monkeypatch):
-    """Run the learner's cell, then the test cell in probe mode; return the records it sent
-    (as test_judge.probe_records: what the learner patched in mlkit.grading is undone after)."""
-    from mlkit import grading
-
-    records = []
-    monkeypatch.setattr(probe_channel, "emit", records.append)
-    saved = dict(vars(grading))
-    notebook.run(learner_source)
-    monkeypatch.setattr(probe_channel.state, "mode", "probe")
-    try:
-        notebook.run(test_source)
-    except AssertionError:
-        pass  # the kernel's own verdict: ignored, as at autograde
-    finally:
-        monkeypatch.setattr(probe_channel.state, "mode", "local")
-        vars(grading).update(saved)
-    return records
-
-
-def local_lines(notebook, test_source):
-    """What a learner sees when the test cell runs in their own notebook: the ✓ lines, then the explanation."""
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        try:
-            notebook.run(test_source)
-            failure_lines = []
-        except GradingFailure as failure:
-            failure_lines = failure.lines()
-    return [line for line in printed.getvalue().split("\n") if line.startswith("✓ ")] + failure_lines
-
-
 def without_layer_numbers(lines):
     """The lines without the numbers of automatic layer names (scaled_dense_3: each run makes new layers),
     nor the configs quoted in errors (where such a name moves the point at which a long message is cut)."""
@@ -378,60 +343,46 @@ def without_layer_numbers(lines):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_an_honest_answer_passes_on_its_records_alone(notebook, monkeypatch, case):
+def test_an_honest_answer_passes_on_its_records_alone(both_sides, case):
     learner, test, _ = CASES[case]
-    records = probe_records(notebook, learner, test, monkeypatch)
+    records = both_sides.probe_records(learner, test)
     assert json.loads(json.dumps(records)) == records
     assert not judge.unjudged_checks(test)
     verdict = judge.judge_cell(test, records)
     assert verdict.passed, verdict.lines
-    assert verdict.lines == local_lines(notebook, test)
+    assert verdict.lines == both_sides.local_lines(test)
 
 
 WRONG = [(case, index) for case in sorted(CASES) for index in range(len(CASES[case][2]))]
 
 
 @pytest.mark.parametrize("case, index", WRONG)
-def test_a_wrong_answer_fails_with_the_explanation_a_learner_sees(notebook, monkeypatch, case, index):
+def test_a_wrong_answer_fails_with_the_explanation_a_learner_sees(both_sides, case, index):
     _, test, wrongs = CASES[case]
     learner, explanation = wrongs[index]
-    records = probe_records(notebook, learner, test, monkeypatch)
+    records = both_sides.probe_records(learner, test)
     verdict = judge.judge_cell(test, records)
     assert not verdict.passed and verdict.unjudgeable is None
     assert explanation in "\n".join(verdict.lines), verdict.lines
-    assert without_layer_numbers(verdict.lines) == without_layer_numbers(local_lines(notebook, test))
+    assert without_layer_numbers(verdict.lines) == without_layer_numbers(both_sides.local_lines(test))
 
 
-CHEATS = {
-    "grading.exercise": "\nimport contextlib\nfrom mlkit import grading\n"
-                        "grading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n",
-    "np.allclose": "\nimport numpy as np\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n",
-}
-
-
-@pytest.mark.parametrize("cheat", sorted(CHEATS))
 @pytest.mark.parametrize("case, index", WRONG)
-def test_a_kernel_that_patches_grading_or_numpy_does_not_pass(notebook, monkeypatch, case, index, cheat):
-    import numpy as np
-
+def test_a_kernel_that_patches_grading_or_numpy_does_not_pass(both_sides, case, index, cheat):
     _, test, wrongs = CASES[case]
-    saved = np.allclose, np.isclose
-    try:
-        records = probe_records(notebook, wrongs[index][0] + CHEATS[cheat], test, monkeypatch)
-    finally:
-        np.allclose, np.isclose = saved  # the kernel's patch, undone as a separate process would be
+    records = both_sides.probe_records(wrongs[index][0] + cheat, test)
     assert not judge.judge_cell(test, records).passed
 
 
-def test_an_unfinished_callback_says_not_done_yet(notebook, monkeypatch):
+def test_an_unfinished_callback_says_not_done_yet(both_sides):
     stub = EARLY_STOPPING.replace("current = logs[self.monitor]", "raise NotImplementedError()")
-    records = probe_records(notebook, stub, STOPPING_TEST, monkeypatch)
+    records = both_sides.probe_records(stub, STOPPING_TEST)
     verdict = judge.judge_cell(STOPPING_TEST, records)
     assert not verdict.passed and "Not done yet" in "\n".join(verdict.lines)
 
 
-def test_a_forged_run_is_judged_as_the_plain_data_it_is(notebook, monkeypatch):
-    records = probe_records(notebook, EARLY_STOPPING, STOPPING_TEST, monkeypatch)
+def test_a_forged_run_is_judged_as_the_plain_data_it_is(both_sides):
+    records = both_sides.probe_records(EARLY_STOPPING, STOPPING_TEST)
     first = next(r for r in records if r.get("name") == "check_stops_at")
     first["values"][2] = {"tuple": ["5", True, 5]}  # the epochs run, as a string
     verdict = judge.judge_cell(STOPPING_TEST, records)

@@ -3,27 +3,20 @@
 Each of these cells builds a model around the learner's class, trains it, or
 compares two of its results; that work now runs inside a check
 (mlkit.grading.result_checks), so the trusted grader judges the cell from its
-records alone. Each test plays both sides in this process, as
-test_judge_models_training.py does: the notebook's setup and answer cells run
-as the learner's, a test cell runs in "probe" mode, then the same test source
-is judged from the records with the learner's names as placeholders.
+records alone. Each test plays both sides in this process (the `both_sides`
+fixture): the notebook's setup and answer cells run as the learner's, a test
+cell runs in "probe" mode, then the same test source is judged from the
+records with the learner's names as placeholders.
 """
 
-import contextlib
-import io
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
-from mlkit.grading import GradingFailure, judge, probe_channel
+from mlkit.grading import GradingFailure, judge
 from mlkit.grading.result_checks import check_result, check_result_close, check_result_equal, check_results_close
-from mlkit.utils import clear_session
 
-SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
-LOSSES = SOLUTIONS / "04_losses_and_regularization" / "losses_and_regularization.ipynb"
-MODELS = SOLUTIONS / "05_models_and_training" / "models_and_training.ipynb"
+LOSSES = "04_losses_and_regularization/losses_and_regularization.ipynb"
+MODELS = "05_models_and_training/models_and_training.ipynb"
 
 CELLS = {
     "04 ex1_test_training": (LOSSES, "ex1_test_training"),
@@ -37,109 +30,52 @@ CELLS = {
 }
 
 
-def cells(path):
-    """{grade_id: source} of the notebook's cells that have one, in notebook order."""
-    book = nbformat.read(str(path), as_version=4)
-    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in book.cells
-            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade_id")}
-
-
-def edited(path, grade_id, *replacements):
-    source = cells(path)[grade_id]
-    for old, new in replacements:
-        assert old in source, old
-        source = source.replace(old, new)
-    return {grade_id: source}
-
-
-def run_learner(notebook, path, answers=None, extra=""):
-    with contextlib.redirect_stdout(io.StringIO()):
-        for grade_id, source in cells(path).items():
-            if "_test_" not in grade_id:
-                notebook.run((answers or {}).get(grade_id, source))
-        if extra:
-            notebook.run(extra)
-
-
-def local_lines(notebook, test_source):
-    printed = io.StringIO()
-    clear_session()
-    try:
-        with contextlib.redirect_stdout(printed):
-            notebook.run(test_source, record=False)
-        failure = []
-    except GradingFailure as error:
-        failure = error.lines()
-    return [line for line in printed.getvalue().split("\n") if line.startswith("✓ ")] + failure
-
-
-def kernel_state():
-    from mlkit import grading
-
-    return dict(vars(grading)), dict(vars(np))
-
-
-def probe_records(notebook, test_source, monkeypatch, patched_by_learner=None):
-    from mlkit import grading
-
-    saved_grading, saved_numpy = patched_by_learner or kernel_state()
-    records = []
-    monkeypatch.setattr(probe_channel, "emit", records.append)
-    monkeypatch.setattr(probe_channel.state, "mode", "probe")
-    clear_session()
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            notebook.run(test_source, record=False)
-    except AssertionError:
-        pass  # the kernel's own verdict: ignored, as at autograde
-    finally:
-        monkeypatch.setattr(probe_channel.state, "mode", "local")
-        vars(grading).update(saved_grading)
-        vars(np).update(saved_numpy)
-    return records
+@pytest.fixture(scope="module")
+def notebooks(solution_cells):
+    """{notebook: its Cells}."""
+    return {LOSSES: solution_cells(LOSSES), MODELS: solution_cells(MODELS)}
 
 
 @pytest.mark.parametrize("name", sorted(CELLS))
-def test_the_instructors_answers_pass_on_their_records_alone(name, notebook, monkeypatch):
+def test_the_instructors_answers_pass_on_their_records_alone(name, both_sides, notebooks):
     path, grade_id = CELLS[name]
-    source = cells(path)[grade_id]
-    assert not judge.unjudged_checks(source)
-    run_learner(notebook, path)
-    verdict = judge.judge_cell(source, probe_records(notebook, source, monkeypatch))
+    cells = notebooks[path]
+    assert not judge.unjudged_checks(cells.by_id[grade_id])
+    _, verdict = both_sides.run_and_judge(cells, cells.learner_ids(), [grade_id])[grade_id]
     assert verdict.unjudgeable is None, verdict.unjudgeable
     assert verdict.passed, verdict.lines
-    assert verdict.lines == local_lines(notebook, source)
+    assert verdict.lines == both_sides.local_lines(cells.by_id[grade_id])
 
 
 CUSTOM_LOSS, PENALTY, DENSE = "ex1_custom_loss", "ex2_sparsity_penalty", "ex3_regularized_dense"
 MULTI_INPUT, CLASSIFIER = "ex1_multi_input_layer", "ex2_digit_classifier"
 
-# name: (notebook, the test cell, answers, a phrase of the explanation)
+# name: (notebook, the test cell, the answer changed, [(what, replaced by)], a phrase of the explanation)
 MISTAKES = {
-    "CustomLoss in NumPy": (LOSSES, "ex1_test_training", edited(LOSSES, CUSTOM_LOSS, (
+    "CustomLoss in NumPy": (LOSSES, "ex1_test_training", CUSTOM_LOSS, [(
         "ops.mean(ops.square(y_true - y_pred), axis=-1)", "np.mean(np.square(np.asarray(y_true) - np.asarray(y_pred)), axis=-1)"),
-        ("ops.sum(ops.abs(y_pred), axis=-1)", "np.sum(np.abs(np.asarray(y_pred)), axis=-1)")), "compute call with ops"),
-    "CustomLoss without its factor in the config": (LOSSES, "ex1_test_training", edited(LOSSES, CUSTOM_LOSS, (
-        '"regularization_factor": self.regularization_factor', '"unused": 0')), None),
-    "SparsityPenalty without its rate": (LOSSES, "ex2_test_in_a_model", edited(LOSSES, PENALTY, (
-        "self.rate * ", "")), "model.evaluate(x, x)"),
-    "penalty added in call": (LOSSES, "ex3_test_losses", edited(LOSSES, DENSE, (
+        ("ops.sum(ops.abs(y_pred), axis=-1)", "np.sum(np.abs(np.asarray(y_pred)), axis=-1)")], "compute call with ops"),
+    "CustomLoss without its factor in the config": (LOSSES, "ex1_test_training", CUSTOM_LOSS, [(
+        '"regularization_factor": self.regularization_factor', '"unused": 0')], None),
+    "SparsityPenalty without its rate": (LOSSES, "ex2_test_in_a_model", PENALTY, [(
+        "self.rate * ", "")], "model.evaluate(x, x)"),
+    "penalty added in call": (LOSSES, "ex3_test_losses", DENSE, [(
         "regularizer=self.kernel_regularizer", "regularizer=None"), (
         "    def call(self, inputs):\n",
         "    def call(self, inputs):\n"
         "        if self.kernel_regularizer is not None:\n"
-        "            self.add_loss(self.kernel_regularizer(self.kernel))\n")), "computed when call ran"),
-    "regularizer never handed to add_weight": (LOSSES, "ex3_test_training", edited(LOSSES, DENSE, (
-        "regularizer=self.kernel_regularizer", "regularizer=None")), "the penalty is missing from the loss"),
-    "projections added": (MODELS, "ex1_test_model", edited(MODELS, MULTI_INPUT, (
+        "            self.add_loss(self.kernel_regularizer(self.kernel))\n")], "computed when call ran"),
+    "regularizer never handed to add_weight": (LOSSES, "ex3_test_training", DENSE, [(
+        "regularizer=self.kernel_regularizer", "regularizer=None")], "the penalty is missing from the loss"),
+    "projections added": (MODELS, "ex1_test_model", MULTI_INPUT, [(
         "ops.concatenate([ops.matmul(input1, self.kernel1), ops.matmul(input2, self.kernel2)], axis=-1)",
-        "ops.matmul(input1, self.kernel1) + ops.matmul(input2, self.kernel2)")), "2 * units features"),
-    "no softmax": (MODELS, "ex2_test_layers", edited(MODELS, CLASSIFIER, (
-        ', activation="softmax"', "")), "activation='softmax'"),
-    "dropout_rate ignored": (MODELS, "ex2_test_dropout", edited(MODELS, CLASSIFIER, (
-        "layers.Dropout(dropout_rate)", "layers.Dropout(0.5)")), "layers.Dropout(dropout_rate)"),
-    "no softmax, then trained": (MODELS, "ex2_test_fit", edited(MODELS, CLASSIFIER, (
-        ', activation="softmax"', "")), None),
+        "ops.matmul(input1, self.kernel1) + ops.matmul(input2, self.kernel2)")], "2 * units features"),
+    "no softmax": (MODELS, "ex2_test_layers", CLASSIFIER, [(
+        ', activation="softmax"', "")], "activation='softmax'"),
+    "dropout_rate ignored": (MODELS, "ex2_test_dropout", CLASSIFIER, [(
+        "layers.Dropout(dropout_rate)", "layers.Dropout(0.5)")], "layers.Dropout(dropout_rate)"),
+    "no softmax, then trained": (MODELS, "ex2_test_fit", CLASSIFIER, [(
+        ', activation="softmax"', "")], None),
 }
 
 
@@ -150,31 +86,24 @@ def without_values(lines):
 
 @pytest.mark.filterwarnings("ignore")
 @pytest.mark.parametrize("name", sorted(MISTAKES))
-def test_a_wrong_answer_fails_with_the_explanation_the_learner_reads(name, notebook, monkeypatch):
-    path, grade_id, answers, phrase = MISTAKES[name]
-    source = cells(path)[grade_id]
-    run_learner(notebook, path, answers)
-    verdict = judge.judge_cell(source, probe_records(notebook, source, monkeypatch))
+def test_a_wrong_answer_fails_with_the_explanation_the_learner_reads(name, both_sides, notebooks):
+    path, test, grade_id, changes, phrase = MISTAKES[name]
+    cells = notebooks[path]
+    _, verdict = both_sides.run_and_judge(cells, cells.learner_ids(), [test], cells.changed(grade_id, changes))[test]
     assert verdict.unjudgeable is None, verdict.unjudgeable
     assert not verdict.passed
-    assert without_values(verdict.lines) == without_values(local_lines(notebook, source))
+    assert without_values(verdict.lines) == without_values(both_sides.local_lines(cells.by_id[test]))
     assert phrase is None or phrase in "\n".join(verdict.lines)
-
-
-CHEAT = ("import contextlib\nimport numpy as np\nfrom mlkit import grading\n"
-         "grading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n"
-         "np.allclose = lambda *a, **k: True\n"
-         "np.isclose = lambda a, b, *rest, **k: np.ones(np.broadcast(np.asarray(a), np.asarray(b)).shape, bool)\n")
 
 
 @pytest.mark.filterwarnings("ignore")
 @pytest.mark.parametrize("name", sorted(MISTAKES))
-def test_a_kernel_that_patches_grading_or_numpy_does_not_pass(name, notebook, monkeypatch):
-    path, grade_id, answers, _ = MISTAKES[name]
-    source = cells(path)[grade_id]
-    before = kernel_state()
-    run_learner(notebook, path, answers, extra=CHEAT)
-    assert not judge.judge_cell(source, probe_records(notebook, source, monkeypatch, before)).passed
+def test_a_kernel_that_patches_grading_or_numpy_does_not_pass(name, cheat, both_sides, notebooks):
+    path, test, grade_id, changes, _ = MISTAKES[name]
+    cells = notebooks[path]
+    answers = {**cells.changed(grade_id, changes), "cheat": cheat}
+    _, verdict = both_sides.run_and_judge(cells, cells.learner_ids() + ["cheat"], [test], answers)[test]
+    assert not verdict.passed
 
 
 def test_the_value_judged_is_the_reported_one_and_the_condition_is_the_tests():
