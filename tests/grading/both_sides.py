@@ -109,20 +109,28 @@ class BothSides:
         self.notebook = notebook
         self.monkeypatch = monkeypatch
 
-    def probe(self, test_source):
-        """Run a test cell as the sandboxed kernel does (probe mode, after `fresh_start`)."""
-        records, failure, printed = [], None, io.StringIO()
-        self.monkeypatch.setattr(probe_channel, "emit", records.append)
-        self.monkeypatch.setattr(probe_channel.state, "mode", "probe")
+    def run_test_cell(self, source):
+        """Run a test cell after `fresh_start`, in the mode set; return (what it printed, its failure or None).
+        The failure is the kernel's own verdict: kept to compare, never trusted."""
+        printed, failure = io.StringIO(), None
         fresh_start()
         try:
             with contextlib.redirect_stdout(printed):
-                self.notebook.run(test_source, record=False)
+                self.notebook.run(source, record=False)
         except GradingFailure as error:
-            failure = error  # the kernel's own verdict: kept to compare, never trusted
+            failure = error
+        return printed.getvalue(), failure
+
+    def probe(self, test_source):
+        """Run a test cell as the sandboxed kernel does: in probe mode."""
+        records = []
+        self.monkeypatch.setattr(probe_channel, "emit", records.append)
+        self.monkeypatch.setattr(probe_channel.state, "mode", "probe")
+        try:
+            printed, failure = self.run_test_cell(test_source)
         finally:
             self.monkeypatch.setattr(probe_channel.state, "mode", "local")
-        return KernelRun(failure, records, printed.getvalue())
+        return KernelRun(failure, records, printed)
 
     def run_kernel(self, learner_source, test_source):
         """Run the learner's cell, then the test cell in probe mode; undo what the learner patched."""
@@ -152,25 +160,13 @@ class BothSides:
         return {grade_id: (run.failure, judge.judge_cell(cells.by_id[grade_id], run.records, cells.imports))
                 for grade_id, run in runs.items()}
 
-    def local_run(self, source):
-        """Run `source` as in the learner's own notebook (local mode, after `fresh_start`);
-        return (what it printed, its failure or None)."""
-        printed, failure = io.StringIO(), None
-        fresh_start()
-        try:
-            with contextlib.redirect_stdout(printed):
-                self.notebook.run(source, record=False)
-        except GradingFailure as error:
-            failure = error
-        return printed.getvalue(), failure
-
     def local_failure(self, source):
         """The failure a learner reads when running `source` in their own notebook (None: it passed)."""
-        return self.local_run(source)[1]
+        return self.run_test_cell(source)[1]
 
     def local_lines(self, source):
         """What a learner reads when running `source` in their own notebook: the ✓ lines, then the failure."""
-        printed, failure = self.local_run(source)
+        printed, failure = self.run_test_cell(source)
         passed = [line for line in printed.split("\n") if line.startswith("✓ ")]
         return passed + (failure.lines() if failure else [])
 

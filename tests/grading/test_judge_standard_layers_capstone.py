@@ -1,6 +1,6 @@
 """The checks of notebooks 08 (standard layers) and 09 (the capstone) judged from their records alone.
 
-Each case plays both sides in this process, as test_judge.py does: test cells
+Each case plays both sides in this process (the `both_sides` fixture): test cells
 run in "probe" mode over a learner's cells (their records collected instead of
 displayed), then the same test sources are judged from those records alone,
 with the learner's names as placeholders. An honest answer passes there; a
@@ -8,110 +8,12 @@ wrong one fails with the explanation a learner reads in their own notebook; a
 kernel that patched grading, NumPy or the held-out labels gains nothing.
 """
 
-import contextlib
-import io
-from pathlib import Path
-
-import nbformat
 import pytest
 
-from mlkit.grading import judge, probe_channel
-from mlkit.grading.failure import GradingFailure
+from mlkit.grading import judge
 
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_08 = ROOT / "solutions" / "08_standard_layers" / "standard_layers.ipynb"
-NOTEBOOK_09 = ROOT / "solutions" / "09_capstone" / "capstone.ipynb"
-
-# What a learner's kernel may patch, restored before judging (at autograde the judge is another process).
-_PATCHABLE = ("numpy", "mlkit.grading", "mlkit.grading.exercise", "mlkit.grading.capstone_checks",
-              "mlkit.grading.standard_layers_checks", "mlkit.datasets.digits")
-
-
-@contextlib.contextmanager
-def undone_afterwards():
-    """Whatever the block (a learner's kernel) patches in the modules above is undone at its end."""
-    import builtins
-    import importlib
-
-    modules = [importlib.import_module(name) for name in _PATCHABLE] + [builtins]
-    saved = [(module, dict(vars(module))) for module in modules]
-    try:
-        yield
-    finally:
-        for module, names in saved:
-            for name, value in names.items():
-                if vars(module).get(name) is not value:
-                    setattr(module, name, value)
-
-
-def probe_run(notebook, test_source, monkeypatch):
-    """Run a test cell as the sandboxed kernel does (probe mode, from the same random state as
-    `local_failure`); return (its own failure or None, the records it sent)."""
-    import mlkit
-
-    records, failure = [], None
-    monkeypatch.setattr(probe_channel, "emit", records.append)
-    monkeypatch.setattr(probe_channel.state, "mode", "probe")
-    mlkit.utils.set_random_seed(0)
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            notebook.run(test_source, record=False)
-    except GradingFailure as error:
-        failure = error
-    finally:
-        probe_channel.state.mode = "local"
-    return failure, records
-
-
-class Cells:
-    """The code cells of a solutions notebook, by grade_id, and the imports the judge runs first."""
-
-    def __init__(self, path):
-        self.book = nbformat.read(str(path), as_version=4)
-        self.by_id = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell.source
-                      for cell in self.book.cells if cell.cell_type == "code"}
-        self.imports = judge.imports_of(
-            [cell.source for cell in self.book.cells if cell.cell_type == "code"
-             and not cell.metadata.get("nbgrader", {}).get("solution")])
-
-    def tests(self, prefix):
-        return [grade_id for grade_id in self.by_id if grade_id and grade_id.startswith(prefix)
-                and "_test_" in grade_id]
-
-
-def run_and_judge(notebook, cells, learner_ids, test_ids, monkeypatch, answers=None):
-    """Run the setup and `learner_ids` cells (or their `answers`), then each test cell of `test_ids`
-    in probe mode; return {test id: (the kernel's own failure or None, the judge's Verdict of the
-    records it sent)}."""
-    answers = answers or {}
-    runs = {}
-    with undone_afterwards():
-        for grade_id in ["setup"] + list(learner_ids):
-            try:
-                notebook.run(answers[grade_id] if grade_id in answers else cells.by_id[grade_id])
-            except Exception:
-                pass  # recorded by the notebook, as IPython would: the tests explain it
-        for grade_id in test_ids:
-            runs[grade_id] = probe_run(notebook, cells.by_id[grade_id], monkeypatch)
-    return {grade_id: (failure, judge.judge_cell(cells.by_id[grade_id], records, cells.imports))
-            for grade_id, (failure, records) in runs.items()}
-
-
-def local_failure(notebook, source):
-    """The failure a learner reads when running `source` in their own notebook (local mode)."""
-    import mlkit
-
-    mlkit.utils.set_random_seed(0)
-    with contextlib.redirect_stdout(io.StringIO()):
-        try:
-            notebook.run(source, record=False)
-        except GradingFailure as failure:
-            return failure
-    return None
-
-
-def explanation(verdict):
-    return [line for line in verdict.lines if not line.startswith("✓ ")]
+NOTEBOOK_08 = "08_standard_layers/standard_layers.ipynb"
+NOTEBOOK_09 = "09_capstone/capstone.ipynb"
 
 
 def assert_judged_and_passed(results, unjudgeable):
@@ -124,33 +26,19 @@ def assert_judged_and_passed(results, unjudgeable):
             assert verdict.passed and not verdict.notes, (grade_id, verdict.lines, verdict.notes)
 
 
-def with_changes(source, changes):
-    for old, new in changes:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
-
-
-# Patches a learner's cell may add to pass anyway (in the kernel, where they are believed).
-CHEATS = [
-    "import contextlib\nfrom mlkit import grading\ngrading.exercise = lambda *a, **k: contextlib.suppress(BaseException)\n",
-    "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda a, b, **k: np.ones(np.shape(a), bool)\n",
-]
-
-
 def wrong_answer(cells, mistakes, name):
     grade_id, changes, test_id, phrase = mistakes[name]
-    return {grade_id: with_changes(cells.by_id[grade_id], changes)}, test_id, phrase
+    return cells.changed(grade_id, changes), test_id, phrase
 
 
 @pytest.fixture(scope="module")
-def cells_08():
-    return Cells(NOTEBOOK_08)
+def cells_08(solution_cells):
+    return solution_cells(NOTEBOOK_08)
 
 
 @pytest.fixture(scope="module")
-def cells_09():
-    return Cells(NOTEBOOK_09)
+def cells_09(solution_cells):
+    return solution_cells(NOTEBOOK_09)
 
 
 # -- notebook 08 ------------------------------------------------------------------------------
@@ -159,9 +47,9 @@ def cells_09():
 SANDBOX_ONLY_08 = set()
 
 
-def test_every_test_cell_of_notebook_08_is_judged_and_passes_on_the_solution(notebook, monkeypatch, cells_08):
+def test_every_test_cell_of_notebook_08_is_judged_and_passes_on_the_solution(both_sides, cells_08):
     learner = ["ex1_my_dropout", "ex2_my_batch_norm", "ex3_minimal_rnn_cell"]
-    results = run_and_judge(notebook, cells_08, learner, cells_08.tests("ex"), monkeypatch)
+    results = both_sides.run_and_judge(cells_08, learner, cells_08.tests("ex"))
     assert len(results) == 10
     assert_judged_and_passed(results, unjudgeable=SANDBOX_ONLY_08)
 
@@ -194,25 +82,22 @@ MISTAKES_08 = {
 
 
 @pytest.mark.parametrize("name", sorted(MISTAKES_08))
-def test_a_wrong_answer_of_notebook_08_fails_with_the_explanation_of_local_mode(name, notebook, monkeypatch,
-                                                                               cells_08):
+def test_a_wrong_answer_of_notebook_08_fails_with_the_explanation_of_local_mode(name, both_sides, cells_08):
     answers, test_id, phrase = wrong_answer(cells_08, MISTAKES_08, name)
-    results = run_and_judge(notebook, cells_08, list(answers), [test_id], monkeypatch, answers=answers)
+    results = both_sides.run_and_judge(cells_08, list(answers), [test_id], answers=answers)
     kernel_failure, verdict = results[test_id]
     assert verdict.unjudgeable is None and not verdict.passed
     assert phrase in "\n".join(verdict.lines), verdict.lines
-    local = local_failure(notebook, cells_08.by_id[test_id])
-    assert local is not None and explanation(verdict) == local.lines()
+    local = both_sides.local_failure(cells_08.by_id[test_id])
+    assert local is not None and both_sides.explanation(verdict) == local.lines()
 
 
-@pytest.mark.parametrize("cheat", CHEATS)
 @pytest.mark.parametrize("name", ["dropout not scaled", "momentum the wrong way round", "a cell without bias"])
-def test_a_kernel_patching_grading_or_numpy_gains_nothing_in_notebook_08(name, cheat, notebook, monkeypatch,
-                                                                         cells_08):
+def test_a_kernel_patching_grading_or_numpy_gains_nothing_in_notebook_08(name, cheat, both_sides, cells_08):
     answers, test_id, phrase = wrong_answer(cells_08, MISTAKES_08, name)
     (grade_id, source), = answers.items()
     answers[grade_id] = source + "\n" + cheat
-    results = run_and_judge(notebook, cells_08, [grade_id], [test_id], monkeypatch, answers=answers)
+    results = both_sides.run_and_judge(cells_08, [grade_id], [test_id], answers=answers)
     kernel_failure, verdict = results[test_id]
     assert verdict.unjudgeable is None and not verdict.passed  # whatever the kernel believed
     if "grading.exercise" in cheat:
@@ -221,14 +106,14 @@ def test_a_kernel_patching_grading_or_numpy_gains_nothing_in_notebook_08(name, c
         assert phrase in "\n".join(verdict.lines)
 
 
-def test_a_stub_of_notebook_08_says_not_done_yet(notebook, monkeypatch, cells_08):
+def test_a_stub_of_notebook_08_says_not_done_yet(both_sides, cells_08):
     stub = ("class MinimalRNNCell(layers.Layer):\n"
             "    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n"
             "        self.state_size = units\n"
             "    def build(self, input_shape):\n        raise NotImplementedError()\n"
             "    def call(self, inputs, states):\n        raise NotImplementedError()\n")
-    results = run_and_judge(notebook, cells_08, ["ex3_minimal_rnn_cell"], ["ex3_test_step", "ex3_test_sequence"],
-                            monkeypatch, answers={"ex3_minimal_rnn_cell": stub})
+    results = both_sides.run_and_judge(cells_08, ["ex3_minimal_rnn_cell"], ["ex3_test_step", "ex3_test_sequence"],
+                                       answers={"ex3_minimal_rnn_cell": stub})
     for test_id in ("ex3_test_step", "ex3_test_sequence"):
         verdict = results[test_id][1]
         assert not verdict.passed and "Not done yet" in "\n".join(verdict.lines), (test_id, verdict.lines)
@@ -242,9 +127,9 @@ SANDBOX_ONLY_09 = set()
 
 
 def test_the_test_cells_of_exercises_1_to_4_of_notebook_09_are_judged_and_pass_on_the_solution(
-        notebook, monkeypatch, cells_09):
+        both_sides, cells_09):
     tests = [grade_id for prefix in ("ex1", "ex2", "ex3", "ex4") for grade_id in cells_09.tests(prefix)]
-    results = run_and_judge(notebook, cells_09, EXERCISES_09, tests, monkeypatch)
+    results = both_sides.run_and_judge(cells_09, EXERCISES_09, tests)
     assert len(results) == 10
     assert_judged_and_passed(results, unjudgeable=SANDBOX_ONLY_09)
 
@@ -274,26 +159,24 @@ MISTAKES_09 = {
 
 
 @pytest.mark.parametrize("name", sorted(MISTAKES_09))
-def test_a_wrong_answer_of_notebook_09_fails_with_the_explanation_of_local_mode(name, notebook, monkeypatch,
-                                                                               cells_09):
+def test_a_wrong_answer_of_notebook_09_fails_with_the_explanation_of_local_mode(name, both_sides, cells_09):
     answers, test_id, phrase = wrong_answer(cells_09, MISTAKES_09, name)
-    results = run_and_judge(notebook, cells_09, EXERCISES_09, [test_id], monkeypatch, answers=answers)
+    results = both_sides.run_and_judge(cells_09, EXERCISES_09, [test_id], answers=answers)
     kernel_failure, verdict = results[test_id]
     assert verdict.unjudgeable is None and not verdict.passed
     assert phrase in "\n".join(verdict.lines), verdict.lines
-    assert explanation(verdict) == kernel_failure.lines()
-    local = local_failure(notebook, cells_09.by_id[test_id])
+    assert both_sides.explanation(verdict) == kernel_failure.lines()
+    local = both_sides.local_failure(cells_09.by_id[test_id])
     if "folder" not in name:  # (a failure naming a temporary folder names another one on each run)
-        assert explanation(verdict) == local.lines()
+        assert both_sides.explanation(verdict) == local.lines()
 
 
-@pytest.mark.parametrize("cheat", CHEATS)
 @pytest.mark.parametrize("name", ["no staircase", "a checkpoint outside the folder", "the ReLU before the normalization"])
-def test_a_kernel_patching_grading_or_numpy_gains_nothing_in_notebook_09(name, cheat, notebook, monkeypatch, cells_09):
+def test_a_kernel_patching_grading_or_numpy_gains_nothing_in_notebook_09(name, cheat, both_sides, cells_09):
     answers, test_id, phrase = wrong_answer(cells_09, MISTAKES_09, name)
     (grade_id, source), = answers.items()
     answers[grade_id] = source + "\n" + cheat
-    results = run_and_judge(notebook, cells_09, EXERCISES_09, [test_id], monkeypatch, answers=answers)
+    results = both_sides.run_and_judge(cells_09, EXERCISES_09, [test_id], answers=answers)
     kernel_failure, verdict = results[test_id]
     assert verdict.unjudgeable is None and not verdict.passed  # whatever the kernel believed
     if "grading.exercise" in cheat:
@@ -302,15 +185,15 @@ def test_a_kernel_patching_grading_or_numpy_gains_nothing_in_notebook_09(name, c
         assert phrase in "\n".join(verdict.lines)
 
 
-def test_exercise_6_is_judged_with_the_reload_and_the_accuracy_of_the_classifier(notebook, monkeypatch, cells_09):
+def test_exercise_6_is_judged_with_the_reload_and_the_accuracy_of_the_classifier(both_sides, cells_09):
     untrained = "classifier, histories = build_classifier(), []\n"
-    results = run_and_judge(notebook, cells_09, EXERCISES_09[:2] + ["ex6_save_and_reload", "untrained"],
-                            ["ex6_test_classifier"], monkeypatch, answers={"untrained": untrained})
+    results = both_sides.run_and_judge(cells_09, EXERCISES_09[:2] + ["ex6_save_and_reload", "untrained"],
+                                       ["ex6_test_classifier"], answers={"untrained": untrained})
     kernel_failure, verdict = results["ex6_test_classifier"]
     assert verdict.unjudgeable is None
     assert verdict.lines[0] == "✓ the reloaded classifier predicts what the trained one predicts"
     assert "the accuracy of the classifier on the 359 held-out test digits" in "\n".join(verdict.lines)
-    assert explanation(verdict) == kernel_failure.lines()
+    assert both_sides.explanation(verdict) == kernel_failure.lines()
 
 
 # What ex6_test_file's own code did before its model was made inside check_reloaded.
@@ -331,10 +214,10 @@ with grading.exercise("save_and_reload writes the file and returns a new model")
 
 
 def test_test_cells_whose_own_code_needs_the_learners_objects_keep_the_sandboxed_verdict(
-        notebook, monkeypatch, cells_09):
+        both_sides, cells_09):
     cells_09.by_id["model_built_in_the_test_code"] = MODEL_BUILT_IN_THE_TEST_CODE
-    results = run_and_judge(notebook, cells_09, EXERCISES_09[:1] + ["ex6_save_and_reload"],
-                            ["model_built_in_the_test_code"], monkeypatch)
+    results = both_sides.run_and_judge(cells_09, EXERCISES_09[:1] + ["ex6_save_and_reload"],
+                                       ["model_built_in_the_test_code"])
     kernel_failure, verdict = results["model_built_in_the_test_code"]
     assert kernel_failure is None
     assert verdict.unjudgeable and "placeholders" in verdict.unjudgeable  # a model built around ConvBlock
@@ -363,49 +246,42 @@ with grading.exercise("the classifier gets at least 90% of the held-out test dig
 """
 
 
-def probe_records(notebook, learner_source, test_source, monkeypatch):
-    """Run the learner's cell, then the test cell in probe mode; return the records it sent."""
-    with undone_afterwards():
-        notebook.run(learner_source)
-        return probe_run(notebook, test_source, monkeypatch)[1]
-
-
-def test_a_classifier_passes_on_its_predictions_alone(notebook, monkeypatch):
-    records = probe_records(notebook, QUICK_CLASSIFIER + TRAINING, ACCURACY_TEST, monkeypatch)
+def test_a_classifier_passes_on_its_predictions_alone(both_sides):
+    records = both_sides.probe_records(QUICK_CLASSIFIER + TRAINING, ACCURACY_TEST)
     check = next(record for record in records if record.get("name") == "check_held_out_accuracy")
     assert len(check["values"]) == 3  # the class of the model, its predictions, and them again: no labels
     verdict = judge.judge_cell(ACCURACY_TEST, records)
     assert verdict.passed, verdict.lines
 
 
-def test_an_untrained_classifier_fails_as_in_local_mode(notebook, monkeypatch):
-    records = probe_records(notebook, QUICK_CLASSIFIER, ACCURACY_TEST, monkeypatch)
+def test_an_untrained_classifier_fails_as_in_local_mode(both_sides):
+    records = both_sides.probe_records(QUICK_CLASSIFIER, ACCURACY_TEST)
     verdict = judge.judge_cell(ACCURACY_TEST, records)
     assert not verdict.passed
-    local = local_failure(notebook, ACCURACY_TEST)
-    assert explanation(verdict) == local.lines()
+    local = both_sides.local_failure(ACCURACY_TEST)
+    assert both_sides.explanation(verdict) == local.lines()
     assert "the accuracy of the classifier on the 359 held-out test digits" in "\n".join(verdict.lines)
 
 
-@pytest.mark.parametrize("cheat", [
+@pytest.mark.parametrize("kernel_patch", [
     # the labels the kernel reads made to agree with the model's predictions
     "import mlkit.grading.capstone_checks as capstone\n"
     "capstone.held_out_labels = lambda: classifier.predict(capstone.held_out_images(), verbose=0).argmax(-1)\n",
     "import numpy as np\nnp.mean = lambda *a, **k: 1.0\n",
 ])
-def test_the_labels_and_the_accuracy_are_the_graders_not_the_kernels(cheat, notebook, monkeypatch):
-    records = probe_records(notebook, QUICK_CLASSIFIER + cheat, ACCURACY_TEST, monkeypatch)
+def test_the_labels_and_the_accuracy_are_the_graders_not_the_kernels(kernel_patch, both_sides):
+    records = both_sides.probe_records(QUICK_CLASSIFIER + kernel_patch, ACCURACY_TEST)
     assert [record["failure"] for record in records if record["kind"] == "end"] == [None]  # the kernel passed
     verdict = judge.judge_cell(ACCURACY_TEST, records)
     assert not verdict.passed
     assert "the accuracy of the classifier" in "\n".join(verdict.lines)
 
 
-def test_a_missing_trained_classifier_says_not_done_yet(notebook, monkeypatch):
+def test_a_missing_trained_classifier_says_not_done_yet(notebook, both_sides):
     stub = ("def train_classifier(images, labels, checkpoint_dir):\n    raise NotImplementedError()\n\n"
             "classifier, histories = train_classifier(None, None, None)\n")
     with pytest.raises(NotImplementedError):
         notebook.run(stub)
-    records = probe_records(notebook, "", ACCURACY_TEST, monkeypatch)
+    records = both_sides.probe_records("", ACCURACY_TEST)
     verdict = judge.judge_cell(ACCURACY_TEST, records)
     assert not verdict.passed and "Not done yet: `train_classifier`" in "\n".join(verdict.lines)
