@@ -13,8 +13,9 @@ same kernel shapes, so weights travel between the two unchanged.
     (4, 5, 8)
 """
 
-from mlkit import constraints, initializers, ops, regularizers
+from mlkit import ops
 from mlkit.layers.layer import Layer
+from mlkit.layers.weight_settings import set_weight_settings
 
 
 class ProjectionSettings(Layer):
@@ -25,12 +26,8 @@ class ProjectionSettings(Layer):
                  bias_constraint=None, **kwargs):
         super().__init__(**kwargs)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_settings(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
 
     def add_kernel_and_bias(self, kernel_shape, bias_shape):
         self.kernel = self.add_weight(

@@ -26,12 +26,13 @@ import math
 
 import numpy as np
 
-from mlkit import constraints, initializers, ops, regularizers
+from mlkit import ops
 from mlkit.backend.masking import get_keras_mask
 from mlkit.layers.attention.head_projection import HeadMerge, HeadProjection
 from mlkit.layers.activations.softmax import Softmax
 from mlkit.layers.layer import Layer
 from mlkit.layers.regularization.dropout import Dropout
+from mlkit.layers.weight_settings import set_weight_settings, weight_settings_config
 
 
 class MultiHeadAttention(Layer):
@@ -80,25 +81,13 @@ class MultiHeadAttention(Layer):
         self.use_bias = use_bias
         self.output_shape_argument = output_shape
         self.seed = seed
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_settings(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.supports_masking = True  # the output keeps the query's steps, and its mask
         # Each projection gets its own copy of every setting (from its config, as
         # Keras does), so an unseeded initializer draws fresh values for each.
-        settings = {
-            "dtype": self.dtype_policy,
-            "use_bias": use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        }
+        settings = {"dtype": self.dtype_policy, "use_bias": use_bias,
+                    **weight_settings_config(self, ["kernel", "bias"])}
         # Created in this order, so the weights come as in Keras: query, key, value, output.
         self._query_dense = HeadProjection(num_heads, key_dim, name="query", **settings)
         self._key_dense = HeadProjection(num_heads, key_dim, name="key", **settings)
@@ -201,13 +190,7 @@ class MultiHeadAttention(Layer):
                 "output_shape": self.output_shape_argument,
                 "attention_axes": None,
                 "sliding_window": None,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
+                **weight_settings_config(self, ["kernel", "bias"], activity_regularizer=True),
                 "seed": self.seed,
             }
         )

@@ -29,15 +29,13 @@ fixes `rank`, the number of spatial axes:
     True
 """
 
-from mlkit import activations, constraints, initializers, ops, regularizers
+from mlkit import activations, ops
+from mlkit.layers import weight_settings
 from mlkit.layers.convolutional.input_shapes import channel_axis, check_channels, check_rank, named_error
 from mlkit.layers.core.dense import fused_activation_name
 from mlkit.layers.layer import Layer
 from mlkit.ops import fused
 from mlkit.ops.conv import output_length, standardize_data_format, standardize_padding, standardize_tuple
-
-# The three settings every weight family has, and the module that resolves them.
-_WEIGHT_SETTING_MODULES = (("initializer", initializers), ("regularizer", regularizers), ("constraint", constraints))
 
 
 def check_positive_int(layer, name, value):
@@ -84,10 +82,9 @@ class ConvolutionBase(Layer):
         # say how to fix a missing channel or batch axis.
         self.input_spec = None
 
-    def set_weight_settings(self, family, initializer, regularizer, constraint):
-        """Resolve e.g. `kernel_initializer`, `kernel_regularizer`, `kernel_constraint`."""
-        for (kind, module), value in zip(_WEIGHT_SETTING_MODULES, (initializer, regularizer, constraint)):
-            setattr(self, f"{family}_{kind}", module.get(value))
+    # self.set_weight_settings("kernel", initializer, regularizer, constraint): the shared function of
+    # mlkit.layers.weight_settings, as a method; it keeps self.kernel_initializer and the two others.
+    set_weight_settings = weight_settings.set_weight_settings
 
     def add_family_weight(self, name, family, shape):
         """A weight created with the initializer, regularizer and constraint of `family`."""
@@ -189,10 +186,6 @@ class ConvolutionBase(Layer):
         config.update({name: getattr(self, name) for name in self.settings})
         config["activation"] = activations.serialize(self.activation)
         config["use_bias"] = self.use_bias
-        # Keras's order: all initializers, then the regularizers, then the constraints.
-        for kind, module in _WEIGHT_SETTING_MODULES:
-            for family in self.kernel_families + ("bias",):
-                config[f"{family}_{kind}"] = module.serialize(getattr(self, f"{family}_{kind}"))
-            if kind == "regularizer":
-                config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        config.update(weight_settings.weight_settings_config(
+            self, self.kernel_families + ("bias",), activity_regularizer=True))
         return config

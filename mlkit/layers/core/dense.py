@@ -11,9 +11,10 @@ Inputs with more than two axes are multiplied along their last axis, so a
 Dense applies to every time step of a sequence (batch, time, features).
 """
 
-from mlkit import activations, constraints, initializers, ops, regularizers
+from mlkit import activations, ops
 from mlkit.layers.input_spec import InputSpec
-from mlkit.layers.layer import Layer, _get_setting
+from mlkit.layers.layer import Layer
+from mlkit.layers.weight_settings import layer_setting, set_weight_settings, weight_settings_config
 from mlkit.ops import fused
 from mlkit.utils.arguments import check_bool
 
@@ -62,19 +63,11 @@ class Dense(Layer):
                 f"Dense {self.name!r}: received an invalid value for `units`, expected a positive "
                 f"integer. Received: units={units!r}. It is the number of outputs, e.g. Dense(10)."
             )
-
-        def setting(module, kind, argument, value):
-            return _get_setting(module, kind, value, f"`{argument}` of layer {self.name!r} (Dense)")
-
         self.units = units
-        self.activation = setting(activations, "activation", "activation", activation)
+        self.activation = layer_setting(self, activations, "activation", "activation", activation)
         self.use_bias = check_bool(f"Dense {self.name!r}", "use_bias", use_bias)
-        self.kernel_initializer = setting(initializers, "initializer", "kernel_initializer", kernel_initializer)
-        self.bias_initializer = setting(initializers, "initializer", "bias_initializer", bias_initializer)
-        self.kernel_regularizer = setting(regularizers, "regularizer", "kernel_regularizer", kernel_regularizer)
-        self.bias_regularizer = setting(regularizers, "regularizer", "bias_regularizer", bias_regularizer)
-        self.kernel_constraint = setting(constraints, "constraint", "kernel_constraint", kernel_constraint)
-        self.bias_constraint = setting(constraints, "constraint", "bias_constraint", bias_constraint)
+        set_weight_settings(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_settings(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -128,12 +121,7 @@ class Dense(Layer):
                 "units": self.units,
                 "activation": activations.serialize(self.activation),
                 "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-                "kernel_constraint": constraints.serialize(self.kernel_constraint),
-                "bias_constraint": constraints.serialize(self.bias_constraint),
+                **weight_settings_config(self, ["kernel", "bias"]),
                 "quantization_config": None,
             }
         )
