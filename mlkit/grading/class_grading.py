@@ -48,7 +48,7 @@ from pathlib import Path
 import nbformat
 
 from mlkit.grading import instructor
-from mlkit.grading.grading_summary import Outcome
+from mlkit.grading.grading_summary import Outcome, with_problems
 from mlkit.grading.instructor import GradingError
 
 # The time budget of one notebook: this many times the reference solution's
@@ -442,29 +442,29 @@ class Progress:
     """One line of progress on stderr: done / total, problems so far, time left."""
 
     def __init__(self, total, stream=None, quiet=False):
-        self.total, self.done, self.problems, self.quiet = total, 0, 0, quiet
+        self.total, self.outcomes, self.quiet = total, [], quiet
         self.stream = stream or sys.stderr
         self.start = time.monotonic()
         self.interactive = getattr(self.stream, "isatty", lambda: False)()
         self.last_line = 0.0
 
     def update(self, outcome):
-        self.done += 1
-        self.problems += not outcome.graded
+        self.outcomes.append(outcome)
         if self.quiet:
             return
+        done, problems = len(self.outcomes), len(with_problems(self.outcomes))
         elapsed = time.monotonic() - self.start
-        left = elapsed / self.done * (self.total - self.done)
-        bar = "#" * round(20 * self.done / self.total)
-        line = (f"grading [{bar:<20}] {self.done}/{self.total} students, {self.problems} problems, "
+        left = elapsed / done * (self.total - done)
+        bar = "#" * round(20 * done / self.total)
+        line = (f"grading [{bar:<20}] {done}/{self.total} students, {problems} problems, "
                 f"about {left:.0f} s left")
         if self.interactive:
             print("\r" + line, end="", file=self.stream, flush=True)
-        elif self.done == self.total or time.monotonic() - self.last_line > 10:
+        elif done == self.total or time.monotonic() - self.last_line > 10:
             print(line, file=self.stream, flush=True)
             self.last_line = time.monotonic()
 
     def close(self):
-        if self.interactive and self.done and not self.quiet:
+        if self.interactive and self.outcomes and not self.quiet:
             print(file=self.stream)
 

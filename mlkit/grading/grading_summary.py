@@ -38,12 +38,18 @@ class Outcome:
         return asdict(self)
 
 
+def with_problems(outcomes):
+    """The outcomes of the submissions that were not (fully) graded: what the summary and the
+    progress line of a grading run count as problems."""
+    return [outcome for outcome in outcomes if not outcome.graded]
+
+
 def summary(step, outcomes):
     """Lines telling the instructor what `step` ("autograde", "feedback") did to each submission."""
     unchanged = [outcome for outcome in outcomes if outcome.unchanged]
     graded = [outcome for outcome in outcomes if outcome.graded and not outcome.unchanged]
     repaired = [outcome for outcome in outcomes if outcome.repairs]
-    failed = [outcome for outcome in outcomes if not outcome.graded]
+    failed = with_problems(outcomes)
     done = "graded" if step == "autograde" else "done"
     head = f"{step}: {len(outcomes)} submissions: {len(graded)} {done}"
     if step == "autograde":
