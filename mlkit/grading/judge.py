@@ -144,7 +144,8 @@ def judge_cell(source, records, imports=""):
         except Exception as error:
             if probe_channel.raised_by_test_code(error):  # the test code itself needs the student's objects
                 return Verdict(False, unjudgeable=f"the test code could not run on placeholders ({type(error).__name__})")
-            failure = GradingFailure(  # a check met data it cannot use: a failureproblem=f"Your notebook's results could not be judged "
+            # A check met data it cannot use: a failure.
+            failure = GradingFailure(problem=f"Your notebook's results could not be judged "
                                              f"({type(error).__name__} while judging them).")
         notes = [OPAQUE_NOTE.format(", ".join(sorted(set(state.opaque))))] if state.opaque else []
         notes += [TAMPER_NOTE.format(", ".join(sorted(set(state.tampered))))] if state.tampered else []

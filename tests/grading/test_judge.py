@@ -237,3 +237,24 @@ def test_gradients_are_compared_by_the_judge_not_in_the_kernel(both_sides, simpl
     verdict = judge.judge_cell(LAYER_TEST, records)
     assert not verdict.passed
     assert "✗ gradients flow" in "\n".join(verdict.lines)
+
+
+BARE_CHECK_TEST = """
+import numpy as np
+from mlkit import grading
+
+grading.check_layer_output(lambda: SimpleDense(3), inputs=np.linspace(-1, 1, 8).reshape(2, 4),
+                           expected=lambda x, w: x @ w["kernel"] + w["bias"])
+"""
+
+
+@pytest.mark.parametrize("test_cell", [LAYER_TEST, BARE_CHECK_TEST], ids=["in an exercise", "outside any exercise"])
+def test_records_a_check_cannot_use_fail_with_a_reason(both_sides, simple_dense, test_cell):
+    """Forged values that are not what they claim (an array that does not decode) do not pass,
+    and the verdict says the results could not be judged."""
+    records = both_sides.probe_records(simple_dense, test_cell)
+    forged = [dict(r, values=[{"npy": "not base64 of an array"}] * len(r["values"])) if r.get("name") == "check_layer_output" else r
+              for r in records]
+    verdict = judge.judge_cell(test_cell, forged)
+    assert not verdict.passed
+    assert "could not be judged" in "\n".join(verdict.lines)
