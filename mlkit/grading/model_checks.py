@@ -37,7 +37,7 @@ from mlkit.grading.layer_helpers import (
     weights_text,
 )
 from mlkit.grading.models_training_observations import first_call_or_error, raise_again, same_weights
-from mlkit.grading.probe_channel import observing, require_trusted
+from mlkit.grading.probe_channel import RecordMismatch, observing, require_trusted
 from mlkit.ops.autodiff import GradientTape
 from mlkit.ops.tensor import Tensor
 from mlkit.utils.gradient_check import gradient_disagreement, gradients_both_ways
@@ -129,6 +129,8 @@ def check_multi_input_weights(make_layer, input_shapes, expected):
 def _check_glorot_uniform(name, values):
     """Each kernel holds what 'glorot_uniform' draws: values within its limit,
     sqrt(6 / (fan_in + fan_out)), and spread over it (not zeros, ones, or one repeated value)."""
+    if not isinstance(values, dict):
+        raise RecordMismatch("the values of the weights")
     for weight_name, value in values.items():
         value = np.asarray(value, dtype="float64")
         if value.ndim != 2 or value.size < 8:
@@ -326,6 +328,10 @@ def _check_layer_order(make_model, inputs):
         model = probe.handle(lambda: new_layer(make_model))
         name = probe.value(lambda: class_name(model))
         calls = probe.value(lambda: _sublayer_calls(model, x))
+    if not (isinstance(calls, list) and all(
+            isinstance(call, tuple) and len(call) == 3 and isinstance(call[0], str)
+            and isinstance(call[1], int) and isinstance(call[2], float) for call in calls)):
+        raise RecordMismatch("the calls of the model's layers")
     kinds = [kind for kind, _, _ in calls]
     if "Dropout" not in kinds:
         return  # Dropout left out: check_dropout_follows_training says so
@@ -566,7 +572,8 @@ def _check_metrics_of_the_step(make_model, x, y, learning_rate=0.1):
         after = probe.value(lambda: as_numpy(model(x)))
     (loss_before,), (mae_before,) = _batch_losses_and_maes([(x, y)], [before])
     (loss_after,), (mae_after,) = _batch_losses_and_maes([(x, y)], [after])
-    for key, got, want, late in (("loss", logged[0], loss_before, loss_after), ("mae", logged[1], mae_before, mae_after)):
+    for key, got, want, late in (("loss", logged[0], loss_before, loss_after),
+                                 ("mae", logged[1], mae_before, mae_after)):
         if isinstance(got, float) and np.isclose(got, want, rtol=1e-4, atol=1e-6):
             continue
         hint = None

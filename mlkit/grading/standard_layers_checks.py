@@ -34,7 +34,7 @@ import numpy as np
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
 from mlkit.grading.layer_helpers import as_numpy, call_layer, class_name, new_layer, sample_inputs
-from mlkit.grading.probe_channel import observing
+from mlkit.grading.probe_channel import RecordMismatch, observing
 from mlkit.ops.autodiff import GradientTape
 from mlkit.ops.core import convert_to_tensor
 from mlkit.ops.math import sum as reduce_sum
@@ -549,7 +549,10 @@ def check_cell_step(make_cell, input_dim, units, expected, *, mistakes=None, bat
                 hint="set self.state_size = units in __init__: the RNN layer reads it to create the "
                      "first state (zeros of shape (batch, state_size)).",
             )
-        initial, weights = probe.value(lambda: _built_with_random_weights(cell, input_dim))
+        built = probe.value(lambda: _built_with_random_weights(cell, input_dim))
+        if not (isinstance(built, tuple) and len(built) == 2 and all(isinstance(part, dict) for part in built)):
+            raise RecordMismatch("the weights of the cell")
+        initial, weights = built
         step = probe.value(lambda: _one_step(cell, x, h))
         _check_cell_initializers(name, {key: np.asarray(value) for key, value in initial.items()})
         weights = {key: np.asarray(value) for key, value in weights.items()}
