@@ -2,11 +2,14 @@
 custom training steps and custom gradients.
 
 The wrong answers they catch: kernels sized from the wrong input (or from a
-middle axis), outputs concatenated in the wrong order or added; layers of a
-subclassed model created in `call`, or Dropout left on at inference; a
-`train_step` that updates the wrong variables (a frozen layer, or only some
-layers), applies the update twice, or reports a batch's loss instead of the
-running mean; a custom gradient that forgets the upstream gradient. Each check
+middle axis), created frozen or with another initializer, outputs concatenated
+in the wrong order or added; layers of a subclassed model created in `call`,
+Dropout left on at inference, applied to the inputs or after the classifier,
+or a hidden layer without its ReLU; a `train_step` that updates the wrong
+variables (a frozen layer, or only some layers), applies the update twice,
+keeps the last step's gradients (no `zero_grad`), reports a batch's loss
+instead of the running mean, or measures the updated model; a custom gradient
+that forgets the upstream gradient. Each check
 observes the learner's objects through `observing` (see probe_channel: at
 autograde the observations travel as plain data), then judges what it read.
 

@@ -6,9 +6,10 @@ scaled (or scaled by `1 - rate`), the keep/drop test reversed, one random
 number for the whole batch, masks that ignore the seed or repeat on every
 call; batch statistics that leave `mlkit.ops` (so no gradient flows through
 them), the unbiased variance, the momentum applied the wrong way round,
-moving statistics updated at inference or by a frozen layer; a recurrent
-cell that ignores its state, forgets the activation or the bias, or returns
-more than one state.
+gamma and beta not starting at ones and zeros, moving statistics updated at
+inference or by a frozen layer; a recurrent cell that ignores its state or
+multiplies the whole list of states, forgets the activation or the bias,
+ignores the initializers asked for, or returns more than one state.
 
 Each check observes the learner's layer through `probe_channel.observing` (at
 autograde, what it saw leaves the sandbox as plain data and is judged by the

@@ -337,6 +337,13 @@ MISTAKES = {
 }
 
 CORRECT_VARIANTS = {
+    "MultiInputLayer with an initializer object": {"ex1_multi_input_layer": multi_input(
+        build=MULTI_INPUT["build"].replace("initializer='glorot_uniform'", "initializer=mlkit.initializers.GlorotUniform()"))},
+    "DigitClassifier applying the ReLU in call, before Dropout": {"ex2_digit_classifier": classifier(
+        init=CLASSIFIER["init"].replace(", activation='relu'", ""),
+        call=("    def call(self, inputs, training=False):\n"
+              "        hidden = ops.relu(self.hidden(inputs))\n"
+              "        return self.classifier(self.dropout(hidden, training=training))\n"))},
     "MultiInputLayer with a list of kernels and ops.concatenate of a comprehension": {"ex1_multi_input_layer": multi_input(
         build=("    def build(self, input_shape):\n"
                "        self.kernels = [self.add_weight(shape=(shape[-1], self.units), name=f'kernel{i + 1}')\n"

@@ -183,6 +183,8 @@ MISTAKES = {
 }
 
 CORRECT_VARIANTS = {
+    "the improvement as a gap larger than min_delta": {"ex1_early_stopping": stopping(epoch_end=epoch_end(
+        "current < self.best - self.min_delta", "self.best - current > self.min_delta"))},
     "Keras-style: wait counted first, a comparison operator, copies of the arrays": {"ex1_early_stopping": stopping(
         begin="    def on_train_begin(self, logs=None):\n        self.wait, self.best, self.best_weights = 0, float('inf'), None\n",
         epoch_end=("    def on_epoch_end(self, epoch, logs=None):\n"

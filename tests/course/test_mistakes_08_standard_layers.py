@@ -284,6 +284,10 @@ CASES = {
     "get_config without the parent's (MyBatchNorm)": ({"ex2_my_batch_norm": batch_norm(config=(
         "    def get_config(self):\n        return {'momentum': self.momentum, 'epsilon': self.epsilon}\n"))},
         {"ex2_test_weights"}, "config = super().get_config()"),
+    "momentum kept as a tensor: the config holds a tensor": ({"ex2_my_batch_norm": batch_norm(
+        init=BATCH_NORM["init"].replace("self.momentum, self.epsilon = momentum, epsilon",
+                                        "self.momentum, self.epsilon = ops.convert_to_tensor(momentum), epsilon"))},
+        {"ex2_test_weights"}, "plain values (numbers, strings, lists, dicts) that JSON can store"),
     "MyBatchNorm not started": ({"ex2_my_batch_norm": batch_norm(call=(
         "    def call(self, inputs, training=None):\n        raise NotImplementedError()\n"))},
         EX2, None, NOT_DONE),
@@ -336,6 +340,11 @@ CASES = {
 }
 
 CORRECT_VARIANTS = {
+    "MinimalRNNCell: initializer objects, the bias's given explicitly": {"ex3_minimal_rnn_cell": cell(build=(
+        "    def build(self, input_shape):\n"
+        "        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=mlkit.initializers.GlorotUniform(), name='kernel')\n"
+        "        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), initializer=mlkit.initializers.Orthogonal(), name='recurrent_kernel')\n"
+        "        self.bias = self.add_weight(shape=(self.units,), initializer=mlkit.initializers.Zeros(), name='bias')\n"))},
     "MyDropout: ops.where, training=None, greater_equal": {"ex1_my_dropout": dropout(call=(
         "    def call(self, inputs, training=None):\n"
         "        if training:\n"
