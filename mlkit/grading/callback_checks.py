@@ -7,7 +7,7 @@ right, which weights are left at the end. A warm-up callback runs in a real
 `fit` on a tiny model, and the learning rate of every batch is recorded.
 
 The wrong answers they catch, each named in the message: patience off by
-one, `wait` not reset on an improvement, comparing with the previous epoch
+one, a tie counted as an improvement, `wait` not reset on an improvement, comparing with the previous epoch
 instead of the best, `min_delta` ignored or applied the wrong way, state kept
 from an earlier `fit`, best weights kept as references (not copies) or never
 restored; a warm-up counted with the per-epoch batch index, advanced twice per
@@ -24,6 +24,7 @@ rule is applied to it by the grader.
     (3, True)
 """
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,22 +112,24 @@ def _plain_facts(facts):
 def stop_epoch(values, patience, min_delta=0.0, mistake=None):
     """The epoch at which the early-stopping rule stops (None: it never does).
 
-    `mistake` names a plausible wrong version of the rule (see MISTAKE_HINTS).
+    `mistake` names a plausible wrong version of the rule (see MISTAKE_HINTS), or
+    is a tuple of such names, made together.
     """
+    mistakes = {mistake} if isinstance(mistake, str) else set(mistake or ())
     best = previous = np.inf
     wait = 0
+    margin = 0.0 if "no_min_delta" in mistakes else -min_delta if "min_delta_sign" in mistakes else min_delta
     for epoch, value in enumerate(values):
-        reference = previous if mistake == "previous" else best
-        margin = {"no_min_delta": 0.0, "min_delta_sign": -min_delta}.get(mistake, min_delta)
-        improved = value < reference - margin
+        reference = previous if "previous" in mistakes else best
+        improved = value <= reference - margin if "tie" in mistakes else value < reference - margin
         previous = value
         if improved:
             best = value
-            if mistake != "no_reset":
+            if "no_reset" not in mistakes:
                 wait = 0
             continue
         wait += 1
-        if wait >= (patience + 1 if mistake == "off_by_one" else patience):
+        if wait >= (patience + 1 if "off_by_one" in mistakes else patience):
             return epoch
     return None
 
@@ -139,6 +142,8 @@ MISTAKE_HINTS = {
     "no_min_delta": "min_delta is ignored: an improvement must beat the best by more than min_delta "
                     "(current < self.best - self.min_delta).",
     "min_delta_sign": "min_delta is applied the wrong way: an improvement is current < self.best - self.min_delta.",
+    "tie": ("a value equal to the best counts as an improvement (<=): an improvement must be strictly "
+            "better, current < self.best - self.min_delta."),
 }
 
 
@@ -147,14 +152,19 @@ def _describe_stop(epoch):
 
 
 def check_stops_at(make_callback, values, *, patience, min_delta=0.0, monitor="val_loss", other_logs=None,
-                   likely=tuple(MISTAKE_HINTS)):
+                   likely=tuple(MISTAKE_HINTS), judged_elsewhere=()):
     """The callback stops a training whose `monitor` values are `values` at the epoch
     the rule says (or never), and sets model.stop_training to do so.
 
     `other_logs` maps other log names to their values per epoch (the callback must ignore them);
     `likely` lists the mistakes (keys of MISTAKE_HINTS) this case is meant to recognize.
+    `judged_elsewhere` lists mistakes that another test judges (say "off_by_one", "tie"):
+    a callback whose only mistakes are among them passes here, so that one bug fails
+    one test, and the hint here never blames a part that is right (a correct min_delta).
     """
     expected = stop_epoch(values, patience, min_delta)
+    conventions = [combination for size in range(len(judged_elsewhere) + 1)
+                   for combination in itertools.combinations(judged_elsewhere, size)]
     epoch_logs = [{monitor: value, **{key: series[e] for key, series in (other_logs or {}).items()}}
                   for e, value in enumerate(values)]
     with observing("check_stops_at") as probe:
@@ -162,11 +172,13 @@ def check_stops_at(make_callback, values, *, patience, min_delta=0.0, monitor="v
         name = probe.value(lambda: type(callback).__name__)
         run = observed_run(probe, callback, epoch_logs)
     got = run.epochs_run - 1 if run.stopped else None
-    if got == expected:
+    if got in [stop_epoch(values, patience, min_delta, convention) for convention in conventions]:
         return
     setting = f"patience={patience}" + (f", min_delta={min_delta}" if min_delta else "")
     checked = f"when {name}({setting}) stops a training where {monitor} = {list(values)}"
-    matching = [MISTAKE_HINTS[m] for m in likely if stop_epoch(values, patience, min_delta, m) == got]
+    matching = [MISTAKE_HINTS[m] for m in likely
+                if any(stop_epoch(values, patience, min_delta, (m, *convention)) == got
+                       for convention in conventions)]
     hint = "\nOr: ".join(dict.fromkeys(matching)) or None
     if got is None and hint is None:
         hint = ("training never stopped: when self.wait reaches self.patience, set "
@@ -189,8 +201,9 @@ def check_restores_best_weights(make_callback, values, *, restore, monitor="val_
     expected = best if restore else last
     if run.weights_epoch == expected:
         return
+    stopped = f", stopped early after epoch {last}" if run.epochs_run < len(values) else ""
     checked = (f"which epoch's weights the model holds after training with {name}(restore_best_weights={restore}) "
-               f"on {monitor} = {list(values[:run.epochs_run])}")
+               f"on {monitor} = {list(values)}{stopped}")
     if not restore:
         hint = "with restore_best_weights=False, leave the weights as training left them."
     elif run.weights_epoch == last:
@@ -206,13 +219,19 @@ def check_restores_best_weights(make_callback, values, *, restore, monitor="val_
 
 def check_fresh_start(make_callback, first_values, second_values, *, patience, monitor="val_loss"):
     """Used for a second fit, the same callback behaves as a new one (its state is reset
-    in on_train_begin)."""
+    in on_train_begin).
+
+    The second fit is compared with a new callback's run on the same values, so a
+    stopping rule that is wrong in another way (judged by check_stops_at) does not
+    fail here too.
+    """
     with observing("check_fresh_start") as probe:
         callback = probe.handle(make_callback)
         name = probe.value(lambda: type(callback).__name__)
         observed_run(probe, callback, [{monitor: value} for value in first_values])
         second = observed_run(probe, callback, [{monitor: value} for value in second_values])
-    expected = stop_epoch(second_values, patience)
+        fresh = observed_run(probe, probe.handle(make_callback), [{monitor: value} for value in second_values])
+    expected = fresh.epochs_run - 1 if fresh.stopped else None
     got = second.epochs_run - 1 if second.stopped else None
     if got != expected:
         raise GradingFailure(

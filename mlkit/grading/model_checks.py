@@ -2,11 +2,14 @@
 custom training steps and custom gradients.
 
 The wrong answers they catch: kernels sized from the wrong input (or from a
-middle axis), outputs concatenated in the wrong order or added; layers of a
-subclassed model created in `call`, or Dropout left on at inference; a
-`train_step` that updates the wrong variables (a frozen layer, or only some
-layers), applies the update twice, or reports a batch's loss instead of the
-running mean; a custom gradient that forgets the upstream gradient. Each check
+middle axis), created frozen or with another initializer, outputs concatenated
+in the wrong order or added; layers of a subclassed model created in `call`,
+Dropout left on at inference, applied to the inputs or after the classifier,
+or a hidden layer without its ReLU; a `train_step` that updates the wrong
+variables (a frozen layer, or only some layers), applies the update twice,
+keeps the last step's gradients (no `zero_grad`), reports a batch's loss
+instead of the running mean, or measures the updated model; a custom gradient
+that forgets the upstream gradient. Each check
 observes the learner's objects through `observing` (see probe_channel: at
 autograde the observations travel as plain data), then judges what it read.
 
@@ -37,7 +40,7 @@ from mlkit.grading.layer_helpers import (
     weights_text,
 )
 from mlkit.grading.models_training_observations import first_call_or_error, raise_again, same_weights
-from mlkit.grading.probe_channel import observing, require_trusted
+from mlkit.grading.probe_channel import RecordMismatch, observing, require_trusted
 from mlkit.ops.autodiff import GradientTape
 from mlkit.ops.tensor import Tensor
 from mlkit.utils.gradient_check import gradient_disagreement, gradients_both_ways
@@ -105,6 +108,15 @@ def check_multi_input_weights(make_layer, input_shapes, expected):
                      f"{expected_names[0]} first.",
             )
         _check_kernel_shapes(name, weights, expected, input_shapes, shapes_text)
+        frozen = [weight_name for weight_name, _, trainable in weights if not trainable]
+        if frozen:
+            raise GradingFailure(
+                f"which weights of {name} are trainable", expected="every kernel",
+                got=f"{', '.join(frozen)} not trainable",
+                hint="the kernels are learned: create them trainable (add_weight's default; "
+                     "trainable=False is for state the layer updates itself).",
+            )
+        _check_glorot_uniform(name, probe.value(lambda: {str(v.name): v.numpy() for v in layer.weights}))
         first_weights = probe.handle(lambda: list(layer.weights))
         probe.handle(lambda: call_layer(layer, inputs, "the second call"))
         kept = probe.value(lambda: same_weights(layer.weights, first_weights))
@@ -115,6 +127,26 @@ def check_multi_input_weights(make_layer, input_shapes, expected):
             got=f"new weight objects: {weights_text(after)}",
             hint="create the kernels once, in build; call() should only use them.",
         )
+
+
+def _check_glorot_uniform(name, values):
+    """Each kernel holds what 'glorot_uniform' draws: values within its limit,
+    sqrt(6 / (fan_in + fan_out)), and spread over it (not zeros, ones, or one repeated value)."""
+    if not isinstance(values, dict):
+        raise RecordMismatch("the values of the weights")
+    for weight_name, value in values.items():
+        value = np.asarray(value, dtype="float64")
+        if value.ndim != 2 or value.size < 8:
+            continue
+        limit = np.sqrt(6.0 / sum(value.shape))
+        if np.abs(value).max() > limit * (1 + 1e-5) or value.std() < limit / 4:
+            raise GradingFailure(
+                f"the initial values of {weight_name} of a new {name}",
+                expected=f"random values between -{limit:.3g} and {limit:.3g} ('glorot_uniform')",
+                got=f"values from {value.min():.3g} to {value.max():.3g}",
+                hint="give add_weight initializer='glorot_uniform' (the initializer the exercise asks for): "
+                     "kernels of zeros or ones start every unit alike, and they learn alike.",
+            )
 
 
 def _count_builds(layer, builds):
@@ -241,8 +273,9 @@ def check_layers_created_once(make_model, inputs):
         )
 
 
-def check_dropout_follows_training(make_model, inputs):
-    """Dropout is active when the model is called with training=True, and off otherwise."""
+def check_dropout_follows_training(make_model, inputs, *, in_order=False):
+    """Dropout is active when the model is called with training=True, and off otherwise;
+    with `in_order`, it also sits between the hidden layer (ReLU) and the classifier."""
     x = np.asarray(inputs, dtype="float32")
     with observing("check_dropout_follows_training") as probe:
         model = probe.handle(lambda: new_layer(make_model))
@@ -281,11 +314,73 @@ def check_dropout_follows_training(make_model, inputs):
             hint="Dropout never acts: call self.dropout between the two Dense layers, and pass "
                  "training=training (not training=False).",
         )
+    if in_order:
+        _check_layer_order(make_model, inputs)
 
 
 def _same_values(first, second):
     first, second = np.asarray(first), np.asarray(second)
     return first.shape == second.shape and bool(np.allclose(first, second))
+
+
+def _check_layer_order(make_model, inputs):
+    """In a training call, the hidden Dense layer reads the inputs, Dropout the hidden
+    layer's outputs (non-negative: ReLU), and the classifier what Dropout returns."""
+    x = np.asarray(inputs, dtype="float32")
+    with observing("_check_layer_order") as probe:
+        model = probe.handle(lambda: new_layer(make_model))
+        name = probe.value(lambda: class_name(model))
+        calls = probe.value(lambda: _sublayer_calls(model, x))
+    if not (isinstance(calls, list) and all(
+            isinstance(call, tuple) and len(call) == 3 and isinstance(call[0], str)
+            and isinstance(call[1], int) and isinstance(call[2], float) for call in calls)):
+        raise RecordMismatch("the calls of the model's layers")
+    kinds = [kind for kind, _, _ in calls]
+    if "Dropout" not in kinds:
+        return  # Dropout left out: check_dropout_follows_training says so
+    position = kinds.index("Dropout")
+    _, features, smallest = calls[position]
+    checked = f"what the Dropout layer of {name} receives in a training call on inputs of shape {x.shape}"
+    if position == 0:
+        raise GradingFailure(checked, expected="the hidden layer's outputs", got="the model's inputs",
+                             hint="Dropout is applied to the inputs: apply it to the hidden layer's outputs, "
+                                  "between the two Dense layers.")
+    if position == len(calls) - 1 and len(calls) > 2:
+        raise GradingFailure(checked, expected="the hidden layer's outputs", got="the classifier's probabilities",
+                             hint="Dropout is applied after the classifier, so it zeroes probabilities while "
+                                  "training: put it between the hidden layer and the classifier.")
+    if smallest < 0:
+        raise GradingFailure(checked, expected="the outputs of a ReLU (no negative values)",
+                             got=f"negative values (down to {smallest:.3g})",
+                             hint="the hidden layer has no activation, so the model is linear until the "
+                                  "softmax: layers.Dense(hidden_units, activation='relu').")
+
+
+def _sublayer_calls(model, x):
+    """In the learner's kernel: [(class name, size of the last axis, smallest value)] of the input
+    each layer of `model` receives, in the order of a training call (after a first call builds it)."""
+    call_layer(model, x, "the first call")
+    calls = []
+
+    def recording(layer):
+        call = layer.call
+
+        def recorded_call(inputs, *args, **kwargs):
+            values = as_numpy(inputs)
+            calls.append((type(layer).__name__, int(values.shape[-1]), float(values.min())))
+            return call(inputs, *args, **kwargs)
+
+        return recorded_call
+
+    sublayers = list(model.layers)
+    for layer in sublayers:
+        object.__setattr__(layer, "call", recording(layer))
+    try:
+        call_layer(model, x, "a call with training=True", training=True)
+    finally:
+        for layer in sublayers:
+            layer.__dict__.pop("call", None)
+    return calls
 
 
 # -- a custom training step ---------------------------------------------------------
@@ -317,9 +412,9 @@ def _iterations(model):
 
 
 def check_train_step_update(make_model, x, y, *, learning_rate=0.1, freeze=None):
-    """One `model.train_step((x, y))` with SGD changes every trainable variable by
-    -learning_rate * gradient of the mean squared error, nothing else, and
-    advances `optimizer.iterations` by one.
+    """Each of two `model.train_step((x, y))` with SGD changes every trainable variable by
+    -learning_rate * gradient of the mean squared error (at its weights of that moment),
+    nothing else, and advances `optimizer.iterations` by one.
 
     `freeze`: the name of a layer attribute to freeze first (its weights must not move).
     """
@@ -331,14 +426,26 @@ def check_train_step_update(make_model, x, y, *, learning_rate=0.1, freeze=None)
             probe.handle(lambda: setattr(getattr(model, freeze), "trainable", False))
         variables = probe.handle(lambda: list(model.weights))
         paths = probe.value(lambda: [str(v.path) for v in variables])
-        start = probe.value(lambda: [v.numpy().copy() for v in variables])
-        gradients = probe.value(lambda: _reference_gradients(model, x, y))
-        steps_before = probe.value(lambda: _iterations(model))
-        probe.handle(lambda: model.train_step((x, y)))
-        steps_after = probe.value(lambda: _iterations(model))
-        end = probe.value(lambda: [v.numpy() for v in variables])
-    start, end = [np.asarray(value) for value in start], [np.asarray(value) for value in end]
-    what = f"one {name}.train_step((x, y)) with SGD(learning_rate={learning_rate})"
+        steps = []
+        for _ in range(2):
+            start = probe.value(lambda: [v.numpy().copy() for v in variables])
+            gradients = probe.value(lambda: _reference_gradients(model, x, y))
+            iterations_before = probe.value(lambda: _iterations(model))
+            probe.handle(lambda: model.train_step((x, y)))
+            iterations_after = probe.value(lambda: _iterations(model))
+            end = probe.value(lambda: [v.numpy() for v in variables])
+            steps.append((start, gradients, iterations_after - iterations_before, end))
+    previous_gradients = None
+    for number, (start, gradients, iterations, end) in enumerate(steps, start=1):
+        what = (f"{'one' if number == 1 else 'a second'} {name}.train_step((x, y)) with "
+                f"SGD(learning_rate={learning_rate})")
+        _judge_update(name, what, paths, learning_rate, [np.asarray(value) for value in start], gradients,
+                      iterations, [np.asarray(value) for value in end], previous_gradients)
+        previous_gradients = gradients
+
+
+def _judge_update(name, what, paths, learning_rate, start, gradients, iterations, end, previous_gradients):
+    """One training step moved every trainable weight by -learning_rate * its gradient, once."""
     moved = [not np.allclose(after, before, atol=1e-7) for before, after in zip(start, end)]
     if not any(moved):
         raise GradingFailure(
@@ -348,15 +455,15 @@ def check_train_step_update(make_model, x, y, *, learning_rate=0.1, freeze=None)
                  "gradients = tape.gradient(loss, self.trainable_variables) and "
                  "self.optimizer.apply(gradients, self.trainable_variables).",
         )
-    steps = steps_after - steps_before
-    if steps != 1:
+    if iterations != 1:
         raise GradingFailure(
-            f"how far model.optimizer.iterations advanced in {what}", expected=1, got=steps,
+            f"how far model.optimizer.iterations advanced in {what}", expected=1, got=iterations,
             hint="apply the gradients exactly once per step: one call of self.optimizer.apply(...)."
-            if steps > 1 else "update the weights with self.optimizer.apply(gradients, variables), "
-                              "which also counts the step.",
+            if iterations > 1 else "update the weights with self.optimizer.apply(gradients, variables), "
+                                   "which also counts the step.",
         )
-    for path, before, after, gradient, has_moved in zip(paths, start, end, gradients, moved, strict=True):
+    for index, (path, before, after, gradient, has_moved) in enumerate(
+            zip(paths, start, end, gradients, moved, strict=True)):
         if gradient is None:
             if has_moved:
                 raise GradingFailure(
@@ -370,11 +477,16 @@ def check_train_step_update(make_model, x, y, *, learning_rate=0.1, freeze=None)
         got_step = after - before
         if np.allclose(got_step, step, rtol=1e-3, atol=1e-6):
             continue
+        earlier = None if previous_gradients is None else previous_gradients[index]
         if not has_moved:
             hint = ("this weight was not updated: take the gradients of the loss with respect to every "
                     "variable in self.trainable_variables, and apply them all.")
         elif np.allclose(got_step, 2 * step, rtol=1e-3, atol=1e-6):
             hint = "the update was applied twice: call self.optimizer.apply once per step."
+        elif earlier is not None and np.allclose(
+                got_step, step - learning_rate * np.asarray(earlier), rtol=1e-3, atol=1e-6):
+            hint = ("the second step also applies the first step's gradients: loss.backward() adds to "
+                    "each variable's .grad, so clear them first in every step, with self.zero_grad().")
         else:
             hint = ("the update is not one step down the gradient of the mean squared error: compute "
                     "loss = self.loss_fn(y, y_pred) from y_pred = self(x, training=True), inside the tape, "
@@ -394,7 +506,8 @@ def _first_values(array, count=3):
 def check_train_step_metrics(make_model, batches):
     """train_step returns {"loss", "mae"}: running means over the batches since the
     metrics were reset (checked with a learning rate of 0, so the values are known);
-    the model lists both trackers in `metrics`, and `fit` logs them per epoch."""
+    the model lists both trackers in `metrics`, and `fit` logs them per epoch. Last,
+    with a learning rate, the metrics are those of the predictions made before the update."""
     batches = [(np.asarray(x, dtype="float32"), np.asarray(y, dtype="float32")) for x, y in batches]
     with observing("check_train_step_metrics") as probe:
         model = probe.handle(lambda: _prepare(make_model, batches[0][0], 0.0))
@@ -445,6 +558,34 @@ def check_train_step_metrics(make_model, batches):
                 hint="each epoch must report the mean over that epoch's batches: list both trackers in "
                      "the metrics property, so that fit resets them at the start of every epoch.",
             )
+    _check_metrics_of_the_step(make_model, *batches[0])
+
+
+def _check_metrics_of_the_step(make_model, x, y, learning_rate=0.1):
+    """With a learning rate, one train_step reports the loss and MAE of the predictions its
+    gradients came from (made before the update), not of the updated model."""
+    x, y = np.asarray(x, dtype="float32"), np.asarray(y, dtype="float32")
+    with observing("_check_metrics_of_the_step") as probe:
+        model = probe.handle(lambda: _prepare(make_model, x, learning_rate))
+        name = probe.value(lambda: class_name(model))
+        before = probe.value(lambda: as_numpy(model(x)))
+        probe.handle(lambda: model.reset_metrics())
+        logs = probe.handle(lambda: model.train_step((x, y)))
+        logged = probe.value(lambda: [_logged_number(logs[key])[0] for key in ("loss", "mae")])
+        after = probe.value(lambda: as_numpy(model(x)))
+    (loss_before,), (mae_before,) = _batch_losses_and_maes([(x, y)], [before])
+    (loss_after,), (mae_after,) = _batch_losses_and_maes([(x, y)], [after])
+    for key, got, want, late in (("loss", logged[0], loss_before, loss_after),
+                                 ("mae", logged[1], mae_before, mae_after)):
+        if isinstance(got, float) and np.isclose(got, want, rtol=1e-4, atol=1e-6):
+            continue
+        hint = None
+        if isinstance(got, float) and np.isclose(got, late, rtol=1e-4, atol=1e-6):
+            hint = ("the metrics are computed after the optimizer step, on the updated model: update them with "
+                    "the loss and y_pred of this step's forward pass, the ones the gradients came from.")
+        raise GradingFailure(
+            f'logs["{key}"] of one {name}.train_step with SGD(learning_rate={learning_rate}), on new metrics',
+            expected=want, got=got, hint=hint)
 
 
 def _batch_losses_and_maes(batches, predictions):

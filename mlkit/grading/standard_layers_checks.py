@@ -6,9 +6,10 @@ scaled (or scaled by `1 - rate`), the keep/drop test reversed, one random
 number for the whole batch, masks that ignore the seed or repeat on every
 call; batch statistics that leave `mlkit.ops` (so no gradient flows through
 them), the unbiased variance, the momentum applied the wrong way round,
-moving statistics updated at inference or by a frozen layer; a recurrent
-cell that ignores its state, forgets the activation or the bias, or returns
-more than one state.
+gamma and beta not starting at ones and zeros, moving statistics updated at
+inference or by a frozen layer; a recurrent cell that ignores its state or
+multiplies the whole list of states, forgets the activation or the bias,
+ignores the initializers asked for, or returns more than one state.
 
 Each check observes the learner's layer through `probe_channel.observing` (at
 autograde, what it saw leaves the sandbox as plain data and is judged by the
@@ -34,7 +35,7 @@ import numpy as np
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
 from mlkit.grading.layer_helpers import as_numpy, call_layer, class_name, new_layer, sample_inputs
-from mlkit.grading.probe_channel import observing
+from mlkit.grading.probe_channel import RecordMismatch, observing
 from mlkit.ops.autodiff import GradientTape
 from mlkit.ops.core import convert_to_tensor
 from mlkit.ops.math import sum as reduce_sum
@@ -283,13 +284,26 @@ _BATCH_NORM_WEIGHTS = ("gamma", "beta", "moving_mean", "moving_variance")
 _STATISTICS = ("moving_mean", "moving_variance")
 
 
-def _randomized_batch_norm(probe, make_layer, x):
+def _randomized_batch_norm(probe, make_layer, x, *, check_initial=False):
     """Observed: a new layer called once on `x`, its weights checked and set to random values.
-    Returns (the layer, its class name, {weight name: value})."""
+    Returns (the layer, its class name, {weight name: value}).
+
+    With `check_initial`, gamma and beta must first hold their initial values, ones and
+    zeros (the checks then randomize them, which would hide another initializer).
+    """
     layer = probe.handle(lambda: new_layer(make_layer))
     name = probe.value(lambda: class_name(layer))
     probe.handle(lambda: call_layer(layer, x, "the first call"))
     _require_weights(probe.value(lambda: _weight_names(layer)), _BATCH_NORM_WEIGHTS, name)
+    if check_initial:
+        gamma, beta = (np.asarray(value) for value in probe.value(lambda: _values(layer, ("gamma", "beta"))))
+        if not (np.allclose(gamma, 1) and np.allclose(beta, 0)):
+            raise GradingFailure(
+                f"gamma and beta of a new {name}", expected="ones and zeros (their initializers)",
+                got=f"{gamma} and {beta}",
+                hint="initialize gamma with 'ones' and beta with 'zeros': a new layer then only normalizes, "
+                     "and learns its scale and offset from there.",
+            )
     weights = probe.value(lambda: _randomize(layer))
     return layer, name, {key: np.asarray(value) for key, value in weights.items()}
 
@@ -299,7 +313,7 @@ def check_batch_norm_training_output(make_layer, inputs, *, epsilon=1e-3):
     per channel (the last axis), with random gamma, beta and moving statistics."""
     x = np.asarray(inputs, dtype="float32")
     with observing("check_batch_norm_training_output") as probe:
-        layer, name, weights = _randomized_batch_norm(probe, make_layer, x)
+        layer, name, weights = _randomized_batch_norm(probe, make_layer, x, check_initial=True)
         got = probe.value(lambda: as_numpy(call_layer(layer, x, "a call with training=True", training=True)))
         mean, variance = _moments(x.astype("float64"))
         expected = weights["gamma"] * (x - mean) / np.sqrt(variance + epsilon) + weights["beta"]
@@ -536,8 +550,12 @@ def check_cell_step(make_cell, input_dim, units, expected, *, mistakes=None, bat
                 hint="set self.state_size = units in __init__: the RNN layer reads it to create the "
                      "first state (zeros of shape (batch, state_size)).",
             )
-        weights = probe.value(lambda: _built_with_random_weights(cell, input_dim))
+        built = probe.value(lambda: _built_with_random_weights(cell, input_dim))
+        if not (isinstance(built, tuple) and len(built) == 2 and all(isinstance(part, dict) for part in built)):
+            raise RecordMismatch("the weights of the cell")
+        initial, weights = built
         step = probe.value(lambda: _one_step(cell, x, h))
+        _check_cell_initializers(name, {key: np.asarray(value) for key, value in initial.items()})
         weights = {key: np.asarray(value) for key, value in weights.items()}
         if "error" in step:
             raise GradingFailure(f"one step of {name}: cell(x_t, [previous_output])",
@@ -560,8 +578,8 @@ def check_cell_step(make_cell, input_dim, units, expected, *, mistakes=None, bat
         hint = None
         for description, wrong in (mistakes or {}).items():
             candidate = np.asarray(wrong(x, h, weights))
-            if not np.allclose(got, want, rtol=1e-4, atol=1e-5) and candidate.shape == got.shape \
-                    and np.allclose(got, candidate, rtol=1e-4, atol=1e-5):
+            right = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5)
+            if not right and candidate.shape == got.shape and np.allclose(got, candidate, rtol=1e-4, atol=1e-5):
                 hint = description
                 break
         check_close(got, want, f"the output of one step of {name}({units}) on x_t of shape {x.shape} "
@@ -578,13 +596,32 @@ def check_cell_step(make_cell, input_dim, units, expected, *, mistakes=None, bat
 
 
 def _built_with_random_weights(cell, input_dim):
-    """In the learner's kernel: build the cell, set its weights to random values; {name: value}."""
+    """In the learner's kernel: build the cell, set its weights to random values; returns
+    ({name: initial value}, {name: random value})."""
     cell.build((None, input_dim))
     cell.built = True
+    initial = {variable.name: variable.numpy().copy() for variable in cell.weights}
     rng = np.random.default_rng(_WEIGHTS_SEED)
     for variable in cell.weights:
         variable.assign((0.5 * rng.normal(size=variable.shape)).astype(variable.dtype))
-    return {variable.name: variable.numpy() for variable in cell.weights}
+    return initial, {variable.name: variable.numpy() for variable in cell.weights}
+
+
+def _check_cell_initializers(name, initial):
+    """The bias of a new recurrent cell starts at zeros, its recurrent kernel orthogonal."""
+    bias = initial.get("bias")
+    if bias is not None and not np.allclose(bias, 0):
+        raise GradingFailure(f"the bias of a new {name}", expected="zeros", got=bias,
+                             hint="initialize the bias with 'zeros' (the initializer the exercise asks for).")
+    recurrent = initial.get("recurrent_kernel")
+    if recurrent is not None and recurrent.ndim == 2 and recurrent.shape[0] == recurrent.shape[1] \
+            and not np.allclose(recurrent.T @ recurrent, np.eye(len(recurrent)), atol=1e-4):
+        raise GradingFailure(
+            f"the recurrent_kernel of a new {name}", expected="an orthogonal matrix (U.T @ U = identity)",
+            got="a matrix that is not orthogonal",
+            hint="initialize recurrent_kernel with 'orthogonal': repeated at every step, it then neither "
+                 "blows the state up nor shrinks it to nothing.",
+        )
 
 
 def _one_step(cell, x, h):
@@ -616,11 +653,17 @@ def check_cell_matches_simple_rnn(make_cell, units, input_shape):
         name = probe.value(lambda: class_name(cell))
         run = probe.value(lambda: _run_in_rnn(cell, x))
         if "error" in run:
+            step_shape = _plain_shape(run.get("step_shape"))
+            wanted_shape = (x.shape[0], units)
+            hint = ("the cell needs `self.state_size = units`, build(self, input_shape) creating the weights, "
+                    "and call(self, inputs, states) returning (output, [output]).")
+            if step_shape is not None and step_shape != wanted_shape:
+                hint = (f"one step of the cell returns an output of shape {step_shape}, not (batch, units) = "
+                        f"{wanted_shape}. states is a list holding the previous output: use states[0] "
+                        "(ops.matmul(states, ...) treats the list as one more axis).")
             raise GradingFailure(
                 f"layers.RNN({name}({units}), return_sequences=True, return_state=True) on inputs of shape {x.shape}",
-                expected="the outputs of every step and the final state", got=str(run["error"]),
-                hint="the cell needs `self.state_size = units`, build(self, input_shape) creating the weights, "
-                     "and call(self, inputs, states) returning (output, [output]).",
+                expected="the outputs of every step and the final state", got=str(run["error"]), hint=hint,
             )
         reference = SimpleRNN(units, return_sequences=True, return_state=True)
         reference(x)
@@ -663,7 +706,7 @@ def _run_in_rnn(cell, x):
     except NotImplementedError:
         raise  # the exercise is not done yet: grading.exercise says so
     except Exception as error:
-        return {"error": f"{type(error).__name__}: {error}"}
+        return {"error": f"{type(error).__name__}: {error}", "step_shape": _step_output_shape(cell, x)}
     rng = np.random.default_rng(_WEIGHTS_SEED)
     for variable in rnn.weights:
         variable.assign((0.5 * rng.normal(size=variable.shape)).astype(variable.dtype))
@@ -671,6 +714,23 @@ def _run_in_rnn(cell, x):
     return {"weights": [(str(v.name), tuple(int(size) for size in v.shape)) for v in rnn.weights],
             "values": rnn.get_weights(), "sequence": as_numpy(sequence),
             "final_states": [as_numpy(state) for state in final_states]}
+
+
+def _step_output_shape(cell, x):
+    """In the learner's kernel: the shape of the output of one step of `cell` on the first
+    time step of `x` from a zero state (None when that step fails too)."""
+    try:
+        step = cell(x[:, 0], [np.zeros((x.shape[0], int(cell.state_size)), dtype=x.dtype)])
+        return [int(size) for size in np.shape(as_numpy(step[0]))]
+    except Exception:
+        return None
+
+
+def _plain_shape(reported):
+    """A reported shape as a tuple of whole numbers (None when it is not one)."""
+    if isinstance(reported, (list, tuple)) and all(isinstance(n, (int, np.integer)) for n in reported):
+        return tuple(int(n) for n in reported)
+    return None
 
 
 def minimal_rnn_step(x, h, weights):
@@ -682,6 +742,9 @@ def minimal_rnn_step(x, h, weights):
 MINIMAL_RNN_MISTAKES = {
     "the previous output (states[0]) is not used: add ops.matmul(states[0], self.recurrent_kernel).":
         lambda x, h, w: np.tanh(x @ w["kernel"] + w["bias"]),
+    "states is a list holding the previous output: multiply states[0], not the whole list "
+    "(ops.matmul(states, ...) treats the list as one more axis).":
+        lambda x, h, w: np.tanh(x @ w["kernel"] + h @ w["recurrent_kernel"] + w["bias"])[None],
     "the tanh is missing: output = ops.tanh(...).":
         lambda x, h, w: x @ w["kernel"] + h @ w["recurrent_kernel"] + w["bias"],
     "the bias is not added.":

@@ -281,10 +281,14 @@ def check_reads_the_optimizer(make_layer, *, anneal_steps, rate):
             weights = _weights_from_losses(probe.value(lambda: loss_values(layer)), x, rate)
             expected = min(1.0, step / anneal_steps)
             if len(weights) != 1 or not np.isclose(weights[0], expected, rtol=1e-4, atol=1e-6):
+                hint = ("read the step from the optimizer at every call: self.optimizer.iterations (not "
+                        "self.training_step, which is 0 outside a model, and not a value kept from __init__).")
+                if len(weights) == 1 and expected == 1.0 and weights[0] > 0:
+                    hint = (f"once the annealing is done the penalty is {weights[0]:.4g} times rate * mean(inputs²), "
+                            f"with rate={rate}: multiply by self.rate, the rate argument, and give it the "
+                            "default the exercise asks for (rate=0.01).")
                 raise GradingFailure(
                     f"the annealing weight of {name}(optimizer, anneal_steps={anneal_steps}) called directly, after "
                     f"optimizer.iterations.assign({step})", expected=expected,
-                    got=weights[0] if len(weights) == 1 else weights,
-                    hint="read the step from the optimizer at every call: self.optimizer.iterations (not "
-                         "self.training_step, which is 0 outside a model, and not a value kept from __init__).",
+                    got=weights[0] if len(weights) == 1 else weights, hint=hint,
                 )

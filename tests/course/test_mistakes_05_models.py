@@ -86,6 +86,22 @@ STEP = {
 }
 
 
+# The step as the notebook writes it (torch style), in one part.
+TORCH_STEP = (
+    "    def train_step(self, data):\n"
+    "        x, y = data\n"
+    "        self.zero_grad()\n"
+    "        y_pred = self(x, training=True)\n"
+    "        loss = self.loss_fn(y, y_pred)\n"
+    "        loss.backward()\n"
+    "        variables = self.trainable_variables\n"
+    "        self.optimizer.apply([v.value.grad for v in variables], variables)\n"
+    "        self.loss_tracker.update_state(loss)\n"
+    "        self.mae_metric.update_state(y, y_pred)\n"
+    "        return {'loss': self.loss_tracker.result(), 'mae': self.mae_metric.result()}\n"
+)
+
+
 def regressor(**replaced):
     return "class CustomRegressor(Regressor):\n" + "".join({**STEP, **replaced}.values())
 
@@ -171,10 +187,18 @@ MISTAKES = {
         "        input1, input2 = inputs\n"
         "        return np.concatenate([input1.numpy() @ self.kernel1.numpy(), input2.numpy() @ self.kernel2.numpy()], axis=-1)\n"))},
         {"ex1_test_output"}, None, "never NumPy"),
+    "units without its default": ({"ex1_multi_input_layer": multi_input(init=MULTI_INPUT["init"].replace("units=64", "units"))},
+        {"ex1_test_weights"}, None, "missing 1 required positional argument: 'units'"),
+    "kernels created with trainable=False": ({"ex1_multi_input_layer": multi_input(build=MULTI_INPUT["build"].replace(
+        "name='kernel1'", "trainable=False, name='kernel1'").replace("name='kernel2'", "trainable=False, name='kernel2'"))},
+        {"ex1_test_weights"}, None, "create them trainable"),
+    "kernels initialized with zeros": ({"ex1_multi_input_layer": multi_input(build=MULTI_INPUT["build"].replace(
+        "initializer='glorot_uniform'", "initializer='zeros'"))},
+        {"ex1_test_weights"}, None, "initializer='glorot_uniform'"),
     "MultiInputLayer not started": ({"ex1_multi_input_layer": multi_input(
         init="    def __init__(self, units=64, **kwargs):\n        raise NotImplementedError()\n")},
         EX1, None, "Not done yet: `MultiInputLayer.__init__`"),
-    "the cell defining MultiInputLayer fails": ({"ex1_multi_input_layer": "import torch\n\n" + multi_input()},
+    "the cell defining MultiInputLayer fails": ({"ex1_multi_input_layer": "from mlkit import layer\n\n" + multi_input()},
         EX1, None, "the cell that defines it stopped with an error"),
     # -- Exercise 2 · DigitClassifier -----------------------------------------------------
     "layers created in call": ({"ex2_digit_classifier": classifier(
@@ -210,6 +234,20 @@ MISTAKES = {
         "        self.hidden = layers.Dense(hidden_units, activation='relu')\n"
         "        self.dropout = layers.Dropout(dropout_rate)\n"))},
         {"ex2_test_layers"}, None, "in this order"),
+    "dropout on the inputs": ({"ex2_digit_classifier": classifier(call=(
+        "    def call(self, inputs, training=False):\n"
+        "        return self.classifier(self.hidden(self.dropout(inputs, training=training)))\n"))},
+        {"ex2_test_dropout"}, None, "Dropout is applied to the inputs"),
+    "dropout after the classifier": ({"ex2_digit_classifier": classifier(call=(
+        "    def call(self, inputs, training=False):\n"
+        "        return self.dropout(self.classifier(self.hidden(inputs)), training=training)\n"))},
+        {"ex2_test_dropout"}, None, "Dropout is applied after the classifier"),
+    "hidden layer without its activation": ({"ex2_digit_classifier": classifier(
+        init=CLASSIFIER["init"].replace(", activation='relu'", ""))},
+        {"ex2_test_dropout"}, None, "the hidden layer has no activation"),
+    "hidden_units without its default": ({"ex2_digit_classifier": classifier(
+        init=CLASSIFIER["init"].replace("hidden_units=64", "hidden_units"))},
+        {"ex2_test_layers", "ex2_test_dropout"}, None, "missing 1 required positional argument: 'hidden_units'"),
     "kwargs not passed to Model": ({"ex2_digit_classifier": classifier(init=CLASSIFIER["init"].replace(
         "super().__init__(**kwargs)", "super().__init__()"))},
         {"ex2_test_layers"}, None, "super().__init__(**kwargs)"),
@@ -261,6 +299,15 @@ MISTAKES = {
     "metrics lists only the loss tracker": ({"ex3_custom_regressor": regressor(
         metrics="\n    @property\n    def metrics(self):\n        return [self.loss_tracker]\n")},
         {"ex3_test_metrics"}, None, "return [self.loss_tracker, self.mae_metric]"),
+    "metrics computed after the optimizer step": ({"ex3_custom_regressor": regressor(track=(
+        "        y_pred = self(x, training=True)\n"
+        "        self.loss_tracker.update_state(self.loss_fn(y, y_pred))\n"
+        "        self.mae_metric.update_state(y, y_pred)\n"
+        "        return {'loss': self.loss_tracker.result(), 'mae': self.mae_metric.result()}\n"))},
+        {"ex3_test_metrics"}, None, "the metrics are computed after the optimizer step"),
+    "zero_grad forgotten: gradients add up from step to step": ({"ex3_custom_regressor": regressor(
+        forward=TORCH_STEP.replace("        self.zero_grad()\n", ""), update="", track="")},
+        {"ex3_test_update"}, None, "clear them first in every step, with self.zero_grad()"),
     "train_step not started": ({"ex3_custom_regressor": regressor(
         forward="    def train_step(self, data):\n        x, y = data\n        raise NotImplementedError()\n", update="", track="")},
         {"ex3_test_update", "ex3_test_metrics"}, None, "Not done yet: `CustomRegressor.train_step`"),
@@ -290,6 +337,13 @@ MISTAKES = {
 }
 
 CORRECT_VARIANTS = {
+    "MultiInputLayer with an initializer object": {"ex1_multi_input_layer": multi_input(
+        build=MULTI_INPUT["build"].replace("initializer='glorot_uniform'", "initializer=mlkit.initializers.GlorotUniform()"))},
+    "DigitClassifier applying the ReLU in call, before Dropout": {"ex2_digit_classifier": classifier(
+        init=CLASSIFIER["init"].replace(", activation='relu'", ""),
+        call=("    def call(self, inputs, training=False):\n"
+              "        hidden = ops.relu(self.hidden(inputs))\n"
+              "        return self.classifier(self.dropout(hidden, training=training))\n"))},
     "MultiInputLayer with a list of kernels and ops.concatenate of a comprehension": {"ex1_multi_input_layer": multi_input(
         build=("    def build(self, input_shape):\n"
                "        self.kernels = [self.add_weight(shape=(shape[-1], self.units), name=f'kernel{i + 1}')\n"
@@ -302,6 +356,8 @@ CORRECT_VARIANTS = {
         forward=STEP["forward"].replace("loss = self.loss_fn(y, y_pred)", "loss = ops.mean(ops.square(y - y_pred))"),
         update=("        gradients = tape.gradient(loss, self.trainable_variables)\n"
                 "        self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))\n"))},
+    "train_step written torch-style, as the notebook shows": {"ex3_custom_regressor": regressor(
+        forward=TORCH_STEP, update="", track="")},
     "no metrics property (metric attributes are tracked anyway, as in Keras 3)": {"ex3_custom_regressor": regressor(metrics="")},
     "grad(upstream) with one positional parameter, ops.sigmoid": {"ex4_custom_gradients": (
         "@ops.custom_gradient\ndef log1pexp(x):\n    e = ops.exp(x)\n"

@@ -83,7 +83,14 @@ EX2 = {"ex2_test_rates", "ex2_test_logs"}
 MISTAKES = {
     # -- Exercise 1 · MyEarlyStopping ----------------------------------------------------------
     "patience off by one": ({"ex1_early_stopping": stopping(epoch_end=epoch_end("self.wait >= self.patience", "self.wait > self.patience"))},
-        {"ex1_test_stops", "ex1_test_min_delta"}, "ex1_test_stops", "one epoch late"),
+        {"ex1_test_stops"}, None, "one epoch late"),  # one bug, one cell: min_delta is right
+    "a tie counted as an improvement": ({"ex1_early_stopping": stopping(epoch_end=epoch_end(
+        "current < self.best - self.min_delta", "current <= self.best - self.min_delta"))},
+        {"ex1_test_stops"}, None, "a value equal to the best counts as an improvement"),
+    "a tie counted, and patience off by one": ({"ex1_early_stopping": stopping(epoch_end=epoch_end(
+        "current < self.best - self.min_delta", "current <= self.best - self.min_delta").replace(
+        "self.wait >= self.patience", "self.wait > self.patience"))},
+        {"ex1_test_stops"}, None, "one epoch late"),
     "wait not reset on an improvement": ({"ex1_early_stopping": stopping(epoch_end=epoch_end("            self.wait = 0\n", ""))},
         {"ex1_test_stops", "ex1_test_min_delta"}, "ex1_test_stops", "self.wait is not reset"),
     "compares with the previous epoch": ({"ex1_early_stopping": stopping(
@@ -129,6 +136,9 @@ MISTAKES = {
         {"ex1_test_restore"}, None, "whether or not training stopped early"),
     "never restores": ({"ex1_early_stopping": stopping(end="    def on_train_end(self, logs=None):\n        pass\n")},
         {"ex1_test_restore"}, None, "put it back in on_train_end"),
+    "never restores: the message shows the losses the test passed, and where training stopped": (
+        {"ex1_early_stopping": stopping(end="    def on_train_end(self, logs=None):\n        pass\n")},
+        {"ex1_test_restore"}, None, "val_loss = [1.0, 0.6, 0.7, 0.8, 0.9], stopped early after epoch 3"),
     "restores although restore_best_weights=False": ({"ex1_early_stopping": stopping(
         epoch_end=epoch_end("            if self.restore_best_weights:\n                self.best_weights", "            if True:\n                self.best_weights"),
         end="    def on_train_end(self, logs=None):\n        if self.best_weights is not None:\n            self.model.set_weights(self.best_weights)\n")},
@@ -173,6 +183,8 @@ MISTAKES = {
 }
 
 CORRECT_VARIANTS = {
+    "the improvement as a gap larger than min_delta": {"ex1_early_stopping": stopping(epoch_end=epoch_end(
+        "current < self.best - self.min_delta", "self.best - current > self.min_delta"))},
     "Keras-style: wait counted first, a comparison operator, copies of the arrays": {"ex1_early_stopping": stopping(
         begin="    def on_train_begin(self, logs=None):\n        self.wait, self.best, self.best_weights = 0, float('inf'), None\n",
         epoch_end=("    def on_epoch_end(self, epoch, logs=None):\n"

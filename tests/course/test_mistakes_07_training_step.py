@@ -134,7 +134,23 @@ MISTAKES = {
     "AnnealedActivityPenalty not started": ({"ex1_annealed_penalty": annealed(
         init="    def __init__(self, anneal_steps, rate=0.01, **kwargs):\n        raise NotImplementedError()\n")},
         EX1, None, "Not done yet: `AnnealedActivityPenalty.__init__`"),
+    "rate without its default": ({"ex1_annealed_penalty": annealed(init=ANNEALED["init"].replace("rate=0.01", "rate"))},
+        {"ex1_test_config"}, None, "missing 1 required positional argument: 'rate'"),
+    "another default rate": ({"ex1_annealed_penalty": annealed(init=ANNEALED["init"].replace("rate=0.01", "rate=0.1"))},
+        {"ex1_test_config"}, None, "rate defaults to 0.01"),
+    "super().__init__() without **kwargs": ({"ex1_annealed_penalty": annealed(
+        init=ANNEALED["init"].replace("super().__init__(**kwargs)", "super().__init__()"))},
+        {"ex1_test_config"}, None, "pass **kwargs to super().__init__"),
+    "rate kept as a tensor: the config holds a tensor": ({"ex1_annealed_penalty": annealed(
+        init=ANNEALED["init"].replace("self.rate = rate", "self.rate = ops.convert_to_tensor(rate)"))},
+        {"ex1_test_config"}, None, "plain values (numbers, strings, lists, dicts) that JSON can store"),
     # -- Exercise 2 · OptimizerBoundPenalty ----------------------------------------------------
+    "another default rate (bound)": ({"ex2_optimizer_bound_penalty": bound(
+        init=BOUND["init"].replace("rate=0.01", "rate=0.1"))},
+        {"ex2_test_reads_optimizer"}, None, "give it the default the exercise asks for (rate=0.01)"),
+    "super().__init__() without **kwargs (bound)": ({"ex2_optimizer_bound_penalty": bound(
+        init=BOUND["init"].replace("super().__init__(**kwargs)", "super().__init__()"))},
+        {"ex2_test_reads_optimizer"}, None, "super().__init__(**kwargs)"),
     "mlkit's training_step instead of the optimizer": ({"ex2_optimizer_bound_penalty": bound(call=BOUND["call"].replace(
         "ops.cast(self.optimizer.iterations, 'float32')", "self.training_step"))},
         {"ex2_test_reads_optimizer"}, None, "not self.training_step"),

@@ -178,6 +178,11 @@ CASES = {
     "get_config without the parent's": ({"ex1_my_dropout": dropout(config=(
         "    def get_config(self):\n        return {'rate': self.rate, 'seed': self.seed}\n"))},
         {"ex1_test_seed_and_config"}, "config = super().get_config()"),
+    "super().__init__() without **kwargs (MyDropout)": ({"ex1_my_dropout": dropout(
+        init=DROPOUT["init"].replace("super().__init__(**kwargs)", "super().__init__()"))},
+        {"ex1_test_seed_and_config"}, "pass **kwargs to super().__init__"),
+    "seed without its default": ({"ex1_my_dropout": dropout(init=DROPOUT["init"].replace("seed=None", "seed"))},
+        EX1, None, "missing 1 required positional argument: 'seed'"),
     "MyDropout not started": ({"ex1_my_dropout": dropout(init=(
         "    def __init__(self, rate, seed=None, **kwargs):\n        raise NotImplementedError()\n"))},
         EX1, None, NOT_DONE),
@@ -260,6 +265,29 @@ CASES = {
     "get_config forgets epsilon": ({"ex2_my_batch_norm": batch_norm(config=(
         "    def get_config(self):\n        return {**super().get_config(), 'momentum': self.momentum}\n"))},
         {"ex2_test_weights"}, "'epsilon': self.epsilon"),
+    "gamma initialized with zeros": ({"ex2_my_batch_norm": batch_norm(build=BATCH_NORM["build"].replace(
+        "initializer='ones', name='gamma'", "initializer='zeros', name='gamma'"))},
+        {"ex2_test_training"}, "initialize gamma with 'ones' and beta with 'zeros'"),
+    "moving variance starts at zero": ({"ex2_my_batch_norm": batch_norm(build=BATCH_NORM["build"].replace(
+        "initializer='ones', trainable=False, name='moving_variance'",
+        "initializer='zeros', trainable=False, name='moving_variance'"))},
+        {"ex2_test_moving_statistics"}, "moving_variance with 'ones'"),
+    "gamma created with trainable=False": ({"ex2_my_batch_norm": batch_norm(build=BATCH_NORM["build"].replace(
+        "initializer='ones', name='gamma'", "initializer='ones', trainable=False, name='gamma'"))},
+        {"ex2_test_weights"}, "trainable ones first"),
+    "super().__init__() without **kwargs (MyBatchNorm)": ({"ex2_my_batch_norm": batch_norm(
+        init=BATCH_NORM["init"].replace("super().__init__(**kwargs)", "super().__init__()"))},
+        {"ex2_test_weights"}, "super().__init__(**kwargs)"),
+    "momentum without its default": ({"ex2_my_batch_norm": batch_norm(
+        init=BATCH_NORM["init"].replace("momentum=0.99", "momentum"))},
+        EX2, None, "missing 1 required positional argument: 'momentum'"),
+    "get_config without the parent's (MyBatchNorm)": ({"ex2_my_batch_norm": batch_norm(config=(
+        "    def get_config(self):\n        return {'momentum': self.momentum, 'epsilon': self.epsilon}\n"))},
+        {"ex2_test_weights"}, "config = super().get_config()"),
+    "momentum kept as a tensor: the config holds a tensor": ({"ex2_my_batch_norm": batch_norm(
+        init=BATCH_NORM["init"].replace("self.momentum, self.epsilon = momentum, epsilon",
+                                        "self.momentum, self.epsilon = ops.convert_to_tensor(momentum), epsilon"))},
+        {"ex2_test_weights"}, "plain values (numbers, strings, lists, dicts) that JSON can store"),
     "MyBatchNorm not started": ({"ex2_my_batch_norm": batch_norm(call=(
         "    def call(self, inputs, training=None):\n        raise NotImplementedError()\n"))},
         EX2, None, NOT_DONE),
@@ -290,12 +318,33 @@ CASES = {
     "get_config forgets units": ({"ex3_minimal_rnn_cell": cell(config=(
         "    def get_config(self):\n        return super().get_config()\n"))},
         {"ex3_test_weights"}, "'units': self.units"),
+    "the whole list of states multiplied: ops.matmul(states, U)": ({"ex3_minimal_rnn_cell": cell(call=cell_call(
+        "ops.tanh(ops.matmul(inputs, self.kernel) + ops.matmul(states, self.recurrent_kernel) + self.bias)"))},
+        {"ex3_test_step", "ex3_test_sequence"}, None, "states is a list holding the previous output"),
+    "the step computed with NumPy": ({"ex3_minimal_rnn_cell": cell(call=cell_call(
+        "ops.convert_to_tensor(np.tanh(ops.convert_to_numpy(inputs) @ self.kernel.numpy() + "
+        "ops.convert_to_numpy(states[0]) @ self.recurrent_kernel.numpy() + self.bias.numpy()))"))},
+        {"ex3_test_sequence"}, "leaves mlkit.ops"),
+    "recurrent kernel initializer ignored": ({"ex3_minimal_rnn_cell": cell(
+        build=CELL["build"].replace("initializer='orthogonal', ", ""))},
+        {"ex3_test_step"}, "initialize recurrent_kernel with 'orthogonal'"),
+    "bias initialized with ones": ({"ex3_minimal_rnn_cell": cell(
+        build=CELL["build"].replace("initializer='zeros', name='bias'", "initializer='ones', name='bias'"))},
+        {"ex3_test_step"}, "initialize the bias with 'zeros'"),
+    "super().__init__() without **kwargs (MinimalRNNCell)": ({"ex3_minimal_rnn_cell": cell(
+        init=CELL["init"].replace("super().__init__(**kwargs)", "super().__init__()"))},
+        {"ex3_test_weights"}, "pass **kwargs to super().__init__"),
     "MinimalRNNCell not started": ({"ex3_minimal_rnn_cell": cell(call=(
         "    def call(self, inputs, states):\n        raise NotImplementedError()\n"))},
         EX3, None, NOT_DONE),
 }
 
 CORRECT_VARIANTS = {
+    "MinimalRNNCell: initializer objects, the bias's given explicitly": {"ex3_minimal_rnn_cell": cell(build=(
+        "    def build(self, input_shape):\n"
+        "        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=mlkit.initializers.GlorotUniform(), name='kernel')\n"
+        "        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units), initializer=mlkit.initializers.Orthogonal(), name='recurrent_kernel')\n"
+        "        self.bias = self.add_weight(shape=(self.units,), initializer=mlkit.initializers.Zeros(), name='bias')\n"))},
     "MyDropout: ops.where, training=None, greater_equal": {"ex1_my_dropout": dropout(call=(
         "    def call(self, inputs, training=None):\n"
         "        if training:\n"

@@ -191,6 +191,9 @@ CASES = {
         prefix=HAND_MADE_NORMALIZATION,
         init=BLOCK["init"].replace("layers.BatchNormalization()", "HandMadeNormalization()"))},
         {"ex1_test_freezing"}, "a frozen BatchNormalization runs in inference mode"),
+    "super().__init__() without **kwargs": ({"ex1_conv_block": block(
+        init=BLOCK["init"].replace("super().__init__(**kwargs)", "super().__init__()"))},
+        {"ex1_test_weights", "ex1_test_config", "ex1_test_freezing"}, "ex1_test_freezing", "super().__init__(**kwargs)"),
     "ConvBlock not started": ({"ex1_conv_block": block(init=(
         "    def __init__(self, filters, kernel_size, **kwargs):\n        raise NotImplementedError()\n"))},
         EX1, None, NOT_DONE),
@@ -210,6 +213,13 @@ CASES = {
         "def build_classifier():\n    return mlkit.Sequential([", "THE_MODEL = mlkit.Sequential([").replace(
         "    ])\n", "    ])\n\n\ndef build_classifier():\n    return THE_MODEL\n")},
         {"ex2_test_parameters"}, "create the model and its layers inside the function"),
+    "the hidden Dense layer without its activation": ({"ex2_build_classifier": classifier(
+        ("layers.Dense(128, activation='relu')", "layers.Dense(128)"))},
+        {"ex2_test_layers"}, "without the ReLU"),
+    "Dropout after the classifier": ({"ex2_build_classifier": classifier(
+        ("layers.Dropout(0.5)", "layers.Dense(10, activation='softmax')"),
+        ("layers.Dense(10, activation='softmax')", "layers.Dropout(0.5)"))},
+        {"ex2_test_layers"}, "in order"),
     "build_classifier not started": ({"ex2_build_classifier": "def build_classifier():\n    raise NotImplementedError()\n"},
         EX2, None, NOT_DONE),
     # -- fine_tune ---------------------------------------------------------------------
