@@ -187,6 +187,10 @@ def _hint_for(error):
     if isinstance(error, ValueError) and "matmul" in str(error):
         return ("the shapes do not fit: in inputs @ kernel, the kernel's first axis must equal the "
                 "inputs' last axis, so create it with shape (input_shape[-1], units).")
+    if isinstance(error, TypeError) and any(f"unexpected keyword argument '{key}'" in str(error)
+                                            for key in ("name", "trainable", "dtype")):
+        return ("give __init__ a `**kwargs` parameter and pass it on: super().__init__(**kwargs). "
+                "The base class handles name, trainable and dtype.")
     if isinstance(error, TypeError) and "positional argument" in str(error):
         return ("check the method's parameters: __init__(self, ..., **kwargs), build(self, input_shape), "
                 "call(self, inputs).")

@@ -12,7 +12,18 @@ from mlkit.layers import Layer
 
 def new_layer(make_layer, **kwargs):
     """`make_layer(**kwargs)`, checked to be an mlkit layer."""
-    layer = make_layer(**kwargs)
+    try:
+        layer = make_layer(**kwargs)
+    except TypeError as error:
+        if "__init__() missing" not in str(error):
+            raise
+        raise GradingFailure(
+            "creating the layer with the arguments the exercise leaves out",
+            expected="a layer (those arguments take their default values)",
+            got=f"TypeError: {error}",
+            hint="an argument the exercise gives a default value has none in your __init__: write the "
+                 "default in the signature, e.g. def __init__(self, units=32, **kwargs).",
+        ) from None
     if not isinstance(layer, Layer):
         raise GradingFailure(
             "what your class creates",
