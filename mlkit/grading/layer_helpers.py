@@ -9,6 +9,9 @@ from mlkit import backend
 from mlkit.grading.failure import GradingFailure
 from mlkit.layers import Layer
 
+MISSING_DEFAULT_HINT = ("an argument the exercise gives a default value has none in your __init__: write the "
+                        "default in the signature, e.g. def __init__(self, units=32, **kwargs).")
+
 
 def new_layer(make_layer, **kwargs):
     """`make_layer(**kwargs)`, checked to be an mlkit layer."""
@@ -21,8 +24,7 @@ def new_layer(make_layer, **kwargs):
             "creating the layer with the arguments the exercise leaves out",
             expected="a layer (those arguments take their default values)",
             got=f"TypeError: {error}",
-            hint="an argument the exercise gives a default value has none in your __init__: write the "
-                 "default in the signature, e.g. def __init__(self, units=32, **kwargs).",
+            hint=MISSING_DEFAULT_HINT,
         ) from None
     if not isinstance(layer, Layer):
         raise GradingFailure(
