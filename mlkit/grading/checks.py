@@ -117,7 +117,8 @@ def check_type(value, expected_type, checked, *, hint=None):
         description = probe.value(lambda: f"a {type(value).__name__}: {value!r}"[:300])
     if is_instance is not True:
         names = " or ".join(t.__name__ for t in (expected_type if isinstance(expected_type, tuple) else (expected_type,)))
-        raise GradingFailure(checked, expected=f"a {names}", got=str(description), hint=hint)
+        article = "an" if names[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+        raise GradingFailure(checked, expected=f"{article} {names}", got=str(description), hint=hint)
 
 
 def check_raises(error_type, function, checked, *, hint=None, match=None):
