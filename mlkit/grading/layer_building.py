@@ -362,6 +362,9 @@ def _new_layer_or_type_error(make_layer):
 
 
 def _shape_hint(weight_name, got, expected, input_shape):
+    if len(got) == len(expected) + 1 and got[0] == 1 and tuple(got[1:]) == tuple(expected):
+        return (f"{weight_name} has an extra axis of size 1: shape {tuple(expected)} is enough, "
+                "broadcasting applies it to every example of the batch.")
     if len(got) == 2 and got == expected[::-1] and got != expected:
         return (f"{weight_name} is transposed: its shape is (input features, units) = "
                 "(input_shape[-1], self.units), so that inputs @ kernel works.")

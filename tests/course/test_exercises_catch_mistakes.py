@@ -124,6 +124,9 @@ CASES = {
     "kernel drawn from random_normal": (THE_LAYER, {"ex1_simple_dense": simple_dense(
         build=SIMPLE_DENSE_PARTS["build"].replace("'glorot_uniform'", "'random_normal'"))},
         {"ex1_test_weights"}, "pass initializer='glorot_uniform'"),
+    "bias of shape (1, units)": (THE_LAYER, {"ex1_simple_dense": simple_dense(
+        build=SIMPLE_DENSE_PARTS["build"].replace("shape=(self.units,)", "shape=(1, self.units)"))},
+        {"ex1_test_weights"}, "bias has an extra axis of size 1"),
     "kernel created with trainable=False": (THE_LAYER, {"ex1_simple_dense": simple_dense(
         build=SIMPLE_DENSE_PARTS["build"].replace("name='kernel'", "trainable=False, name='kernel'"))},
         {"ex1_test_weights"}, "this weight is learned, so it must be trainable"),
@@ -177,6 +180,11 @@ CASES = {
         {"ex1_test_example", "ex1_test_general"}, "ex1_test_example", "the biases are missing"),
     "only the first layer": (WELCOME, {"ex1_count_parameters": (
         "def count_parameters(layer_sizes):\n    return layer_sizes[0] * layer_sizes[1] + layer_sizes[1]")},
+        {"ex1_test_example", "ex1_test_general"}, "ex1_test_example", "only the first layer is counted"),
+    "the loop stops one layer early": (WELCOME, {"ex1_count_parameters": (
+        "def count_parameters(layer_sizes):\n    total = 0\n"
+        "    for i in range(len(layer_sizes) - 2):\n        total += layer_sizes[i] * layer_sizes[i + 1] + layer_sizes[i + 1]\n"
+        "    return total\n")},
         {"ex1_test_example", "ex1_test_general"}, "ex1_test_example", "only the first layer is counted"),
     "bias per input": (WELCOME, {"ex1_count_parameters": (
         "def count_parameters(layer_sizes):\n"
