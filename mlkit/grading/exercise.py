@@ -191,10 +191,11 @@ def _hint_for(error):
                                             for key in ("name", "trainable", "dtype")):
         return ("give __init__ a `**kwargs` parameter and pass it on: super().__init__(**kwargs). "
                 "The base class handles name, trainable and dtype.")
-    if isinstance(error, TypeError) and "__init__() missing" in str(error):
-        from mlkit.grading.layer_helpers import MISSING_DEFAULT_HINT
+    if isinstance(error, TypeError):
+        from mlkit.grading.layer_helpers import MISSING_DEFAULT_HINT, is_missing_default
 
-        return MISSING_DEFAULT_HINT
+        if is_missing_default(error):
+            return MISSING_DEFAULT_HINT
     if isinstance(error, TypeError) and "positional argument" in str(error):
         return ("check the method's parameters: __init__(self, ..., **kwargs), build(self, input_shape), "
                 "call(self, inputs).")

@@ -134,6 +134,9 @@ def test_constructor_mistakes_get_a_hint(notebook):
                  "class NoDefault(layers.Layer):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n")
     assert "super().__init__(**kwargs)" in str(run_test(notebook, "NoKwargs(name='x')"))
     assert "write the default in the signature" in str(run_test(notebook, "NoDefault()"))
+    notebook.run("class DenseWithoutUnits(layers.Layer):\n    def __init__(self, **kwargs):\n"
+                 "        super().__init__(**kwargs)\n        self.dense = layers.Dense()\n")
+    assert "write the default" not in str(run_test(notebook, "DenseWithoutUnits()"))
 
 
 def test_a_call_that_returns_nothing_gets_a_hint(notebook):
