@@ -28,6 +28,8 @@ from mlkit.grading.failure import MISSING, GradingFailure
 from mlkit.grading.formatting import shape_of
 from mlkit.grading.probe_channel import observing, require_trusted
 
+NOTHING_RETURNED_HINT = "a `return` is missing: a function (or call()) without one returns None."
+
 
 def check(condition, checked, *, expected=MISSING, got=MISSING, hint=None):
     """Fail with the given explanation unless `condition` is true."""
@@ -47,6 +49,8 @@ def check_equal(got, expected, checked, *, hint=None, mistakes=None):
     with observing("check_equal") as probe:
         got = probe.value(lambda: got)
     if not _equal(got, expected):
+        if got is None and expected is not None:
+            hint = NOTHING_RETURNED_HINT
         hint = _recognized(got, mistakes, _equal) or hint
         raise GradingFailure(checked, expected=expected, got=got, hint=hint)
 
@@ -63,6 +67,9 @@ def check_close(got, expected, checked, *, rtol=1e-5, atol=1e-6, hint=None, mist
     if mistakes:
         close = lambda a, b: _close(a, b, rtol, atol)
         hint = (None if close(got, expected) else _recognized(got, mistakes, close)) or hint
+    if got is None:
+        raise GradingFailure(checked, expected=expected, got="None (no value was returned)",
+                             hint=NOTHING_RETURNED_HINT)
     got_array, expected_array = _numpy(got), np.asarray(_numpy(expected))
     if not isinstance(got_array, np.ndarray):
         try:
@@ -110,7 +117,8 @@ def check_type(value, expected_type, checked, *, hint=None):
         description = probe.value(lambda: f"a {type(value).__name__}: {value!r}"[:300])
     if is_instance is not True:
         names = " or ".join(t.__name__ for t in (expected_type if isinstance(expected_type, tuple) else (expected_type,)))
-        raise GradingFailure(checked, expected=f"a {names}", got=str(description), hint=hint)
+        article = "an" if names[:1].lower() in ("a", "e", "i", "o", "u") else "a"
+        raise GradingFailure(checked, expected=f"{article} {names}", got=str(description), hint=hint)
 
 
 def check_raises(error_type, function, checked, *, hint=None, match=None):

@@ -130,11 +130,15 @@ def check_config_round_trip(layer_class, arguments, input_shape, *, attributes=(
             original, copied, reported = probe.value(lambda: _described_and_compared(
                 getattr(layer, attribute), getattr(clone, attribute)))
             if _differ(original, copied, reported):
+                kept_as_dict = probe.value(lambda: isinstance(getattr(clone, attribute), dict))
                 raise GradingFailure(
                     f"the attribute {attribute} of {name} rebuilt from its config",
                     expected=original, got=copied,
-                    hint=f"get_config must store {attribute} completely, e.g. with its module's serialize() "
-                         "function, so that from_config can rebuild the same object.",
+                    hint=(f"__init__ keeps the stored config of {attribute} as a dict: turn it back into an object "
+                          f"there, e.g. self.{attribute} = regularizers.get({attribute}) (or activations.get, "
+                          "initializers.get)." if kept_as_dict is True else
+                          f"get_config must store {attribute} completely, e.g. with its module's serialize() "
+                          "function, so that from_config can rebuild the same object."),
                 )
         got, expected = probe.value(lambda: _outputs_with_the_same_weights(layer, clone, inputs))
         got, expected = np.asarray(got), np.asarray(expected)

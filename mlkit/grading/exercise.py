@@ -187,13 +187,38 @@ def _hint_for(error):
     if isinstance(error, ValueError) and "matmul" in str(error):
         return ("the shapes do not fit: in inputs @ kernel, the kernel's first axis must equal the "
                 "inputs' last axis, so create it with shape (input_shape[-1], units).")
+    if isinstance(error, TypeError) and any(f"unexpected keyword argument '{key}'" in str(error)
+                                            for key in ("name", "trainable", "dtype")):
+        return ("give __init__ a `**kwargs` parameter and pass it on: super().__init__(**kwargs). "
+                "The base class handles name, trainable and dtype.")
+    if isinstance(error, TypeError):
+        from mlkit.grading.layer_helpers import MISSING_DEFAULT_HINT, is_missing_default
+
+        if is_missing_default(error):
+            return MISSING_DEFAULT_HINT
     if isinstance(error, TypeError) and "positional argument" in str(error):
         return ("check the method's parameters: __init__(self, ..., **kwargs), build(self, input_shape), "
                 "call(self, inputs).")
+    if isinstance(error, AttributeError) and _base_class_not_initialized(error):
+        return ("you forgot to call super().__init__(): start __init__ with super().__init__(**kwargs), "
+                "which sets up the weights, name and losses of the layer.")
     if isinstance(error, AttributeError) and "object has no attribute" in str(error):
         return ("an attribute that was never set: create it in __init__ or build "
                 "(with the exact name the exercise asks for) before call uses it.")
+    if isinstance(error, ValueError) and "returned None" in str(error):
+        return "a `return` is missing: a function without one returns None."
     return None
+
+
+def _base_class_not_initialized(error):
+    """Whether an AttributeError comes from a layer (or loss) whose base __init__ never ran."""
+    from mlkit.layers import Layer
+    from mlkit.losses import Loss
+
+    owner = getattr(error, "obj", None)
+    if isinstance(owner, Layer):
+        return "_trainable_variables" not in vars(owner)
+    return isinstance(owner, Loss) and "reduction" not in vars(owner)
 
 
 def _frames(traceback):

@@ -35,7 +35,7 @@ JUDGED_CHECKS = frozenset({
     "check", "check_equal", "check_close", "check_shape", "check_type", "check_raises", "check_defined",
     "check_builds_lazily", "check_weights_created_once", "check_weights", "check_weight_shapes",
     "check_forwards_base_arguments", "check_layer_output", "check_output_shape", "check_layer_gradients",
-    "check_gradients",
+    "check_gradients", "check_initial_weights",
     "check_weight_list", "check_trainable_split", "check_freeze_and_unfreeze", "check_fit_moves",
     "check_layer_output_ordered",
     "check_config", "check_losses_reset", "check_state_frozen_at_inference", "check_counter_advances",

@@ -182,6 +182,11 @@ def check_weights(layer, expected, input_shape=None):
             checked, expected=expected_text, got=weights_text(weights),
             hint=f"only the weights the exercise asks for: {', '.join(extra)} is extra.",
         )
+    flags = {weight_name: got_trainable for weight_name, _, got_trainable in weights}
+    for weight_name, _, trainable in expected:
+        if trainable is not None and flags[weight_name] is not trainable:
+            # Checked before the order: a weight created non-trainable is listed after the trainable ones.
+            _raise_wrong_trainable(name, weight_name, trainable, flags[weight_name])
     if names != expected_names:
         raise GradingFailure(
             checked, expected=expected_text, got=weights_text(weights),
@@ -196,17 +201,19 @@ def check_weights(layer, expected, input_shape=None):
                 f"the shape of weight {weight_name!r} of {name}", expected=shape, got=tuple(got_shape),
                 hint=_shape_hint(weight_name, tuple(got_shape), shape, input_shape),
             )
-        if trainable is not None and got_trainable is not trainable:
-            hint = (
-                "pass trainable=False to add_weight: this weight is state the layer updates "
-                "itself, not a parameter for the optimizer." if not trainable else
-                "this weight is learned, so it must be trainable (add_weight's default: do not "
-                "pass trainable=False)."
-            )
-            raise GradingFailure(
-                f"whether weight {weight_name!r} of {name} is trainable",
-                expected=trainable, got=got_trainable, hint=hint,
-            )
+
+
+def _raise_wrong_trainable(name, weight_name, trainable, got_trainable):
+    hint = (
+        "pass trainable=False to add_weight: this weight is state the layer updates "
+        "itself, not a parameter for the optimizer." if not trainable else
+        "this weight is learned, so it must be trainable (add_weight's default: do not "
+        "pass trainable=False)."
+    )
+    raise GradingFailure(
+        f"whether weight {weight_name!r} of {name} is trainable",
+        expected=trainable, got=got_trainable, hint=hint,
+    )
 
 
 def check_weight_shapes(make_layer, input_shape, expected):
@@ -237,6 +244,73 @@ def check_weight_shapes(make_layer, input_shape, expected):
                 expected=shape, got=shapes[weight_name],
                 hint=_shape_hint(weight_name, shapes[weight_name], shape, tuple(input_shape)),
             )
+
+
+INITIAL_VALUES = {
+    "zeros": "all zeros",
+    "ones": "all ones",
+    "glorot_uniform": "random values, uniform within ±sqrt(6 / (fan_in + fan_out))",
+}
+
+
+def check_initial_weights(make_layer, input_shape, expected):
+    """A fresh layer built for inputs of `input_shape` starts each weight as its initializer says.
+
+    `expected` maps weight names to "zeros", "ones" or "glorot_uniform" (the
+    kernel's fans are its first and last sizes; give it 20 values or more, so
+    that its spread can be judged).
+    """
+    with observing("check_initial_weights") as probe:
+        layer = probe.handle(lambda: new_layer(make_layer))
+        name = probe.value(lambda: class_name(layer))
+        probe.handle(lambda: layer.build(tuple(input_shape)) if not layer.built else None)
+        values = probe.value(lambda: {str(v.name): v.numpy() for v in layer.weights})
+    for weight_name, initializer in expected.items():
+        if weight_name not in values:
+            raise GradingFailure(
+                f"the weights of {name} built for inputs of shape {tuple(input_shape)}",
+                expected=f"a weight named {weight_name!r}", got=", ".join(values) or "no weights",
+                hint=f"create it with self.add_weight(..., name={weight_name!r}).",
+            )
+        value = np.asarray(values[weight_name], dtype="float64")
+        if _starts_as(value, initializer):
+            continue
+        hint = (f"{weight_name} starts from another initializer than the exercise asks for: pass "
+                f"initializer={initializer!r} to add_weight (and nothing that overwrites it).")
+        if initializer == "glorot_uniform" and value.size and np.all(value == value.flat[0]):
+            hint += (" A constant kernel gives every unit the same output and the same gradient, "
+                     "so the units never become different.")
+        raise GradingFailure(
+            f"the starting values of weight {weight_name!r} of a new {name}",
+            expected=f"{INITIAL_VALUES[initializer]} (initializer={initializer!r})",
+            got=_values_text(value), hint=hint,
+        )
+
+
+def _starts_as(value, initializer):
+    if initializer == "zeros":
+        return bool(np.all(value == 0))
+    if initializer == "ones":
+        return bool(np.all(value == 1))
+    if initializer != "glorot_uniform":
+        raise ValueError(f"check_initial_weights: unknown initializer {initializer!r}")
+    if value.ndim < 1 or value.size < 2:
+        return False
+    fan_in, fan_out = (value.shape[0], value.shape[-1]) if value.ndim > 1 else (value.shape[0], value.shape[0])
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    spread = value.std()
+    inside = bool(np.all(np.abs(value) <= limit * (1 + 1e-6)))
+    if value.size < 20:  # too few values to judge their spread: only not constant
+        return inside and spread > 0
+    # Uniform in ±limit: every value inside, with a spread near limit / sqrt(3).
+    return inside and 0.4 * limit / np.sqrt(3) < spread < 1.6 * limit / np.sqrt(3)
+
+
+def _values_text(value):
+    if value.size and np.all(value == value.flat[0]):
+        word = {0.0: "zeros", 1.0: "ones"}.get(float(value.flat[0]))
+        return f"all {word}" if word else f"every value {value.flat[0]:.4g}"
+    return f"values from {value.min():.4g} to {value.max():.4g} (standard deviation {value.std():.4g})"
 
 
 def check_forwards_base_arguments(make_layer, input_shape):
@@ -288,6 +362,9 @@ def _new_layer_or_type_error(make_layer):
 
 
 def _shape_hint(weight_name, got, expected, input_shape):
+    if len(got) == len(expected) + 1 and got[0] == 1 and tuple(got[1:]) == tuple(expected):
+        return (f"{weight_name} has an extra axis of size 1: shape {tuple(expected)} is enough, "
+                "broadcasting applies it to every example of the batch.")
     if len(got) == 2 and got == expected[::-1] and got != expected:
         return (f"{weight_name} is transposed: its shape is (input features, units) = "
                 "(input_shape[-1], self.units), so that inputs @ kernel works.")

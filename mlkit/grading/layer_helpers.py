@@ -9,10 +9,30 @@ from mlkit import backend
 from mlkit.grading.failure import GradingFailure
 from mlkit.layers import Layer
 
+MISSING_DEFAULT_HINT = ("an argument the exercise gives a default value has none in your __init__: write the "
+                        "default in the signature, e.g. def __init__(self, units=32, **kwargs).")
+
+
+def is_missing_default(error):
+    """Whether a TypeError says a constructor was called without an argument that has no default
+    (raised where the constructor was called, not by a call inside some __init__)."""
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    return "__init__() missing" in str(error) and not (frames and frames[-1].f_code.co_name == "__init__")
+
 
 def new_layer(make_layer, **kwargs):
     """`make_layer(**kwargs)`, checked to be an mlkit layer."""
-    layer = make_layer(**kwargs)
+    try:
+        layer = make_layer(**kwargs)
+    except TypeError as error:
+        if not is_missing_default(error):
+            raise
+        raise GradingFailure(
+            "creating the layer with the arguments the exercise leaves out",
+            expected="a layer (those arguments take their default values)",
+            got=f"TypeError: {error}",
+            hint=MISSING_DEFAULT_HINT,
+        ) from None
     if not isinstance(layer, Layer):
         raise GradingFailure(
             "what your class creates",

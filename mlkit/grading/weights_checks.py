@@ -89,6 +89,9 @@ def check_trainable_split(layer, trainable, non_trainable, input_shape=None):
         elif wrongly_frozen:
             hint = (f"{', '.join(wrongly_frozen)} must be trained here: check the value you pass as "
                     "add_weight(..., trainable=...) (its default is True).")
+        elif missing := [n for n in list(trainable) + list(non_trainable) if n not in got_trainable + got_non_trainable]:
+            hint = (f"{', '.join(missing)} is missing: with the arguments this layer was given (check the "
+                    "defaults of __init__ against the exercise), build() must create it.")
         raise GradingFailure(
             f"the trainable and non-trainable weights of {name}",
             expected=f"trainable: {list(trainable)}; non-trainable: {list(non_trainable)}",

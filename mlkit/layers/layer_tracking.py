@@ -29,6 +29,17 @@ UNTRACKED_ATTRIBUTES = frozenset({
 })
 
 
+def _holds_state(value):
+    """Whether `value` is, or holds (in lists, tuples, dicts), a layer or a `Variable`."""
+    from mlkit.layers.layer import Layer
+
+    if isinstance(value, (Layer, Variable)):
+        return True
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(_holds_state(item) for item in value)
+
+
 class AttributeTracking:
     """Sublayers and attribute weights of a layer, found once and cached (a mixin of `Layer`)."""
 
@@ -36,6 +47,13 @@ class AttributeTracking:
         from mlkit.layers.layer import Layer
 
         if name not in UNTRACKED_ATTRIBUTES and changes_structure(value):
+            if "_trainable_variables" not in self.__dict__ and _holds_state(value):
+                # Keras refuses it too on some backends (PyTorch's modules): the base class is not set up.
+                raise RuntimeError(
+                    f"In layer {type(self).__name__!r}, a layer or weight was assigned to self.{name} "
+                    "before super().__init__() ran. Call `super().__init__(**kwargs)` as the first "
+                    f"statement of {type(self).__name__}.__init__, then create the sublayers."
+                )
             if isinstance(value, Layer) and self.__dict__.get("built") and not self._building:
                 self._refuse_new_state(f"a sublayer ({name} = {type(value).__name__}(...))")
             value = track(value)

@@ -22,9 +22,14 @@ def _output_shape(layer, input_shapes, call_kwargs):
     overridden = type(layer).compute_output_shape is not Layer.compute_output_shape
     if overridden and not call_kwargs:
         try:
-            return layer.compute_output_shape(input_shapes)
+            shape = layer.compute_output_shape(input_shapes)
         except NotImplementedError:
             pass
+        else:
+            # A list of sizes is one shape, as in Keras (a list of tuples is several).
+            if isinstance(shape, list) and shape and _is_shape(tuple(shape)):
+                return tuple(shape)
+            return shape
     return dry_run(layer, input_shapes, **call_kwargs)
 
 

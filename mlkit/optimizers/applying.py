@@ -80,8 +80,10 @@ class ApplyingGradients:
             )
         if missing:
             warnings.warn(
-                f"Gradients do not exist for variables {missing} when minimizing the loss. "
-                "If using `model.compile()`, did you forget to provide a `loss` argument?",
+                f"Gradients do not exist for variables {missing} when minimizing the loss: the loss "
+                "does not depend on them. A weight created with add_weight but never used in call() "
+                "gets no gradient (a bias that is not added?); so does one used through NumPy "
+                "instead of ops.",
                 stacklevel=3,
             )
         self._process_and_update(kept_grads, kept_variables, None)

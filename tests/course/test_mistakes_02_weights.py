@@ -120,6 +120,17 @@ CASES = {
         "        outputs = inputs.numpy() @ self.kernel.numpy()\n"
         "        return outputs if self.bias is None else outputs + self.bias.numpy()\n"))},
         {"ex1_test_output", "ex1_test_frozen_kernel"}, "ex1_test_output", "compute with ops"),
+    "kernel starts at zero": ({"ex1_linear": linear(build=LINEAR["build"].replace("'glorot_uniform'", "'zeros'"))},
+        {"ex1_test_weights"}, "A constant kernel gives every unit the same output"),
+    "bias starts at one": ({"ex1_linear": linear(build=LINEAR["build"].replace("initializer='zeros'", "initializer='ones'"))},
+        {"ex1_test_weights"}, "pass initializer='zeros'"),
+    "use_bias defaults to False": ({"ex1_linear": linear(init=LINEAR["init"].replace("use_bias=True", "use_bias=False"))},
+        EX1, "ex1_test_weights", "check the defaults of __init__"),
+    "kernel always created with trainable=False": ({"ex1_linear": linear(build=LINEAR["build"].replace(
+        "trainable=not self.train_bias_only", "trainable=False"))},
+        {"ex1_test_weights", "ex1_test_frozen_kernel"}, "ex1_test_weights", "kernel must be trained here"),
+    "kernel sized from input_shape[1]": ({"ex1_linear": linear(build=LINEAR["build"].replace("input_shape[-1]", "input_shape[1]"))},
+        {"ex1_test_weights"}, "use input_shape[-1]"),
     "Linear not started": ({"ex1_linear": linear(init=(
         "    def __init__(self, units, use_bias=True, train_bias_only=False, **kwargs):\n        raise NotImplementedError()\n"))},
         EX1, None, "Not done yet: `Linear.__init__` still raises NotImplementedError"),
@@ -157,7 +168,24 @@ CASES = {
         EX2, "ex2_test_weights", "assign self.hidden_layers first"),
     "hidden layers without activation": ({"ex2_mlp_block": mlp_block(init=MLP["init"].replace(
         "[layers.Dense(u, activation='relu')", "[layers.Dense(u)"))},
-        {"ex2_test_output"}, "values differ"),
+        {"ex2_test_output"}, "the hidden layers have no activation"),
+    "shared layer without activation": ({"ex2_mlp_block": mlp_block(init=MLP["init"].replace(
+        "self.shared = layers.Dense(hidden_units[-1], activation='relu')", "self.shared = layers.Dense(hidden_units[-1])"))},
+        {"ex2_test_output"}, "the shared layer has no activation"),
+    "sublayers created before super().__init__": ({"ex2_mlp_block": mlp_block(init=(
+        "    def __init__(self, hidden_units=(32, 32), repeats=2, **kwargs):\n"
+        "        self.hidden_units, self.repeats = hidden_units, repeats\n"
+        "        self.hidden_layers = [layers.Dense(u, activation='relu') for u in hidden_units]\n"
+        "        self.shared = layers.Dense(hidden_units[-1], activation='relu')\n"
+        "        super().__init__(**kwargs)\n"))},
+        EX2, "before super().__init__() ran"),
+    "MLPBlock without defaults": ({"ex2_mlp_block": mlp_block(init=MLP["init"].replace(
+        "hidden_units=(32, 32), repeats=2", "hidden_units, repeats"))},
+        EX2, "write the default in the signature"),
+    "another default for repeats": ({"ex2_mlp_block": mlp_block(init=MLP["init"].replace("repeats=2", "repeats=1"))},
+        {"ex2_test_output"}, "the default of repeats is not 2"),
+    "another default for hidden_units": ({"ex2_mlp_block": mlp_block(init=MLP["init"].replace("(32, 32)", "(64, 64)"))},
+        {"ex2_test_weights"}, "Expected: 6 weights: (3, 32)"),
     "MLPBlock ignores name and trainable": ({"ex2_mlp_block": mlp_block(init=MLP["init"].replace(
         "repeats=2, **kwargs):\n        super().__init__(**kwargs)", "repeats=2, **kwargs):\n        super().__init__()"))},
         {"ex2_test_weights"}, "super().__init__(**kwargs)"),
@@ -183,15 +211,37 @@ CASES = {
         "    for index, layer in enumerate(model.layers):\n        layer.trainable = index >= len(model.layers) - n_trainable\n",
         count="    return len(model.trainable_weights)\n")},
         {"ex3_test_count"}, "counts weights (arrays)"),
+    "counts a layer's state with count_params": ({"ex3_freeze_all_but": freeze_all_but(
+        "    for index, layer in enumerate(model.layers):\n        layer.trainable = index >= len(model.layers) - n_trainable\n",
+        count="    return sum(layer.count_params() for layer in model.layers if layer.trainable)\n")},
+        {"ex3_test_count"}, "moving mean and variance of BatchNormalization"),
+    "counts model.weights": ({"ex3_freeze_all_but": freeze_all_but(
+        "    for index, layer in enumerate(model.layers):\n        layer.trainable = index >= len(model.layers) - n_trainable\n",
+        count="    return int(sum(np.prod(w.shape) for w in model.weights))\n")},
+        {"ex3_test_count"}, "count those in model.trainable_weights"),
     "returns nothing": ({"ex3_freeze_all_but": freeze_all_but(
         "    for index, layer in enumerate(model.layers):\n        layer.trainable = index >= len(model.layers) - n_trainable\n",
         count="")},
-        {"ex3_test_count"}, "Got:      None"),
+        {"ex3_test_count"}, "a `return` is missing"),
     "freeze_all_but not started": ({"ex3_freeze_all_but": freeze_all_but("    raise NotImplementedError()\n", count="")},
         EX3, None, "Not done yet: `freeze_all_but` still raises NotImplementedError"),
 }
 
 CORRECT_VARIANTS = {
+    "Linear: settings stored before super().__init__, the default kernel initializer": {"ex1_linear": linear(
+        init=("    def __init__(self, units, use_bias=True, train_bias_only=False, **kwargs):\n"
+              "        self.units, self.use_bias, self.train_bias_only = units, use_bias, train_bias_only\n"
+              "        super().__init__(**kwargs)\n"),
+        build=LINEAR["build"].replace(" initializer='glorot_uniform',", ""))},
+    "MLPBlock: settings stored before super().__init__, sublayers after": {"ex2_mlp_block": mlp_block(init=(
+        "    def __init__(self, hidden_units=(32, 32), repeats=2, **kwargs):\n"
+        "        self.hidden_units, self.repeats = hidden_units, repeats\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.hidden_layers = [layers.Dense(u, activation='relu') for u in hidden_units]\n"
+        "        self.shared = layers.Dense(hidden_units[-1], activation='relu')\n"))},
+    "freeze_all_but: count_params of the trainable weights' layers asked of the model": {"ex3_freeze_all_but": freeze_all_but(
+        "    for index, layer in enumerate(model.layers):\n        layer.trainable = index >= len(model.layers) - n_trainable\n",
+        count="    return int(sum(w.numpy().size for layer in model.layers for w in layer.trainable_weights))\n")},
     "Linear: bias checked with use_bias, no None attribute": {"ex1_linear": linear(
         build=LINEAR["build"].replace("        self.bias = None\n", ""),
         call=("    def call(self, inputs):\n"

@@ -198,12 +198,56 @@ CASES = {
     "Standardize does not pass kwargs on": ({"ex3_standardize": standardize(init=(
         "    def __init__(self, epsilon=1e-3):\n        super().__init__()\n        self.epsilon = epsilon\n"))},
         {"ex3_test_saving"}, "give it a **kwargs parameter"),
+    "a NumPy float32 in the config": ({"ex1_get_config": get_config(
+        "        config = super().get_config()\n" + FULL_UPDATE.replace('"scale": self.scale', '"scale": np.float32(self.scale)')
+        + "        return config\n")},
+        {"ex1_test_config"}, "Got:      a float32"),
+    "floor division for the temperature": ({"ex2_from_config": from_config(
+        "        config = dict(config)\n        if 'inverse_temperature' in config:\n"
+        "            config['temperature'] = 1 // config.pop('inverse_temperature')\n        return cls(**config)\n")},
+        {"ex2_test_old_configs"}, "this is floor division"),
+    "the temperature a NumPy float32": ({"ex2_from_config": from_config(
+        "        config = dict(config)\n        if 'inverse_temperature' in config:\n"
+        "            config['temperature'] = np.float32(1.0) / config.pop('inverse_temperature')\n        return cls(**config)\n")},
+        {"ex2_test_old_configs"}, "store a plain Python number"),
+    "the temperature a tensor": ({"ex2_from_config": from_config(
+        "        config = dict(config)\n        if 'inverse_temperature' in config:\n"
+        "            config['temperature'] = ops.divide(1.0, config.pop('inverse_temperature'))\n        return cls(**config)\n")},
+        {"ex2_test_old_configs"}, "store a plain Python number"),
+    "registered under the default package": ({"ex3_standardize": standardize(
+        register="\nsaving.register_keras_serializable()(Standardize)\n")},
+        {"ex3_test_saving"}, "registered under the default package 'Custom'"),
+    "registered under another package": ({"ex3_standardize": standardize(
+        register="\nsaving.register_keras_serializable(package='my_course')(Standardize)\n")},
+        {"ex3_test_saving"}, "register_keras_serializable(package='course')"),
+    "variance starts at zero": ({"ex3_standardize": standardize(build=STANDARDIZE["build"].replace(
+        "initializer='ones'", "initializer='zeros'"))},
+        {"ex3_test_state"}, "variance starts from another initializer"),
+    "another default for epsilon": ({"ex3_standardize": standardize(init=STANDARDIZE["init"].replace("1e-3", "1e-5"))},
+        {"ex3_test_state", "ex3_test_saving"}, "ex3_test_state", "its default is not 1e-3"),
+    "Standardize computed through NumPy": ({"ex3_standardize": standardize(call=(
+        "    def call(self, inputs):\n        x = ops.convert_to_numpy(inputs)\n"
+        "        return ops.convert_to_tensor((x - self.mean.numpy()) / np.sqrt(self.variance.numpy() + self.epsilon))\n"))},
+        {"ex3_test_state"}, "compute with ops"),
     "Standardize not started": ({"ex3_standardize": standardize(init=(
         "    def __init__(self, epsilon=1e-3, **kwargs):\n        raise NotImplementedError()\n"))},
         EX3, None, "Not done yet: `Standardize.__init__` still raises NotImplementedError"),
 }
 
 CORRECT_VARIANTS = {
+    "get_config: the activation by its __name__, the scale as float": {"ex1_get_config": get_config(
+        "        config = super().get_config()\n" + FULL_UPDATE.replace(
+            "activations.serialize(self.activation)", "self.activation.__name__").replace('"scale": self.scale', '"scale": float(self.scale)')
+        + "        return config\n")},
+    "from_config: a NumPy float64 from a division (a float)": {"ex2_from_config": from_config(
+        "        config = {**config}\n        inverse = config.pop('inverse_temperature', None)\n"
+        "        if inverse is not None:\n            config['temperature'] = np.float64(1.0) / inverse\n"
+        "        return cls(**config)\n")},
+    "Standardize: registered with an explicit name, epsilon stored before super().__init__": {"ex3_standardize": standardize(
+        init=("    def __init__(self, epsilon=1e-3, **kwargs):\n"
+              "        self.epsilon = epsilon\n"
+              "        super().__init__(**kwargs)\n"),
+        register="\nsaving.register_keras_serializable(package='course', name='Standardize')(Standardize)\n")},
     "get_config: one dict, activation by its name": {"ex1_get_config": get_config(
         "        return {**super().get_config(), 'units': self.units, 'activation': self.activation.__name__,\n"
         "                'scale': self.scale, 'kernel_initializer': initializers.serialize(self.kernel_initializer)}\n")},

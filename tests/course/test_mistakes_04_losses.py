@@ -175,9 +175,64 @@ CASES = {
     "RegularizedDense not started": ({"ex3_regularized_dense": regularized_dense(init=(
         "    def __init__(self, units, kernel_regularizer=None, **kwargs):\n        raise NotImplementedError()\n"))},
         EX3, None, "Not done yet: `RegularizedDense.__init__` still raises NotImplementedError"),
+    "CustomLoss: another default factor": ({"ex1_custom_loss": custom_loss(init=LOSS["init"].replace(
+        "regularization_factor=0.1", "regularization_factor=0.01"))},
+        {"ex1_test_config"}, "def __init__(self, regularization_factor=0.1, **kwargs)"),
+    "CustomLoss: no default factor": ({"ex1_custom_loss": custom_loss(init=LOSS["init"].replace(
+        "regularization_factor=0.1", "regularization_factor"))},
+        {"ex1_test_config"}, "write the default in the signature"),
+    "CustomLoss: super().__init__ never called": ({"ex1_custom_loss": custom_loss(init=(
+        "    def __init__(self, regularization_factor=0.1, **kwargs):\n"
+        "        self.regularization_factor = regularization_factor\n"))},
+        EX1, "ex1_test_values", "you forgot to call super().__init__()"),
+    "CustomLoss: the factor kept as a tensor": ({"ex1_custom_loss": custom_loss(init=LOSS["init"].replace(
+        "self.regularization_factor = regularization_factor",
+        "self.regularization_factor = ops.convert_to_tensor(regularization_factor)"))},
+        {"ex1_test_config", "ex1_test_training"}, "ex1_test_config", "Object of type Tensor is not JSON serializable"),
+    "CustomLoss: floor division for the mean": ({"ex1_custom_loss": custom_loss(call=(
+        "    def call(self, y_true, y_pred):\n"
+        "        return (ops.sum(ops.square(y_true - y_pred), axis=-1) // y_true.shape[-1]\n"
+        "                + self.regularization_factor * ops.sum(ops.abs(y_pred), axis=-1))\n"))},
+        {"ex1_test_values", "ex1_test_training"}, "ex1_test_values", "floor division (//) rounds the mean down"),
+    "SparsityPenalty: floor division by the batch size": ({"ex2_sparsity_penalty": sparsity_penalty(call=penalty_call(
+        "self.rate * ops.sum(ops.abs(inputs)) // inputs.shape[0]"))},
+        EX2, "ex2_test_value", "floor division (//) rounds down"),
+    "SparsityPenalty: divided by the number of features": ({"ex2_sparsity_penalty": sparsity_penalty(call=penalty_call(
+        "self.rate * ops.sum(ops.abs(inputs)) / inputs.shape[1]"))},
+        EX2, "ex2_test_value", "divides by the number of features"),
+    "SparsityPenalty: per-row sums averaged (2-D inputs only)": ({"ex2_sparsity_penalty": sparsity_penalty(call=penalty_call(
+        "self.rate * ops.mean(ops.sum(ops.abs(inputs), axis=1))"))},
+        {"ex2_test_value"}, "only for inputs with two axes"),
+    "SparsityPenalty: another default rate": ({"ex2_sparsity_penalty": sparsity_penalty(init=PENALTY["init"].replace(
+        "rate=0.01", "rate=0.1"))},
+        {"ex2_test_value"}, "SparsityPenalty() (default rate 0.01)"),
+    "RegularizedDense: kernel starts at zero": ({"ex3_regularized_dense": regularized_dense(build=DENSE["build"].replace(
+        "shape=(input_shape[-1], self.units), ", "shape=(input_shape[-1], self.units), initializer='zeros', "))},
+        {"ex3_test_losses"}, "A constant kernel gives every unit the same output"),
+    "RegularizedDense: bias starts at one": ({"ex3_regularized_dense": regularized_dense(build=DENSE["build"].replace(
+        "initializer='zeros'", "initializer='ones'"))},
+        {"ex3_test_losses"}, "pass initializer='zeros'"),
+    "RegularizedDense: kernel sized from input_shape[1]": ({"ex3_regularized_dense": regularized_dense(build=DENSE["build"].replace(
+        "input_shape[-1]", "input_shape[1]"))},
+        {"ex3_test_losses"}, "use input_shape[-1]"),
+    "RegularizedDense: kernel created with trainable=False": ({"ex3_regularized_dense": regularized_dense(build=DENSE["build"].replace(
+        "name='kernel'", "trainable=False, name='kernel'"))},
+        {"ex3_test_losses", "ex3_test_training"}, "ex3_test_losses", "this weight is learned, so it must be trainable"),
+    "RegularizedDense: the regularizer kept as given": ({"ex3_regularized_dense": regularized_dense(init=DENSE["init"].replace(
+        "regularizers.get(kernel_regularizer)", "kernel_regularizer"))},
+        {"ex3_test_config"}, "turn it back into an object"),
 }
 
 CORRECT_VARIANTS = {
+    "CustomLoss: the factor stored before super().__init__, ops.divide by the number of values": {"ex1_custom_loss": custom_loss(
+        init=("    def __init__(self, regularization_factor=0.1, **kwargs):\n"
+              "        self.regularization_factor = regularization_factor\n"
+              "        super().__init__(**kwargs)\n"),
+        call=("    def call(self, y_true, y_pred):\n"
+              "        squared = ops.sum(ops.square(y_true - y_pred), axis=-1)\n"
+              "        return ops.divide(squared, y_true.shape[-1]) + self.regularization_factor * ops.sum(ops.abs(y_pred), axis=-1)\n"))},
+    "SparsityPenalty: len(inputs) and the rate applied last": {"ex2_sparsity_penalty": sparsity_penalty(
+        call=penalty_call("ops.sum(ops.abs(inputs)) / len(inputs) * self.rate"))},
     "CustomLoss: the parent's config updated, ops.add": {"ex1_custom_loss": custom_loss(
         call=("    def call(self, y_true, y_pred):\n"
               "        error = ops.mean((y_pred - y_true) ** 2, axis=-1)\n"
@@ -188,7 +243,7 @@ CORRECT_VARIANTS = {
                 "        return config\n"))},
     "SparsityPenalty: ops.shape and a mean over the batch of per-sample sums": {"ex2_sparsity_penalty": sparsity_penalty(
         call=("    def call(self, inputs):\n"
-              "        per_sample = ops.sum(ops.abs(inputs), axis=-1)\n"
+              "        per_sample = ops.sum(ops.abs(ops.reshape(inputs, (ops.shape(inputs)[0], -1))), axis=-1)\n"
               "        self.add_loss(self.rate * ops.mean(per_sample))\n"
               "        return inputs\n"),
         init=PENALTY["init"] + "\n    def get_config(self):\n        return {**super().get_config(), 'rate': self.rate}\n")},

@@ -90,3 +90,15 @@ def test_check_defined_looks_in_the_callers_namespace():
 ])
 def test_which_cells_define_a_name(source, name, expected):
     assert defines(source, name) is expected
+
+
+def test_none_where_a_value_belongs_says_a_return_is_missing():
+    text = failure_of(check_close, None, 4.0, "the first call")
+    assert "Got:      None (no value was returned)" in text and "a `return` is missing" in text
+    assert "a `return` is missing" in failure_of(check_equal, None, 23, "freeze_all_but(model, 2)")
+    assert "a `return` is missing" not in failure_of(check_equal, 22, 23, "freeze_all_but(model, 2)")
+
+
+def test_check_type_names_the_expected_type_with_its_article():
+    assert "Expected: an int or float" in failure_of(check_type, "2.5", (int, float), "the temperature")
+    assert "Expected: a float" in failure_of(check_type, "2.5", float, "the temperature")

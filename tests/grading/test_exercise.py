@@ -117,6 +117,35 @@ def test_endless_recursion_gets_a_hint(notebook):
     assert "RecursionError" in str(failure) and "calls itself without end" in str(failure)
 
 
+def test_a_layer_or_loss_whose_base_init_never_ran_is_told_to_call_super(notebook):
+    notebook.run("from mlkit import layers, losses\n"
+                 "class Forgetful(layers.Layer):\n    def __init__(self, units=2):\n        self.units = units\n"
+                 "class ForgetfulLoss(losses.Loss):\n    def __init__(self, factor=0.1):\n        self.factor = factor\n")
+    for expression in ("Forgetful().weights", "ForgetfulLoss().reduction"):
+        failure = run_test(notebook, expression)
+        assert "AttributeError" in str(failure) and "you forgot to call super().__init__()" in str(failure)
+    notebook.run("class Plain(layers.Layer):\n    pass\n")
+    assert "an attribute that was never set" in str(run_test(notebook, "Plain().kernel"))
+
+
+def test_constructor_mistakes_get_a_hint(notebook):
+    notebook.run("from mlkit import layers\n"
+                 "class NoKwargs(layers.Layer):\n    def __init__(self, units=2):\n        super().__init__()\n"
+                 "class NoDefault(layers.Layer):\n    def __init__(self, units, **kwargs):\n        super().__init__(**kwargs)\n")
+    assert "super().__init__(**kwargs)" in str(run_test(notebook, "NoKwargs(name='x')"))
+    assert "write the default in the signature" in str(run_test(notebook, "NoDefault()"))
+    notebook.run("class DenseWithoutUnits(layers.Layer):\n    def __init__(self, **kwargs):\n"
+                 "        super().__init__(**kwargs)\n        self.dense = layers.Dense()\n")
+    assert "write the default" not in str(run_test(notebook, "DenseWithoutUnits()"))
+
+
+def test_a_call_that_returns_nothing_gets_a_hint(notebook):
+    notebook.run("from mlkit import layers\n"
+                 "class Silent(layers.Layer):\n    def call(self, inputs):\n        inputs + 1\n")
+    failure = run_test(notebook, "import numpy as np\nSilent()(np.ones((1, 2)))")
+    assert "returned None" in str(failure) and "a `return` is missing" in str(failure)
+
+
 def test_the_time_limit_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("MLKIT_GRADING_TIME_LIMIT", "2.5")
     assert Exercise("t").time_limit == 2.5

@@ -14,6 +14,7 @@ from mlkit.grading import (
     check_gradients, check_layer_gradients, check_layer_output, check_losses_reset, check_output_shape,
     check_state_frozen_at_inference, check_weight_shapes, check_weights, check_weights_created_once,
 )
+from mlkit.grading.layer_building import check_initial_weights
 
 
 class Linear(layers.Layer):
@@ -243,6 +244,50 @@ def test_check_weights_names_the_mistake(layer_class, phrase):
     layer = layer_class(4)
     layer(np.ones((2, 3), dtype="float32"))
     assert phrase in failure_of(check_weights, layer, [("kernel", (3, 4), True), ("bias", (4,), True)])
+
+
+def test_a_frozen_kernel_is_named_before_the_order_it_changes():
+    class FrozenKernelLinear(Linear):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), trainable=False, name="kernel")
+            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    text = failure_of(check_weights, FrozenKernelLinear(4), [("kernel", (3, 4), True), ("bias", (4,), True)],
+                      input_shape=(2, 3))
+    assert "whether weight 'kernel' of FrozenKernelLinear is trainable" in text and "create kernel before" not in text
+
+
+def _initialized(kernel="glorot_uniform", bias="zeros"):
+    class Initialized(Linear):
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer=kernel, name="kernel")
+            self.bias = self.add_weight(shape=(self.units,), initializer=bias, name="bias")
+
+    return Initialized
+
+
+@pytest.mark.parametrize("kernel, bias, phrase", [
+    ("zeros", "zeros", "Got:      all zeros\n  Likely mistake: kernel starts from another initializer"),
+    ("ones", "zeros", "A constant kernel gives every unit the same output"),
+    ("random_normal", "zeros", "pass initializer='glorot_uniform'"),
+    ("he_uniform", "zeros", "Got:      values from"),
+    ("glorot_uniform", "ones", "Expected: all zeros (initializer='zeros')\n  Got:      all ones"),
+])
+def test_initial_weights_name_the_initializer_that_was_replaced(kernel, bias, phrase):
+    expected = {"kernel": "glorot_uniform", "bias": "zeros"}
+    check_initial_weights(lambda: _initialized()(8), (2, 5), expected)
+    check_initial_weights(lambda: Linear(3), (2, 4, 2), expected)  # add_weight's default is glorot_uniform
+    assert phrase in failure_of(check_initial_weights, lambda: _initialized(kernel, bias)(8), (2, 5), expected)
+    assert "a weight named 'scale'" in failure_of(check_initial_weights, lambda: Linear(2), (2, 3), {"scale": "ones"})
+
+
+def test_a_missing_default_is_named_when_the_layer_is_made():
+    class NoDefault(Linear):
+        def __init__(self, units, **kwargs):
+            super().__init__(units, **kwargs)
+
+    text = failure_of(check_weight_shapes, lambda: NoDefault(), (2, 3), {"kernel": (3, 32)})
+    assert "missing 1 required positional argument: 'units'" in text and "write the default in the signature" in text
 
 
 def test_a_weight_that_should_be_state_must_not_be_trainable():

@@ -83,6 +83,18 @@ def test_repr_and_str_show_class_name_and_build_state():
     assert str(dense) == "<Dense name=head, built=True>"
 
 
+def test_a_sublayer_assigned_before_super_init_gives_a_clear_error():
+    class Early(layers.Layer):
+        def __init__(self, **kwargs):
+            self.units = 3  # a plain setting is fine before super().__init__
+            self.parts = [layers.Dense(3)]
+            super().__init__(**kwargs)
+
+    with pytest.raises(RuntimeError, match=r"In layer 'Early', a layer or weight was assigned to self.parts "
+                                           r"before super\(\).__init__\(\) ran"):
+        Early()
+
+
 def test_forgetting_super_init_gives_a_clear_error():
     class Forgetful(layers.Layer):
         def __init__(self, units):

@@ -161,3 +161,15 @@ def test_a_subclass_taking_its_own_positional_arguments_stays_subclassed():
     model = Widths(8, 2)
     assert model(np.ones((3, 5), "float32")).shape == (3, 2)
     assert len(model.weights) == 4
+
+
+def test_a_list_of_sizes_from_compute_output_shape_is_one_shape_as_in_keras():
+    class ListShaped(layers.Layer):
+        def call(self, inputs):
+            return inputs * 2.0
+
+        def compute_output_shape(self, input_shape):
+            return list(input_shape)
+
+    outputs = ListShaped()(mlkit.Input(shape=(5, 3)))
+    assert outputs.shape == (None, 5, 3)

@@ -194,8 +194,11 @@ def test_base_state_is_listed_before_the_slots():
 def test_none_gradients_are_skipped_with_a_warning():
     a, b = variable([1.0], name="a"), variable([1.0], name="b")
     optimizer = optimizers.SGD(learning_rate=0.5, momentum=0.5)
-    with pytest.warns(UserWarning, match=r"Gradients do not exist for variables \['b'\]"):
+    with pytest.warns(UserWarning, match=r"Gradients do not exist for variables \['b'\]") as caught:
         optimizer.apply_gradients([(np.ones(1), a), (None, b)])
+    message = str(caught[0].message)
+    # The likely cause is named; no question about a missing `loss` argument (one was given).
+    assert "never used in call()" in message and "forget to provide a `loss`" not in message
     np.testing.assert_allclose(a.numpy(), [0.5])
     np.testing.assert_allclose(b.numpy(), [1.0])
     np.testing.assert_allclose(optimizer.momentums[1].numpy(), [0.0])
