@@ -34,18 +34,19 @@ import os
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")  # before NumPy loads its BLAS
 
-import argparse  # noqa: E402 - after the environment is set
-import sys  # noqa: E402
-import time  # noqa: E402
+# The imports below come after the environment is set, on purpose.
+import argparse
+import sys
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import conv_reference  # noqa: E402
-import lstm_reference  # noqa: E402
-from ops_overhead import numpy_forward_backward as mlp_forward_backward  # noqa: E402
+import conv_reference
+import lstm_reference
+from ops_overhead import numpy_forward_backward as mlp_forward_backward
 
-import mlkit  # noqa: E402
-from mlkit import layers  # noqa: E402
+import mlkit
+from mlkit import layers
 
 EPOCHS = 3
 
