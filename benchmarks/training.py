@@ -19,11 +19,23 @@ first, which builds and traces — with the ratios of the times. A second
 table keeps the older measurement: ms per step, best of 3, no metrics.
 
 Run it with `make bench` or `python benchmarks/training.py` (both set
-OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 as they should be; threadpoolctl,
-when installed, also limits BLAS to one thread), so the ratios measure the
-framework, not the thread scheduler.
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1, unless already set, before NumPy
+loads; threadpoolctl, when installed, also limits BLAS to one thread), so the
+ratios measure the framework, not the thread scheduler: CPU time counts every
+thread, and idle BLAS threads spinning on a small matrix would be counted.
+`--workloads LSTM` runs only the workloads whose name contains "LSTM";
+`--headline-only` skips the older table. The machine's load average is
+printed before and after: the interleaved medians resist load, but a busy
+machine still slows every engine a little.
 """
 
+import os
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # before NumPy loads its BLAS
+
+# The imports below come after the environment is set, on purpose.
+import argparse
 import sys
 import time
 
@@ -259,7 +271,7 @@ def headline_runs(workload, batch_size, torch):
     return {engine: float(np.median(values)) for engine, values in rates.items() if values}
 
 
-def print_headline(torch):
+def print_headline(torch, workloads):
     print(
         f"fit as learners use it: compile(Adam, loss, metrics), fit(epochs={HEADLINE_EPOCHS}, verbose=0); "
         f"median samples/s (CPU time) of the clean epochs, {len(SEEDS)} seeds x {ROUNDS} interleaved rounds"
@@ -269,7 +281,7 @@ def print_headline(torch):
     header += f" {'eager/np':>8} {'jit/np':>7}" + (f" {'torch/jit':>9}" if torch else "")
     print(header + ("" if torch else "   (torch not installed: its column is skipped)"))
     print("  (x/np: time ratio to the hand-written NumPy floor, lower is better; torch/jit > 1: mlkit faster)")
-    for name, workload, batch_size in WORKLOADS:
+    for name, workload, batch_size in workloads:
         rate = headline_runs(workload, batch_size, torch)
         line = f"{name:<22} {batch_size:>5} " + " ".join(f"{rate[c]:>8.0f}" for c in columns)
         line += f" {rate['numpy'] / rate['eager']:>7.2f}x {rate['numpy'] / rate['jit']:>6.2f}x"
@@ -296,7 +308,23 @@ def single_thread():
     threadpool_limits(limits=1)
 
 
-def main():
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workloads", default="", help="run only the workloads whose name contains this text")
+    parser.add_argument("--headline-only", action="store_true", help="skip the older best-of-3 table")
+    return parser.parse_args(argv)
+
+
+def load_average():
+    try:
+        return " ".join(f"{value:.1f}" for value in os.getloadavg())
+    except (AttributeError, OSError):  # not on every platform
+        return "unknown"
+
+
+def main(argv=None):
+    arguments = parse_arguments(argv)
+    workloads = [entry for entry in WORKLOADS if arguments.workloads.lower() in entry[0].lower()]
     single_thread()
     try:
         import torch
@@ -304,12 +332,16 @@ def main():
         torch.set_num_threads(1)
     except ImportError:
         torch = None
-    print_headline(torch)
+    print(f"load average (1, 5, 15 min) at the start: {load_average()}")
+    print_headline(torch, workloads)
+    if arguments.headline_only:
+        print(f"load average at the end: {load_average()}")
+        return 0
     print()
     print(f"Training speed, {EPOCHS} epochs with Adam, no metrics, best of 3 runs, ms per training step")
     header = f"{'workload':<22} {'batch':>5} {'numpy':>8} {'mlkit':>8} {'ratio':>6}"
     print(header + (f" {'torch':>8}" if torch else "   (torch not installed: skipped)"))
-    for name, workload, batch_size in WORKLOADS:
+    for name, workload, batch_size in workloads:
         x, y, make_model, forward_backward, make_torch_model, loss_name = workload()
         mlkit.utils.set_random_seed(0)
         model = make_model()
@@ -333,6 +365,7 @@ def main():
             torch_time, _ = timed(lambda: torch_fit(torch, make_torch_model, loss_name, x, y, batch_size))
             line += f" {torch_time / steps * 1e3:>8.3f}"
         print(line)
+    print(f"load average at the end: {load_average()}")
     return 0
 
 

@@ -223,6 +223,8 @@ class Trainer:
         return MetricsLogs(self)
 
     def _batch_size_of(self, x):
+        if isinstance(x, np.ndarray) and x.ndim:
+            return x.shape[0]  # one array, the usual batch: no need to walk a structure
         leaves = [leaf for leaf in flatten(x) if hasattr(leaf, "shape") and len(leaf.shape)]
         return leaves[0].shape[0] if leaves else 1
 

@@ -89,10 +89,15 @@ def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None)
     def backward(grad):
         grad = _channels_last(grad, data_format)
         grad_padded = np.zeros(padded.shape, dtype=grad.dtype)
-        unclaimed = np.ones(out.shape, dtype=bool)  # windows whose gradient has not been routed yet
-        for where in offsets:  # in row-major order, so the first maximum wins
-            wins = (padded[where] == out) & unclaimed
-            unclaimed &= ~wins
+        unclaimed = None  # windows whose gradient has not been routed yet (None: all of them)
+        for index, where in enumerate(offsets):  # in row-major order, so the first maximum wins
+            wins = np.equal(padded[where], out)
+            if unclaimed is None:
+                unclaimed = ~wins
+            else:
+                wins &= unclaimed
+                if index < len(offsets) - 1:
+                    unclaimed ^= wins  # wins lie inside unclaimed: this clears them
             if overlapping:
                 grad_padded[where] += grad * wins
             else:  # every input lies in one window at most: write, no need to add

@@ -109,6 +109,16 @@ def test_gradients_match_finite_differences(reset_after, return_sequences, go_ba
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
+def test_gradients_match_finite_differences_when_the_loss_reads_only_some_steps(reset_after):
+    # Steps whose output gradient is all zeros are skipped in the backward loop.
+    rng = np.random.default_rng(9)
+    gru = built_gru(2, 3, random_weights(rng, 3, 2, reset_after), dtype="float64", reset_after=reset_after,
+                    return_sequences=True)
+    x = rng.normal(size=(2, 5, 3))
+    check_gradients(lambda x: gru(x)[:, 1] * 2.0 + gru(x)[:, 3], [x, *gru.weights])
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
 def test_gradients_without_bias(reset_after):
     rng = np.random.default_rng(3)
     weights = random_weights(rng, 3, 2, reset_after)[:2]

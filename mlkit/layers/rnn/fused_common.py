@@ -39,22 +39,13 @@ class FusedActivation:
     derivative: Callable  # derivative(y) -> f'(a), from the output y = f(a)
 
 
-def _largest_exponent(dtype):
-    """The largest x whose exp(x) is finite in `dtype` (88 for float32), with a margin."""
-    return 0.99 * float(np.log(np.finfo(dtype).max))
-
-
-_LARGEST_EXPONENT = {dtype: _largest_exponent(dtype) for dtype in (np.float16, np.float32, np.float64)}
-
-
 def _sigmoid(a, out):
-    # sigmoid(a) = 1 / (1 + exp(-a)), in place. exp is faster than tanh in
-    # NumPy; capping -a keeps exp finite, so large |a| gives no overflow
-    # warning (the result there is 0 or 1 to the dtype's precision anyway).
-    np.negative(a, out=out)
-    cap = _LARGEST_EXPONENT.get(out.dtype.type) or _largest_exponent(out.dtype)
-    np.minimum(out, cap, out=out)
-    np.exp(out, out=out)
+    # sigmoid(a) = 1 / (1 + exp(-a)), in place; exp is faster than tanh in
+    # NumPy. For very negative a, exp(-a) overflows to inf and the result is
+    # 1 / inf = 0, the right limit: that overflow is expected, not warned about.
+    with np.errstate(over="ignore"):
+        np.negative(a, out=out)
+        np.exp(out, out=out)
     out += 1
     return np.reciprocal(out, out=out)
 
@@ -132,6 +123,15 @@ def project_inputs(inputs, kernel, bias):
 def previous_states(initial, outputs):
     """The state each step started from: (initial, output_0, ..., output_{T-2}), (batch, time, units)."""
     return np.concatenate([initial[:, None, :], outputs[:, :-1]], axis=1)
+
+
+def steps_given(gradient):
+    """Which time steps of a (batch, time, units) gradient are not all zeros, as a list of bools.
+
+    A loss on the last output only (return_sequences=False) sends zeros for
+    every other step; the backward loops skip adding those.
+    """
+    return gradient.any(axis=(0, 2)).tolist()
 
 
 def weight_gradient(values, gradient):

@@ -33,6 +33,7 @@ from mlkit.layers.rnn.fused_common import (
     project_inputs,
     record_fused,
     sequence_arrays,
+    steps_given,
     wants_grad,
     weight_gradient,
 )
@@ -118,8 +119,10 @@ def _run_reset_after(x, h0, w, r, b, mask, act, rec):
         grad_h = np.zeros((batch, units), x.dtype)
         through_kernel = np.empty((batch, units), x.dtype)
         r_transposed = np.ascontiguousarray(r.T)
+        given = steps_given(grad_outputs)
         for t in reversed(range(steps)):
-            grad_h += grad_outputs[:, t]
+            if given[t]:
+                grad_h += grad_outputs[:, t]
             np.multiply(grad_h, n_factor[:, t], out=grad_candidate[:, t])
             np.multiply(grad_h, z_factor[:, t], out=grad_inner[:, t, z_slice])
             np.multiply(grad_candidate[:, t], r_factor[:, t], out=grad_inner[:, t, r_slice])

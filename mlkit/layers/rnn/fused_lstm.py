@@ -40,7 +40,7 @@ NumPy calls on whole (batch, units) blocks.
 """
 import numpy as np
 
-from mlkit.layers.rnn.fused_common import record_fused, sequence_arrays, wants_grad, weight_gradient
+from mlkit.layers.rnn.fused_common import record_fused, sequence_arrays, steps_given, wants_grad, weight_gradient
 
 
 def lstm_sequence(
@@ -70,7 +70,6 @@ def lstm_sequence(
     batch, steps, features = x.shape
     units = r.shape[0]
     i_slice, f_slice, c_slice, o_slice = (slice(k * units, (k + 1) * units) for k in range(4))
-    if_slice = slice(0, 2 * units)
 
     # Time-major (steps, batch, ...) buffers: every step reads and writes contiguous blocks.
     x_by_time = np.swapaxes(x, 0, 1).reshape(steps * batch, features)
@@ -89,9 +88,10 @@ def lstm_sequence(
         np.matmul(h if mask is None else h * mask, r, out=pre)
         pre += projected[t]
         step = gates[t]
-        rec.forward(pre[:, if_slice], step[:, if_slice])
+        # The recurrent activation over the whole contiguous block (cheaper than
+        # over three strided slices), then the candidate's activation over it.
+        rec.forward(pre, step)
         act.forward(pre[:, c_slice], step[:, c_slice])
-        rec.forward(pre[:, o_slice], step[:, o_slice])
         c_next = carries[t]
         np.multiply(step[:, f_slice], c, out=c_next)
         np.multiply(step[:, i_slice], step[:, c_slice], out=product)
@@ -103,24 +103,30 @@ def lstm_sequence(
     def backward(grad):
         grad_outputs, grad_carries = grad
         i, f, g, o = gates[..., i_slice], gates[..., f_slice], gates[..., c_slice], gates[..., o_slice]
-        factors = np.empty((steps, batch, 4, units), dtype)
-        previous_c = np.concatenate([c0[None], carries[:-1]])
-        factors[:, :, 0] = g * rec.derivative(i)
-        factors[:, :, 1] = previous_c * rec.derivative(f)
-        factors[:, :, 2] = i * act.derivative(g)
-        factors[:, :, 3] = activated_carries * rec.derivative(o)
-        carry_from_output = o * act.derivative(activated_carries)
-        carry_given = grad_carries.any()  # a loss on h only sends zeros here
+        # The factors that turn dc (gates i, f, c) and dh (gate o) into the
+        # gradient of each gate's pre-activation, for all steps at once:
+        # rec' of all four gates in one pass (the candidate's slot is then
+        # overwritten), each multiplied in place by what its gate meets.
+        factors = rec.derivative(gates).reshape(steps, batch, 4, units)
+        factors[:, :, 0] *= g
+        factors[1:, :, 1] *= carries[:-1]
+        factors[0, :, 1] *= c0
+        np.multiply(i, act.derivative(g), out=factors[:, :, 2])
+        factors[:, :, 3] *= activated_carries
+        carry_from_output = act.derivative(activated_carries)
+        carry_from_output *= o
+        outputs_given, carries_given = steps_given(grad_outputs), steps_given(grad_carries)
         grad_pre = np.empty((steps, batch, 4, units), dtype)
         grad_h = np.zeros((batch, units), dtype)
         grad_c = np.zeros((batch, units), dtype)
         scratch = np.empty((batch, units), dtype)
         r_transposed = np.ascontiguousarray(r.T)
         for t in reversed(range(steps)):
-            grad_h += grad_outputs[:, t]
+            if outputs_given[t]:
+                grad_h += grad_outputs[:, t]
             np.multiply(grad_h, carry_from_output[t], out=scratch)
             grad_c += scratch
-            if carry_given:
+            if carries_given[t]:
                 grad_c += grad_carries[:, t]
             np.multiply(factors[t, :, :3], grad_c[:, None, :], out=grad_pre[t, :, :3])
             np.multiply(factors[t, :, 3], grad_h, out=grad_pre[t, :, 3])
