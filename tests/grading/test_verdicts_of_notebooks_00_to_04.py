@@ -2,33 +2,22 @@
 instructor's solutions passes on its records alone (none left to the sandbox), and wrong
 answers caught by the newer checks (starting values, floor division, the package name, a
 penalty for 2-D inputs only) fail there with the same hint. Each case plays both sides in this
-process, as test_judge_standard_layers_capstone.py does.
+process (the `both_sides` fixture).
 """
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-
-def _sibling(name):
-    spec = importlib.util.spec_from_file_location(f"_shared_{name}", Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_base = _sibling("test_judge_standard_layers_capstone")
-ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = {n: next((ROOT / "solutions").glob(f"{n}*/*.ipynb")) for n in ["00", "01", "02", "03", "04"]}
+SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
+NOTEBOOKS = {name: str(next(SOLUTIONS.glob(f"{name}*/*.ipynb")).relative_to(SOLUTIONS))
+             for name in ["00", "01", "02", "03", "04"]}
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_every_test_cell_of_the_solutions_is_judged_and_passes(name, notebook, monkeypatch):
-    cells = _base.Cells(NOTEBOOKS[name])
-    learner = [g for g in cells.by_id if g and "_test_" not in g and g != "setup"]
-    tests = [g for g in cells.by_id if g and "_test_" in g]
-    results = _base.run_and_judge(notebook, cells, learner, tests, monkeypatch)
+def test_every_test_cell_of_the_solutions_is_judged_and_passes(name, both_sides, solution_cells):
+    cells = solution_cells(NOTEBOOKS[name])
+    results = both_sides.run_and_judge(cells, cells.learner_ids(), cells.tests())
     for grade_id, (kernel_failure, verdict) in results.items():
         assert kernel_failure is None, (grade_id, str(kernel_failure))
         assert verdict.passed and not verdict.notes and not verdict.unjudgeable, (grade_id, verdict.lines, verdict.unjudgeable)
@@ -43,12 +32,10 @@ WRONG = {
 
 
 @pytest.mark.parametrize("case", sorted(WRONG))
-def test_a_wrong_answer_fails_in_the_judge_with_its_hint(case, notebook, monkeypatch):
+def test_a_wrong_answer_fails_in_the_judge_with_its_hint(case, both_sides, solution_cells):
     name, grade_id, changes, test_id, phrase = WRONG[case]
-    cells = _base.Cells(NOTEBOOKS[name])
-    learner = [g for g in cells.by_id if g and "_test_" not in g and g != "setup"]
-    answers = {grade_id: _base.with_changes(cells.by_id[grade_id], changes)}
-    kernel_failure, verdict = _base.run_and_judge(notebook, cells, learner, [test_id], monkeypatch, answers=answers)[test_id]
+    cells = solution_cells(NOTEBOOKS[name])
+    _, verdict = both_sides.run_and_judge(cells, cells.learner_ids(), [test_id], cells.changed(grade_id, changes))[test_id]
     assert verdict.unjudgeable is None
     assert not verdict.passed
     assert phrase in "\n".join(verdict.lines), verdict.lines
