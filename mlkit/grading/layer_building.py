@@ -22,20 +22,28 @@ from mlkit.grading.layer_helpers import (
 from mlkit.grading.probe_channel import observing
 
 
+def new_layer_without_weights(probe, make_layer, hint):
+    """(a new layer from `make_layer`, its class name), observed by `probe`; fails with `hint`
+    when the layer has weights before its first call (they depend on the input's shape)."""
+    layer = probe.handle(lambda: new_layer(make_layer))
+    name = probe.value(lambda: class_name(layer))
+    weights = probe.value(lambda: described(layer.weights))
+    if weights:
+        raise GradingFailure(
+            f"a new {name}, before its first call",
+            expected="no weights yet (build() creates them on the first call)",
+            got=f"{len(weights)} weights already: {weights_text(weights)}",
+            hint=hint,
+        )
+    return layer, name
+
+
 def check_builds_lazily(make_layer, input_shape):
     """No weights before the first call; `build(input_shape)` runs once, on the first call."""
     with observing("check_builds_lazily") as probe:
-        layer = probe.handle(lambda: new_layer(make_layer))
-        name = probe.value(lambda: class_name(layer))
-        weights = probe.value(lambda: described(layer.weights))
-        if weights:
-            raise GradingFailure(
-                f"a new {name}, before its first call",
-                expected="no weights yet (build() creates them on the first call)",
-                got=f"{len(weights)} weights already: {weights_text(weights)}",
-                hint="the weights are created in __init__. Their shape depends on the input, which "
-                     "__init__ does not know: create them in build(self, input_shape).",
-            )
+        layer, name = new_layer_without_weights(probe, make_layer, hint=(
+            "the weights are created in __init__. Their shape depends on the input, which "
+            "__init__ does not know: create them in build(self, input_shape)."))
         if probe.value(lambda: bool(layer.built)):
             raise GradingFailure(
                 f"a new {name}, before its first call", expected="layer.built is False", got="True",

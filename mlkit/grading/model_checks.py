@@ -34,6 +34,7 @@ import numpy as np
 
 from mlkit.grading.checks import check_close
 from mlkit.grading.failure import GradingFailure
+from mlkit.grading.layer_building import new_layer_without_weights
 from mlkit.grading.layer_computation import NOT_DIFFERENTIABLE_HINT, compare_output
 from mlkit.grading.layer_helpers import (
     as_numpy, call_layer, class_name, described, float64_layers, layer_or_new, new_layer, sample_inputs,
@@ -57,17 +58,9 @@ def check_multi_input_weights(make_layer, input_shapes, expected):
     inputs = [sample_inputs(shape, seed=index) for index, shape in enumerate(input_shapes)]
     shapes_text = " and ".join(str(tuple(shape)) for shape in input_shapes)
     with observing("check_multi_input_weights") as probe:
-        layer = probe.handle(lambda: new_layer(make_layer))
-        name = probe.value(lambda: class_name(layer))
-        weights = probe.value(lambda: described(layer.weights))
-        if weights:
-            raise GradingFailure(
-                f"a new {name}, before its first call",
-                expected="no weights yet (build() creates them on the first call)",
-                got=f"{len(weights)} weights already: {weights_text(weights)}",
-                hint="the kernels' shapes depend on the inputs: create them in build(self, input_shape), "
-                     "where input_shape is the list of the inputs' shapes.",
-            )
+        layer, name = new_layer_without_weights(probe, make_layer, hint=(
+            "the kernels' shapes depend on the inputs: create them in build(self, input_shape), "
+            "where input_shape is the list of the inputs' shapes."))
         builds = []
         probe.handle(lambda: _count_builds(layer, builds))
         error = []
