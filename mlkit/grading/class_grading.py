@@ -32,6 +32,7 @@ notebook and of the course's settings is kept beside its outcome, in
 .nbgrader/outcomes/).
 """
 
+import collections
 import concurrent.futures
 import contextlib
 import hashlib
@@ -47,7 +48,7 @@ from pathlib import Path
 
 import nbformat
 
-from mlkit.grading import instructor
+from mlkit.grading import instructor, spare_kernels
 from mlkit.grading.grading_summary import Outcome
 from mlkit.grading.instructor import GradingError
 
@@ -64,19 +65,25 @@ class ClassReport:
     outcomes: list = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    # Where the time went, summed over the submissions: {step: seconds} (prepare, execute's
+    # parts, score), for benchmarks/class_grading.py --breakdown.
+    step_seconds: collections.Counter = field(default_factory=collections.Counter)
 
 
 # -- step 2: runs on a worker ------------------------------------------------
 
-def execute_notebook(notebook_json, config, time_budget=None, source_json=None, nbgrader=None):
+def execute_notebook(notebook_json, config, time_budget=None, source_json=None, nbgrader=None,
+                     start_ahead=False):
     """Run one prepared notebook in a fresh kernel in a scratch folder; return it executed, as
-    JSON, and the execute step's log of this notebook (text).
+    JSON, the execute step's log of this notebook (text), and {step: seconds} (where its time went).
 
     The execute step is the course's own (nbgrader_config.py: the sandboxed,
     judged `SandboxedExecute`), with its settings from `config`; the
     instructor's notebook (`source_json`, from solutions/) travels along for
     the judge, so a Dask worker needs no copy of the course. Runs on a local
-    worker thread or on a Dask worker; touches no file of the course.
+    worker thread or on a Dask worker; touches no file of the course. With
+    `start_ahead`, the kernel of this thread's next notebook starts while this
+    one runs (`spare_kernels`: local workers, whose spares `grade_class` stops).
     """
     book = nbformat.reads(notebook_json, as_version=4)
     resources = {"nbgrader": dict(nbgrader or {})}
@@ -87,17 +94,22 @@ def execute_notebook(notebook_json, config, time_budget=None, source_json=None, 
     log.propagate, log.level = False, logging.INFO
     written = io.StringIO()
     log.addHandler(logging.StreamHandler(written))
+    started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="mlkit-grading-") as scratch:
             nbformat.write(book, os.path.join(scratch, f"{resources['nbgrader'].get('notebook', 'notebook')}.ipynb"))
             executor = execute_step(config)(config=config, log=log)
             if time_budget is not None:
                 executor.time_budget = time_budget
+            if start_ahead and executor.has_trait("start_ahead"):
+                executor.start_ahead = True
             executor.preprocess(book, {**resources, "metadata": {"path": scratch}})
     finally:
         log.handlers.clear()
         logging.Logger.manager.loggerDict.pop(log.name, None)
-    return nbformat.writes(book), written.getvalue()
+    seconds = dict(getattr(executor, "seconds", {}))
+    seconds["execute (all)"] = time.perf_counter() - started
+    return nbformat.writes(book), written.getvalue(), seconds
 
 
 def execute_step(config):
@@ -111,7 +123,10 @@ def execute_step(config):
 # -- where step 2 runs ---------------------------------------------------------
 
 class LocalWorkers:
-    """Step 2 on this machine: each worker thread drives one kernel process."""
+    """Step 2 on this machine: each worker thread drives one kernel process, and starts the
+    kernel of its next notebook ahead of need."""
+
+    starts_ahead = True
 
     def __init__(self, workers):
         self.workers = workers
@@ -126,6 +141,7 @@ class LocalWorkers:
 
     def close(self, cancel=False):
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        spare_kernels.stop_all()
 
 
 class DaskWorkers:
@@ -134,6 +150,8 @@ class DaskWorkers:
     A worker that dies takes its tasks with it; the scheduler runs them again
     on another worker. Only this process writes the gradebook, once per task.
     """
+
+    starts_ahead = False  # a spare kernel would outlive the task on the worker
 
     def __init__(self, scheduler):
         try:
@@ -375,11 +393,14 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
             # Keep every worker busy and a few notebooks ready: preparing is quick, not free.
             while queue and len(running) < 2 * pool.workers:
                 assignment, student = queue.pop(0)
+                clock = time.perf_counter()
                 try:
                     prepared = steps.prepared_notebooks(assignment, student)
                 except GradingStepFailed as error:
                     finish(steps.outcome(assignment, student, failure=str(error)))
                     continue
+                finally:
+                    report.step_seconds["prepare (nbgrader)"] += time.perf_counter() - clock
                 if not prepared:
                     finish(steps.outcome(assignment, student))
                     continue
@@ -387,7 +408,7 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                 for name, text in prepared.items():
                     info = {"assignment": assignment, "student": student, "notebook": Path(name).stem}
                     future = pool.submit(execute_notebook, text, config, budgets.get((assignment, name)),
-                                         sources.get((assignment, name)), info)
+                                         sources.get((assignment, name)), info, pool.starts_ahead)
                     running[future] = (assignment, student, name)
             if not running:
                 continue
@@ -397,8 +418,9 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                 if key not in waiting:
                     continue  # another notebook of this student failed already
                 try:
-                    executed[key][name], execute_log = future.result()
+                    executed[key][name], execute_log, seconds = future.result()
                     steps.logs[key] = steps.logs.get(key, "") + execute_log
+                    report.step_seconds.update(seconds)
                 except Exception as error:  # the worker failed (not the student's kernel): e.g. KilledWorker
                     del waiting[key], executed[key]
                     finish(steps.outcome(assignment, student, failure=(
@@ -407,12 +429,15 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                 waiting[key] -= 1
                 if waiting[key] == 0:
                     del waiting[key]
+                    clock = time.perf_counter()
                     try:
                         steps.record(assignment, student, executed.pop(key))
                     except GradingStepFailed as error:
                         finish(steps.outcome(assignment, student, failure=str(error)))
                     else:
                         finish(steps.outcome(assignment, student))
+                    finally:
+                        report.step_seconds["score (nbgrader)"] += time.perf_counter() - clock
     except KeyboardInterrupt:
         # Everyone finished so far is recorded; the notebooks still running are dropped.
         report.interrupted = True

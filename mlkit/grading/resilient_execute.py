@@ -22,6 +22,7 @@ in place of `Execute` in `Autograde.autograde_preprocessors`. Settings of
 `Execute` (timeout, ...) apply to it too.
 """
 
+import collections
 import copy
 import time
 
@@ -94,7 +95,11 @@ class ResilientExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         NotebookClient.__init__(self, nb, km)
+        if km is None:
+            self.km = self._spare_kernel_manager(resources)  # a kernel started ahead of need, if any
         self._started, self._replaying = time.monotonic(), False
+        # Where this notebook's time went (seconds by step), for the class grader's breakdown.
+        self.seconds = collections.Counter()
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         budget = f"{self.time_budget:.0f} s" if self.time_budget else "none"
@@ -109,9 +114,12 @@ class ResilientExecute(Execute):
                         cell.outputs = [_error_output("KernelDiedTooOften", NOT_RUN)]
                 break
             self.shutdown_kernel = shutdown
+            clock = time.perf_counter()
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
+                self.seconds["kernel start"] += time.perf_counter() - clock
+                self._kernel_ready()
                 try:
                     if restarts:
                         self._replay(finished)
@@ -119,6 +127,8 @@ class ResilientExecute(Execute):
                     self._discard_kernel()  # try again with a new kernel (counts as a restart)
                 else:
                     index = self._run_from(index, finished, resources)
+                clock = time.perf_counter()
+            self.seconds["kernel shutdown"] += time.perf_counter() - clock
             if index < len(self.nb.cells):
                 restarts += 1
         self.shutdown_kernel = shutdown
@@ -130,6 +140,7 @@ class ResilientExecute(Execute):
         (or the number of cells when all ran)."""
         for index in range(start, len(self.nb.cells)):
             cell = self.nb.cells[index]
+            clock = time.perf_counter()
             try:
                 self.preprocess_cell(cell, resources, index)
             except DeadKernelError:
@@ -142,9 +153,20 @@ class ResilientExecute(Execute):
                 cell.outputs = list(cell.get("outputs", [])) + [_error_output("CellTimeoutError", KERNEL_UNRESPONSIVE)]
                 self._discard_kernel()
                 return index + 1
+            finally:
+                first = cell.cell_type == "code" and not any(c.cell_type == "code" for c in self.nb.cells[:index])
+                self.seconds["first cell (imports)" if first else "other cells"] += time.perf_counter() - clock
             if cell.cell_type == "code" and not any(o.output_type == "error" for o in cell.outputs):
                 finished.append(index)
         return len(self.nb.cells)
+
+    def _spare_kernel_manager(self, resources):
+        """A kernel manager whose kernel was started ahead of need (a subclass may keep one), or None."""
+        return None
+
+    def _kernel_ready(self):
+        """Called each time a kernel of this notebook has answered (before its cells run):
+        a subclass may start the next notebook's kernel meanwhile."""
 
     def _replay(self, finished):
         """Re-run the cells that had succeeded (not the tests) in the new kernel; keep no outputs."""
