@@ -17,6 +17,11 @@ costs about twice the budget, not one full time limit per cell that calls
 it, and the exercises that don't call it are still graded. Cells replayed
 after a restart keep the full limit.
 
+When the instructor stops a class's grading (Ctrl-C), `stop_every_notebook()`
+kills the kernel of every notebook running in this process (its whole
+process group; a sandbox dies with it) and each of them ends with
+`GradingStopped` instead of a restart: nothing half-run is recorded.
+
 It is an instructor tool (it imports nbgrader); nbgrader_config.py puts it
 in place of `Execute` in `Autograde.autograde_preprocessors`. Settings of
 `Execute` (timeout, ...) apply to it too.
@@ -24,6 +29,9 @@ in place of `Execute` in `Autograde.autograde_preprocessors`. Settings of
 
 import collections
 import copy
+import os
+import signal
+import threading
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -49,6 +57,41 @@ KERNEL_UNRESPONSIVE = [
 NOT_RUN = [
     "This cell was not run: the kernel died too many times in this notebook, so it scores 0.",
 ]
+
+_running = set()  # the ResilientExecute steps running a notebook in this process
+_running_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+class GradingStopped(Exception):
+    """The instructor stopped the grading while this notebook ran: it has no result."""
+
+
+def stop_every_notebook():
+    """Kill the kernel of every notebook running in this process, at once; each of them then
+    ends with GradingStopped, and no notebook starts a kernel until `resume()`."""
+    _stopping.set()
+    with _running_lock:
+        steps = list(_running)
+    for step in steps:
+        kill_kernel_of(step.km)
+
+
+def resume():
+    """Let notebooks run again (after `stop_every_notebook`)."""
+    _stopping.clear()
+
+
+def kill_kernel_of(manager):
+    """SIGKILL a kernel's process group (the kernel runs in a session of its own; a sandboxed
+    kernel's whole sandbox dies with it)."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
 
 
 class ResilientExecute(Execute):
@@ -94,6 +137,16 @@ class ResilientExecute(Execute):
         return {"ename": "CellTimeoutError", "evalue": lines[0], "traceback": lines}
 
     def preprocess(self, nb, resources=None, km=None):
+        with _running_lock:
+            _running.add(self)
+        try:
+            return self._preprocess(nb, resources, km)
+        finally:
+            with _running_lock:
+                _running.discard(self)
+
+    def _preprocess(self, nb, resources, km):
+        self._stop_if_asked()
         NotebookClient.__init__(self, nb, km)
         if km is None:
             self.km = self._spare_kernel_manager(resources)  # a kernel started ahead of need, if any
@@ -108,6 +161,7 @@ class ResilientExecute(Execute):
         index, restarts = 0, 0
         shutdown = self.shutdown_kernel
         while index < len(self.nb.cells):
+            self._stop_if_asked()
             if restarts > self.max_restarts:
                 for cell in self.nb.cells[index:]:
                     if cell.cell_type == "code":
@@ -119,6 +173,7 @@ class ResilientExecute(Execute):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self.seconds["kernel start"] += time.perf_counter() - clock
+                self._stop_if_asked()
                 self._kernel_ready()
                 try:
                     if restarts:
@@ -144,6 +199,7 @@ class ResilientExecute(Execute):
             try:
                 self.preprocess_cell(cell, resources, index)
             except DeadKernelError:
+                self._stop_if_asked()  # killed by stop_every_notebook: not the student's doing
                 self.log.warning("The kernel died in cell %d: restarting it and going on.", index)
                 cell.outputs = list(cell.get("outputs", [])) + [_error_output("DeadKernelError", KERNEL_DIED)]
                 self._discard_kernel()
@@ -159,6 +215,11 @@ class ResilientExecute(Execute):
             if cell.cell_type == "code" and not any(o.output_type == "error" for o in cell.outputs):
                 finished.append(index)
         return len(self.nb.cells)
+
+    def _stop_if_asked(self):
+        if _stopping.is_set():
+            self._discard_kernel()
+            raise GradingStopped("grading was stopped while this notebook ran")
 
     def _spare_kernel_manager(self, resources):
         """A kernel manager whose kernel was started ahead of need (a subclass may keep one), or None."""
