@@ -8,7 +8,9 @@ student code:
    cells from the gradebook, and records the submission;
 2. execute (a worker): the prepared notebook runs top to bottom in a fresh
    kernel (`ResilientExecute`, with the course's limits and a time budget),
-   in a scratch folder; the notebook travels there and back as JSON text;
+   in a scratch folder; the notebook travels there and back as JSON text,
+   with the list of files handed in beside it (the sandbox leaves them out
+   and says so in the notebook);
 3. score (the instructor's process): nbgrader's other autograde steps on the
    executed notebook: output limits, the scores into the gradebook, late
    penalties.
@@ -237,22 +239,29 @@ class GradebookSteps:
             folder.mkdir(parents=True)
             for name, text in executed.items():
                 (folder / name).write_text(text)
-            # Everything else handed in (timestamp.txt, files beside the notebooks) goes along,
-            # as nbgrader copies it into autograded/: the integrity check reads it there.
-            handed_in = self.submitted / student / assignment
-            for path in handed_in.rglob("*"):
-                if path.is_file() and path.suffix != ".ipynb" and not path.is_symlink():
-                    target = folder / path.relative_to(handed_in)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(path.read_bytes())
+            # nbgrader reads when the submission was handed in from its timestamp file.
+            timestamp = self.submitted / student / assignment / "timestamp.txt"
+            if timestamp.is_file() and not timestamp.is_symlink():
+                (folder / timestamp.name).write_bytes(timestamp.read_bytes())
             api = instructor.api_for(
                 self.root, self.config, CourseDirectory__submitted_directory=scratch,
                 Autograde__sanitize_preprocessors=[], Autograde__autograde_preprocessors=self.after_execute,
             )
             self._require(self._logged(assignment, student, _autograde(api, assignment, student)), "scoring")
+
+    def remember(self, assignment, student):
+        """The submission's fingerprint, written last (after its scores and its outcome): a run
+        stopped before it grades the submission again next time."""
         stored = self.fingerprint_path(assignment, student)
         stored.parent.mkdir(parents=True, exist_ok=True)
         stored.write_text(self.fingerprint(assignment, student) + "\n")
+
+    def handed_in(self, assignment, student):
+        """The files handed in beside the notebooks (relative paths): they travel with each
+        notebook as a list, for the execute step to note those it leaves out."""
+        folder = self.submitted / student / assignment
+        return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
+                      if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts)
 
     def fingerprint(self, assignment, student):
         """What a grade depends on: the submission, the reference notebook, the course's settings."""
@@ -414,8 +423,10 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                     finish(steps.outcome(assignment, student))
                     continue
                 executed[assignment, student], waiting[assignment, student] = {}, len(prepared)
+                handed_in = steps.handed_in(assignment, student)
                 for name, text in prepared.items():
-                    info = {"assignment": assignment, "student": student, "notebook": Path(name).stem}
+                    info = {"assignment": assignment, "student": student, "notebook": Path(name).stem,
+                            "handed_in": handed_in}
                     future = pool.submit(execute_notebook, text, config, budgets.get((assignment, name)),
                                          sources.get((assignment, name)), info, pool.starts_ahead)
                     running[future] = (assignment, student, name)
@@ -445,6 +456,7 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                         finish(steps.outcome(assignment, student, failure=str(error)))
                     else:
                         finish(steps.outcome(assignment, student))
+                        steps.remember(assignment, student)
                     finally:
                         report.step_seconds["score (nbgrader)"] += time.perf_counter() - clock
     except KeyboardInterrupt:

@@ -150,7 +150,9 @@ class ResilientExecute(Execute):
         NotebookClient.__init__(self, nb, km)
         if km is None:
             self.km = self._spare_kernel_manager(resources)  # a kernel started ahead of need, if any
-        self._started, self._replaying = time.monotonic(), False
+        # The budget runs from the moment the first kernel answers: a kernel started ahead of need
+        # (or not) changes nothing of what the student's cells may use.
+        self._started, self._replaying = None, False
         # Where this notebook's time went (seconds by step), for the class grader's breakdown.
         self.seconds = collections.Counter()
         self.reset_execution_trackers()
@@ -173,6 +175,8 @@ class ResilientExecute(Execute):
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
                 self.seconds["kernel start"] += time.perf_counter() - clock
+                if self._started is None:
+                    self._started = time.monotonic()
                 self._stop_if_asked()
                 self._kernel_ready()
                 try:

@@ -66,7 +66,9 @@ PASSED_VARIABLES = ("LANG", "LC_ALL", "MPLBACKEND", "PYTHONHASHSEED", "MLKIT_GRA
 OUTPUT_NOTE_BYTES = 2 * 2**20
 # What each kernel imports before it answers; the names are deleted again (the notebook imports
 # them itself), so only the time moves: out of the first cell, into the kernel's start.
-PRELOADED = "import numpy, matplotlib.pyplot, mlkit.grading; del numpy, matplotlib, mlkit"
+# (Not mlkit.grading: imported, it starts watching the notebook's cells, which must begin with
+# the notebook's own.)
+PRELOADED = "import numpy, matplotlib.pyplot, mlkit; del numpy, matplotlib, mlkit"
 # Where matplotlib keeps its settings and font list in the sandbox (a fresh, writable folder).
 MATPLOTLIB_FOLDER = "/tmp/matplotlib"
 INSTALL_HINT = (
@@ -377,6 +379,8 @@ class SandboxedExecute(ResilientExecute):
             if size > OUTPUT_NOTE_BYTES:
                 cell.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=(
                     f"Note: this cell printed {size / 2**20:.0f} MB, more output than allowed; it is cut.\n")))
+        if self.sandboxed:
+            self._note_files_left_out(nb, resources)
         source = self._source_notebook(resources) if self.sandboxed and self.judged else None
         if source is not None:
             from mlkit.grading import judge
@@ -388,6 +392,25 @@ class SandboxedExecute(ResilientExecute):
             if unjudged:
                 self.log.info("Test cells judged in the sandbox only: %s", unjudged)
         return nb, resources
+
+    def _note_files_left_out(self, nb, resources):
+        """Tell the student (and the incident check) that importable files handed in beside the
+        notebook were left out of the sandbox. The list comes with the notebook (the class grader
+        sends it, a Dask worker has no copy of the submission), or from the notebook's folder."""
+        from mlkit.grading.integrity import importable
+
+        handed_in = (resources or {}).get("nbgrader", {}).get("handed_in")
+        if handed_in is None:
+            folder = Path((resources or {}).get("metadata", {}).get("path") or ".")
+            handed_in = [str(path.relative_to(folder)) for path in folder.rglob("*")
+                         if path.is_file() and path.suffix != ".ipynb"]
+        left_out = importable(handed_in)
+        first = next((cell for cell in nb.cells if cell.cell_type == "code"
+                      and not cell.metadata.get("nbgrader", {}).get("grade")), None)
+        if left_out and first is not None:
+            first.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=(
+                f"Note: the files handed in beside the notebook are left out of grading ({', '.join(left_out[:5])}): "
+                "the notebook runs without them, so it cannot import them.\n")))
 
     def _source_notebook(self, resources):
         """The instructor's notebook (solutions/) this submission answers, or None."""
