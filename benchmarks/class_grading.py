@@ -12,7 +12,15 @@ mix) is graded, in one run, three ways, each in a fresh copy of the course:
 Prints students per minute for each, the ratios, and whether the gradebooks
 agree (workers=1 and the default must be identical).
 
+`--breakdown` measures instead where one student's time goes: a class of
+solved submissions graded in this process, one notebook at a time, the
+seconds of each step per student as the grader itself measures them
+(`ClassReport.step_seconds`): nbgrader's prepare, the sandboxed kernel's
+start, the first cell (its imports), the other cells, the judging, the
+kernel's end, nbgrader's scoring.
+
     python benchmarks/class_grading.py [--students 60] [--assignment 01_the_layer]
+    python benchmarks/class_grading.py --breakdown [--students 8]
 """
 
 import argparse
@@ -112,11 +120,38 @@ def gradebook_scores(folder, assignment):
     return scores
 
 
+def breakdown(assignment, students):
+    """Where one student's time goes, in seconds per student, one notebook at a time."""
+    import warnings
+
+    from mlkit.grading import class_grading, instructor
+
+    warnings.filterwarnings("ignore", message=".*not in session")
+    MIX[:] = [("solved", 1.0)]
+    with tempfile.TemporaryDirectory(prefix="mlkit-class-breakdown-") as scratch:
+        folder = Path(scratch) / "course"
+        make_class(folder, assignment, students)
+        config = instructor.load_config(folder)
+        class_grading.time_budgets(folder, config, [assignment])  # the reference's run, once per course
+        submissions = [(assignment, path.parent.name) for path in sorted((folder / "submitted").glob(f"*/{assignment}"))]
+        report = class_grading.grade_class(folder, submissions, config, workers=1, show_progress=False)
+    graded = sum(outcome.graded for outcome in report.outcomes)
+    print(f"{students} solved submissions of {assignment}, one at a time ({graded} graded): "
+          f"{report.seconds / students:.2f} s per student, wall clock")
+    for step, seconds in sorted(report.step_seconds.items()):
+        print(f"  {step:28s} {seconds / students:6.2f} s per student")
+    return 0 if graded == students else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--students", type=int, default=60)
+    parser.add_argument("--students", type=int, default=None, help="default: 60 (8 with --breakdown)")
     parser.add_argument("--assignment", default="01_the_layer", choices=sorted(NOTEBOOK_OF))
+    parser.add_argument("--breakdown", action="store_true", help="where one student's time goes, step by step")
     arguments = parser.parse_args()
+    if arguments.breakdown:
+        return breakdown(arguments.assignment, arguments.students or 8)
+    arguments.students = arguments.students or 60
     ways = {
         "nbgrader": [BIN / "nbgrader", "autograde", arguments.assignment],
         "workers=1": [BIN / "python", "-m", "mlkit.grading", "autograde", arguments.assignment, "--workers", "1"],

@@ -93,6 +93,10 @@ def main(argv=None):
     except instructor.GradingError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: every submission graded so far is recorded; run the command again for the rest",
+              file=sys.stderr)
+        return 130
     return 0
 
 

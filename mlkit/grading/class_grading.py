@@ -8,7 +8,9 @@ student code:
    cells from the gradebook, and records the submission;
 2. execute (a worker): the prepared notebook runs top to bottom in a fresh
    kernel (`ResilientExecute`, with the course's limits and a time budget),
-   in a scratch folder; the notebook travels there and back as JSON text;
+   in a scratch folder; the notebook travels there and back as JSON text,
+   with the list of files handed in beside it (the sandbox leaves them out
+   and says so in the notebook);
 3. score (the instructor's process): nbgrader's other autograde steps on the
    executed notebook: output limits, the scores into the gradebook, late
    penalties.
@@ -26,14 +28,17 @@ sandbox is there, the assignments are recorded):
     report.outcomes      # one grading_summary.Outcome per submission
 
 A finished student is recorded at once, so an interrupted run (Ctrl-C) keeps
-them; the next run with `force=False` grades only what is missing or was
+them; the notebooks running then are killed at once (their kernels, sandbox
+and all) and recorded nowhere; the next run with `force=False` grades only what is missing or was
 resubmitted (a fingerprint of each graded submission, of its reference
 notebook and of the course's settings is kept beside its outcome, in
 .nbgrader/outcomes/).
 """
 
+import collections
 import concurrent.futures
 import contextlib
+import functools
 import hashlib
 import io
 import logging
@@ -47,7 +52,7 @@ from pathlib import Path
 
 import nbformat
 
-from mlkit.grading import instructor
+from mlkit.grading import instructor, resilient_execute, spare_kernels
 from mlkit.grading.grading_summary import Outcome, with_problems
 from mlkit.grading.instructor import GradingError
 
@@ -64,19 +69,25 @@ class ClassReport:
     outcomes: list = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False
+    # Where the time went, summed over the submissions: {step: seconds} (prepare, execute's
+    # parts, score), for benchmarks/class_grading.py --breakdown.
+    step_seconds: collections.Counter = field(default_factory=collections.Counter)
 
 
 # -- step 2: runs on a worker ------------------------------------------------
 
-def execute_notebook(notebook_json, config, time_budget=None, source_json=None, nbgrader=None):
+def execute_notebook(notebook_json, config, time_budget=None, source_json=None, nbgrader=None,
+                     start_ahead=False):
     """Run one prepared notebook in a fresh kernel in a scratch folder; return it executed, as
-    JSON, and the execute step's log of this notebook (text).
+    JSON, the execute step's log of this notebook (text), and {step: seconds} (where its time went).
 
     The execute step is the course's own (nbgrader_config.py: the sandboxed,
     judged `SandboxedExecute`), with its settings from `config`; the
     instructor's notebook (`source_json`, from solutions/) travels along for
     the judge, so a Dask worker needs no copy of the course. Runs on a local
-    worker thread or on a Dask worker; touches no file of the course.
+    worker thread or on a Dask worker; touches no file of the course. With
+    `start_ahead`, the kernel of this thread's next notebook starts while this
+    one runs (`spare_kernels`: local workers, whose spares `grade_class` stops).
     """
     book = nbformat.reads(notebook_json, as_version=4)
     resources = {"nbgrader": dict(nbgrader or {})}
@@ -87,17 +98,22 @@ def execute_notebook(notebook_json, config, time_budget=None, source_json=None, 
     log.propagate, log.level = False, logging.INFO
     written = io.StringIO()
     log.addHandler(logging.StreamHandler(written))
+    started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="mlkit-grading-") as scratch:
             nbformat.write(book, os.path.join(scratch, f"{resources['nbgrader'].get('notebook', 'notebook')}.ipynb"))
             executor = execute_step(config)(config=config, log=log)
             if time_budget is not None:
                 executor.time_budget = time_budget
+            if start_ahead and executor.has_trait("start_ahead"):
+                executor.start_ahead = True
             executor.preprocess(book, {**resources, "metadata": {"path": scratch}})
     finally:
         log.handlers.clear()
         logging.Logger.manager.loggerDict.pop(log.name, None)
-    return nbformat.writes(book), written.getvalue()
+    seconds = dict(getattr(executor, "seconds", {}))
+    seconds["execute (all)"] = time.perf_counter() - started
+    return nbformat.writes(book), written.getvalue(), seconds
 
 
 def execute_step(config):
@@ -111,7 +127,10 @@ def execute_step(config):
 # -- where step 2 runs ---------------------------------------------------------
 
 class LocalWorkers:
-    """Step 2 on this machine: each worker thread drives one kernel process."""
+    """Step 2 on this machine: each worker thread drives one kernel process, and starts the
+    kernel of its next notebook ahead of need."""
+
+    starts_ahead = True
 
     def __init__(self, workers):
         self.workers = workers
@@ -125,7 +144,14 @@ class LocalWorkers:
         return done
 
     def close(self, cancel=False):
-        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        """Wait for the notebooks running; with `cancel`, kill them (and drop those not started)."""
+        if cancel:
+            resilient_execute.stop_every_notebook()
+        try:
+            self.pool.shutdown(wait=True, cancel_futures=cancel)
+        finally:
+            spare_kernels.stop_all()
+            resilient_execute.resume()
 
 
 class DaskWorkers:
@@ -134,6 +160,8 @@ class DaskWorkers:
     A worker that dies takes its tasks with it; the scheduler runs them again
     on another worker. Only this process writes the gradebook, once per task.
     """
+
+    starts_ahead = False  # a spare kernel would outlive the task on the worker
 
     def __init__(self, scheduler):
         try:
@@ -154,6 +182,7 @@ class DaskWorkers:
         return wait(list(futures), return_when="FIRST_COMPLETED").done
 
     def close(self, cancel=False):
+        # Cancelled tasks are dropped; a notebook already running on a worker runs to its end there.
         self.client.close()
 
 
@@ -210,22 +239,29 @@ class GradebookSteps:
             folder.mkdir(parents=True)
             for name, text in executed.items():
                 (folder / name).write_text(text)
-            # Everything else handed in (timestamp.txt, files beside the notebooks) goes along,
-            # as nbgrader copies it into autograded/: the integrity check reads it there.
-            handed_in = self.submitted / student / assignment
-            for path in handed_in.rglob("*"):
-                if path.is_file() and path.suffix != ".ipynb" and not path.is_symlink():
-                    target = folder / path.relative_to(handed_in)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(path.read_bytes())
+            # nbgrader reads when the submission was handed in from its timestamp file.
+            timestamp = self.submitted / student / assignment / "timestamp.txt"
+            if timestamp.is_file() and not timestamp.is_symlink():
+                (folder / timestamp.name).write_bytes(timestamp.read_bytes())
             api = instructor.api_for(
                 self.root, self.config, CourseDirectory__submitted_directory=scratch,
                 Autograde__sanitize_preprocessors=[], Autograde__autograde_preprocessors=self.after_execute,
             )
             self._require(self._logged(assignment, student, _autograde(api, assignment, student)), "scoring")
+
+    def remember(self, assignment, student):
+        """The submission's fingerprint, written last (after its scores and its outcome): a run
+        stopped before it grades the submission again next time."""
         stored = self.fingerprint_path(assignment, student)
         stored.parent.mkdir(parents=True, exist_ok=True)
         stored.write_text(self.fingerprint(assignment, student) + "\n")
+
+    def handed_in(self, assignment, student):
+        """The files handed in beside the notebooks (relative paths): they travel with each
+        notebook as a list, for the execute step to note those it leaves out."""
+        folder = self.submitted / student / assignment
+        return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
+                      if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts)
 
     def fingerprint(self, assignment, student):
         """What a grade depends on: the submission, the reference notebook, the course's settings."""
@@ -349,7 +385,7 @@ def grade_class(root, submissions, config, workers=None, scheduler=None, force=T
             todo.append((assignment, student))
     if not todo:
         return report
-    with _environment(NBGRADER_EXECUTION="autograde"):
+    with _environment(NBGRADER_EXECUTION="autograde"), one_database_engine():
         _grade(report, root, todo, steps, config, workers, scheduler, show_progress, progress)
     report.seconds = time.monotonic() - started
     return report
@@ -375,19 +411,24 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
             # Keep every worker busy and a few notebooks ready: preparing is quick, not free.
             while queue and len(running) < 2 * pool.workers:
                 assignment, student = queue.pop(0)
+                clock = time.perf_counter()
                 try:
                     prepared = steps.prepared_notebooks(assignment, student)
                 except GradingStepFailed as error:
                     finish(steps.outcome(assignment, student, failure=str(error)))
                     continue
+                finally:
+                    report.step_seconds["prepare (nbgrader)"] += time.perf_counter() - clock
                 if not prepared:
                     finish(steps.outcome(assignment, student))
                     continue
                 executed[assignment, student], waiting[assignment, student] = {}, len(prepared)
+                handed_in = steps.handed_in(assignment, student)
                 for name, text in prepared.items():
-                    info = {"assignment": assignment, "student": student, "notebook": Path(name).stem}
+                    info = {"assignment": assignment, "student": student, "notebook": Path(name).stem,
+                            "handed_in": handed_in}
                     future = pool.submit(execute_notebook, text, config, budgets.get((assignment, name)),
-                                         sources.get((assignment, name)), info)
+                                         sources.get((assignment, name)), info, pool.starts_ahead)
                     running[future] = (assignment, student, name)
             if not running:
                 continue
@@ -397,8 +438,9 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                 if key not in waiting:
                     continue  # another notebook of this student failed already
                 try:
-                    executed[key][name], execute_log = future.result()
+                    executed[key][name], execute_log, seconds = future.result()
                     steps.logs[key] = steps.logs.get(key, "") + execute_log
+                    report.step_seconds.update(seconds)
                 except Exception as error:  # the worker failed (not the student's kernel): e.g. KilledWorker
                     del waiting[key], executed[key]
                     finish(steps.outcome(assignment, student, failure=(
@@ -407,20 +449,45 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                 waiting[key] -= 1
                 if waiting[key] == 0:
                     del waiting[key]
+                    clock = time.perf_counter()
                     try:
                         steps.record(assignment, student, executed.pop(key))
                     except GradingStepFailed as error:
                         finish(steps.outcome(assignment, student, failure=str(error)))
                     else:
                         finish(steps.outcome(assignment, student))
+                        steps.remember(assignment, student)
+                    finally:
+                        report.step_seconds["score (nbgrader)"] += time.perf_counter() - clock
     except KeyboardInterrupt:
-        # Everyone finished so far is recorded; the notebooks still running are dropped.
+        # Everyone finished so far is recorded; the notebooks still running are killed and dropped
+        # (their students have no fingerprint: the next run grades them).
         report.interrupted = True
         pool.close(cancel=True)
     else:
         pool.close()
     finally:
         progress.close()
+
+
+@contextlib.contextmanager
+def one_database_engine():
+    """While a class is graded, every gradebook nbgrader opens shares one database engine.
+
+    nbgrader opens the gradebook a dozen times per student (each step that
+    reads or writes it), and each time makes a new SQLAlchemy engine, whose
+    cache of compiled queries starts empty: compiling the same queries again
+    was about a third of nbgrader's own time per student. One engine per
+    database, for the run, keeps them compiled.
+    """
+    import nbgrader.api
+
+    original = nbgrader.api.create_engine
+    nbgrader.api.create_engine = functools.cache(original)
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = original
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ these checks should find nothing; they are the second lock on the door:
 
 import re
 import sqlite3
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import nbformat
 
@@ -44,6 +44,7 @@ _SIGNS = {
     "values that are not plain data": "it handed back objects that are not plain data",
     "Operation not permitted": "a signal or privileged operation was refused",
     "No such process": "it sent a signal to processes out of its reach",
+    "handed in beside the notebook are left out": "it handed in importable files, left out of the sandbox",
 }
 
 
@@ -123,6 +124,17 @@ def source_cell_differences(path, root, assignments=None):
 _COURSE_PATH = re.compile(r"No such file or directory: '[^']*(\.\./|solutions|submitted|autograded|feedback|\.nbgrader)")
 
 
+def importable(paths):
+    """Those of `paths` (relative to the notebook's folder) that Python would import from there:
+    a module, a package's `__init__.py`, a `.pth` or a compiled extension."""
+    found = []
+    for path in map(PurePosixPath, paths):
+        if (len(path.parts) == 1 and path.suffix in (".py", ".pth", ".so")) or (
+                len(path.parts) == 2 and path.name == "__init__.py"):
+            found.append(str(path))
+    return sorted(found)
+
+
 def incidents(notebook):
     """What a graded notebook shows the submission tried (distinct descriptions, in order)."""
     found = []
@@ -141,13 +153,9 @@ def incidents(notebook):
 
 
 def incidents_of_submission(folder):
-    """`incidents` of every graded notebook in `folder` (autograded/<student>/<assignment>),
-    and Python files handed in beside them (which the sandbox leaves out)."""
+    """`incidents` of every graded notebook in `folder` (autograded/<student>/<assignment>);
+    files handed in to be imported are noted in the notebook by the execute step."""
     found = []
-    importable = sorted(str(p.relative_to(folder)) for pattern in ("*.py", "*/__init__.py", "*.pth", "*.so")
-                        for p in Path(folder).glob(pattern))
-    if importable:
-        found.append(f"it handed in importable files ({', '.join(importable[:3])}), left out of the sandbox")
     for path in sorted(Path(folder).glob("*.ipynb")):
         for description in incidents(nbformat.read(path, as_version=4)):
             if description not in found:

@@ -17,12 +17,21 @@ costs about twice the budget, not one full time limit per cell that calls
 it, and the exercises that don't call it are still graded. Cells replayed
 after a restart keep the full limit.
 
+When the instructor stops a class's grading (Ctrl-C), `stop_every_notebook()`
+kills the kernel of every notebook running in this process (its whole
+process group; a sandbox dies with it) and each of them ends with
+`GradingStopped` instead of a restart: nothing half-run is recorded.
+
 It is an instructor tool (it imports nbgrader); nbgrader_config.py puts it
 in place of `Execute` in `Autograde.autograde_preprocessors`. Settings of
 `Execute` (timeout, ...) apply to it too.
 """
 
+import collections
 import copy
+import os
+import signal
+import threading
 import time
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -48,6 +57,41 @@ KERNEL_UNRESPONSIVE = [
 NOT_RUN = [
     "This cell was not run: the kernel died too many times in this notebook, so it scores 0.",
 ]
+
+_running = set()  # the ResilientExecute steps running a notebook in this process
+_running_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+class GradingStopped(Exception):
+    """The instructor stopped the grading while this notebook ran: it has no result."""
+
+
+def stop_every_notebook():
+    """Kill the kernel of every notebook running in this process, at once; each of them then
+    ends with GradingStopped, and no notebook starts a kernel until `resume()`."""
+    _stopping.set()
+    with _running_lock:
+        steps = list(_running)
+    for step in steps:
+        kill_kernel_of(step.km)
+
+
+def resume():
+    """Let notebooks run again (after `stop_every_notebook`)."""
+    _stopping.clear()
+
+
+def kill_kernel_of(manager):
+    """SIGKILL a kernel's process group (the kernel runs in a session of its own; a sandboxed
+    kernel's whole sandbox dies with it)."""
+    process = getattr(getattr(manager, "provisioner", None), "process", None)
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
 
 
 class ResilientExecute(Execute):
@@ -93,8 +137,24 @@ class ResilientExecute(Execute):
         return {"ename": "CellTimeoutError", "evalue": lines[0], "traceback": lines}
 
     def preprocess(self, nb, resources=None, km=None):
+        with _running_lock:
+            _running.add(self)
+        try:
+            return self._preprocess(nb, resources, km)
+        finally:
+            with _running_lock:
+                _running.discard(self)
+
+    def _preprocess(self, nb, resources, km):
+        self._stop_if_asked()
         NotebookClient.__init__(self, nb, km)
-        self._started, self._replaying = time.monotonic(), False
+        if km is None:
+            self.km = self._spare_kernel_manager(resources)  # a kernel started ahead of need, if any
+        # The budget runs from the moment the first kernel answers: a kernel started ahead of need
+        # (or not) changes nothing of what the student's cells may use.
+        self._started, self._replaying = None, False
+        # Where this notebook's time went (seconds by step), for the class grader's breakdown.
+        self.seconds = collections.Counter()
         self.reset_execution_trackers()
         self._check_assign_resources(resources)
         budget = f"{self.time_budget:.0f} s" if self.time_budget else "none"
@@ -103,15 +163,22 @@ class ResilientExecute(Execute):
         index, restarts = 0, 0
         shutdown = self.shutdown_kernel
         while index < len(self.nb.cells):
+            self._stop_if_asked()
             if restarts > self.max_restarts:
                 for cell in self.nb.cells[index:]:
                     if cell.cell_type == "code":
                         cell.outputs = [_error_output("KernelDiedTooOften", NOT_RUN)]
                 break
             self.shutdown_kernel = shutdown
+            clock = time.perf_counter()
             with self.setup_kernel():
                 info = self.wait_for_reply(self.kc.kernel_info())
                 self.nb.metadata["language_info"] = info["content"]["language_info"]
+                self.seconds["kernel start"] += time.perf_counter() - clock
+                if self._started is None:
+                    self._started = time.monotonic()
+                self._stop_if_asked()
+                self._kernel_ready()
                 try:
                     if restarts:
                         self._replay(finished)
@@ -119,6 +186,8 @@ class ResilientExecute(Execute):
                     self._discard_kernel()  # try again with a new kernel (counts as a restart)
                 else:
                     index = self._run_from(index, finished, resources)
+                clock = time.perf_counter()
+            self.seconds["kernel shutdown"] += time.perf_counter() - clock
             if index < len(self.nb.cells):
                 restarts += 1
         self.shutdown_kernel = shutdown
@@ -130,9 +199,11 @@ class ResilientExecute(Execute):
         (or the number of cells when all ran)."""
         for index in range(start, len(self.nb.cells)):
             cell = self.nb.cells[index]
+            clock = time.perf_counter()
             try:
                 self.preprocess_cell(cell, resources, index)
             except DeadKernelError:
+                self._stop_if_asked()  # killed by stop_every_notebook: not the student's doing
                 self.log.warning("The kernel died in cell %d: restarting it and going on.", index)
                 cell.outputs = list(cell.get("outputs", [])) + [_error_output("DeadKernelError", KERNEL_DIED)]
                 self._discard_kernel()
@@ -142,9 +213,25 @@ class ResilientExecute(Execute):
                 cell.outputs = list(cell.get("outputs", [])) + [_error_output("CellTimeoutError", KERNEL_UNRESPONSIVE)]
                 self._discard_kernel()
                 return index + 1
+            finally:
+                first = cell.cell_type == "code" and not any(c.cell_type == "code" for c in self.nb.cells[:index])
+                self.seconds["first cell (imports)" if first else "other cells"] += time.perf_counter() - clock
             if cell.cell_type == "code" and not any(o.output_type == "error" for o in cell.outputs):
                 finished.append(index)
         return len(self.nb.cells)
+
+    def _stop_if_asked(self):
+        if _stopping.is_set():
+            self._discard_kernel()
+            raise GradingStopped("grading was stopped while this notebook ran")
+
+    def _spare_kernel_manager(self, resources):
+        """A kernel manager whose kernel was started ahead of need (a subclass may keep one), or None."""
+        return None
+
+    def _kernel_ready(self):
+        """Called each time a kernel of this notebook has answered (before its cells run):
+        a subclass may start the next notebook's kernel meanwhile."""
 
     def _replay(self, finished):
         """Re-run the cells that had succeeded (not the tests) in the new kernel; keep no outputs."""

@@ -17,6 +17,14 @@ submission is confined with bubblewrap (`bwrap`):
 - limits on memory, processes, CPU time, file size and open files;
 - a clean environment (no `NBGRADER_EXECUTION`, no instructor variables).
 
+What every kernel would otherwise redo is done once by the grader: mlkit's
+modules compiled to bytecode (the sandbox may not write it), matplotlib's
+font list built (handed to each sandbox read-only). Each kernel imports NumPy,
+matplotlib and mlkit before it answers (`PRELOADED`, no name left defined),
+so that a kernel started ahead of need (`spare_kernels`) is ready to run the
+notebook's cells at once; the sandboxed kernel is killed, not asked to shut
+down, once its notebook has run.
+
 The kernel talks to the grader over Unix sockets (ZeroMQ's `ipc`
 transport) in a folder shared with the sandbox, since it has no network.
 
@@ -28,6 +36,8 @@ nbgrader_config.py puts `SandboxedExecute` in the autograde steps; its
     (True, True, ['python', '-c', 'print(1)'])
 """
 
+import compileall
+import functools
 import importlib.util
 import itertools
 import os
@@ -35,6 +45,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +53,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
 from traitlets import Bool, Instance, Unicode, default
 
+from mlkit.grading import spare_kernels
 from mlkit.grading.resilient_execute import ResilientExecute
 
 # The home (and working) folder of the student's code inside the sandbox.
@@ -52,6 +64,13 @@ FIRST_SANDBOX_UID = 200_000
 PASSED_VARIABLES = ("LANG", "LC_ALL", "MPLBACKEND", "PYTHONHASHSEED", "MLKIT_GRADING_TIME_LIMIT")
 # A cell whose outputs are larger than this gets a note (LimitOutput then cuts them).
 OUTPUT_NOTE_BYTES = 2 * 2**20
+# What each kernel imports before it answers; the names are deleted again (the notebook imports
+# them itself), so only the time moves: out of the first cell, into the kernel's start.
+# (Not mlkit.grading: imported, it starts watching the notebook's cells, which must begin with
+# the notebook's own.)
+PRELOADED = "import numpy, matplotlib.pyplot, mlkit; del numpy, matplotlib, mlkit"
+# Where matplotlib keeps its settings and font list in the sandbox (a fresh, writable folder).
+MATPLOTLIB_FOLDER = "/tmp/matplotlib"
 INSTALL_HINT = (
     "Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install "
     "bubblewrap), or grade without a sandbox with --unsafe, only if you trust every submission."
@@ -95,7 +114,7 @@ def unavailable_reason():
     return None
 
 
-def sandbox_command(command, *, home, sockets, uid=None, limits=Limits(), environment=None):
+def sandbox_command(command, *, home, sockets, uid=None, limits=Limits(), environment=None, font_list=None):
     """`command` wrapped so that it runs confined (see the module docstring).
 
     `home` (host folder) becomes the writable working folder /home/student;
@@ -123,6 +142,9 @@ def sandbox_command(command, *, home, sockets, uid=None, limits=Limits(), enviro
     # The fresh /tmp first: a Python environment may live under /tmp (a checkout there), and a
     # tmpfs mounted after it would hide it.
     options += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    if font_list is not None:  # matplotlib's font list, read-only, in its writable settings folder
+        options += ["--perms", "1777", "--dir", MATPLOTLIB_FOLDER,
+                    "--ro-bind", str(font_list), f"{MATPLOTLIB_FOLDER}/{Path(font_list).name}"]
     mounted, made = [], {"/tmp"}  # folders in the fresh tmpfs must be made
     for path in readable_paths():
         options += _parent_folders(path, mounted, made)
@@ -161,6 +183,26 @@ def readable_paths():
     return [p for i, p in enumerate(paths) if not any(p.startswith(q + "/") for q in paths[:i])]
 
 
+@functools.cache
+def compiled_package():
+    """Compile mlkit's modules to bytecode once (a sandboxed kernel cannot write it, and would
+    compile every module it imports, every time). Quietly nothing when the folder is read-only."""
+    package = importlib.util.find_spec("mlkit").submodule_search_locations[0]
+    if os.access(package, os.W_OK):
+        compileall.compile_dir(package, quiet=2, force=False)
+
+
+@functools.cache
+def matplotlib_font_list():
+    """The path of matplotlib's font list, built once per grading process (matplotlib would build
+    it in each fresh sandbox, a second or so); None without matplotlib."""
+    folder = tempfile.mkdtemp(prefix="mlkit-matplotlib-")
+    built = subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], capture_output=True,
+                           env={**sandbox_environment(), "MPLCONFIGDIR": folder}, cwd=folder)
+    lists = sorted(Path(folder).glob("fontlist-*.json"))
+    return str(lists[0]) if built.returncode == 0 and lists else None
+
+
 _uids = itertools.count()
 
 
@@ -188,16 +230,15 @@ class SandboxedKernelManager(AsyncKernelManager):
         home, sockets = folder / "home", folder / "sockets"
         home.mkdir()
         sockets.mkdir()
-        submission = Path(kw.get("cwd") or ".")
-        self.submission_folder = str(submission.resolve())
-        for notebook in submission.glob("*.ipynb"):
-            shutil.copyfile(notebook, home / notebook.name)
         self.ip = str(sockets / "kernel")
         self.connection_file = str(sockets / "connection.json")
         if self.sandbox_uid is not None:
             folder.chmod(0o711)
-            for path in [home, sockets, *home.iterdir()]:
+            for path in [home, sockets]:
                 os.chown(path, self.sandbox_uid, self.sandbox_uid)
+        self.submission_folder = None
+        if kw.get("cwd"):  # a spare kernel (spare_kernels) gets its notebook when it is taken
+            self.receive(kw["cwd"])
         self.kernel_spec.interrupt_mode = "message"  # signals would reach bwrap, not the kernel
         kw["cwd"] = str(folder)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # bwrap's own; the kernel's is set by bwrap
@@ -207,15 +248,26 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, self.sandbox_uid, self.sandbox_uid)
         return command, kw
 
+    def receive(self, submission_folder):
+        """Copy the submission's notebooks (nothing else of its folder) into the sandbox's home."""
+        submission = Path(submission_folder).resolve()
+        self.submission_folder = str(submission)
+        home = Path(self.sandbox_folder) / "home"
+        for notebook in submission.glob("*.ipynb"):
+            shutil.copyfile(notebook, home / notebook.name)
+            if self.sandbox_uid is not None:
+                os.chown(home / notebook.name, self.sandbox_uid, self.sandbox_uid)
+
     def format_kernel_cmd(self, extra_arguments=None):
-        command = super().format_kernel_cmd(extra_arguments)
+        compiled_package()
+        command = super().format_kernel_cmd(extra_arguments) + [f"--IPKernelApp.exec_lines={PRELOADED}"]
         folder = Path(self.sandbox_folder)
         return sandbox_command(command, home=folder / "home", sockets=folder / "sockets",
-                               uid=self.sandbox_uid, limits=self.limits)
+                               uid=self.sandbox_uid, limits=self.limits, font_list=matplotlib_font_list())
 
     async def _async_shutdown_kernel(self, now=False, restart=False):
         leftover = len(processes_of(self.sandbox_uid)) - 1 if getattr(self, "sandbox_uid", None) else 0
-        if leftover > 0:
+        if leftover > 0 and self.submission_folder:
             LEFT_RUNNING[self.submission_folder] = LEFT_RUNNING.get(self.submission_folder, 0) + leftover
         await super()._async_shutdown_kernel(now=now, restart=restart)
 
@@ -269,11 +321,48 @@ class SandboxedExecute(ResilientExecute):
     sandboxed = Bool(True, help="Run each submission's kernel in a bubblewrap sandbox.").tag(config=True)
     judged = Bool(True, help="Decide each test cell in this process from the kernel's records "
                              "(mlkit.grading.judge), not from the kernel's own verdict.").tag(config=True)
+    start_ahead = Bool(False, help="Start the next notebook's sandboxed kernel while this one runs "
+                                   "(spare_kernels; the class grader's local workers do).").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if self.sandboxed:
             self.kernel_manager_class = SandboxedKernelManager
+
+    @default("shutdown_kernel")
+    def _shutdown_kernel_default(self):
+        # Nothing in a sandbox is worth a graceful shutdown: it is killed, with every process it holds.
+        return "immediate" if self.sandboxed else "graceful"
+
+    def _spare_kernel_manager(self, resources):
+        if not (self.sandboxed and self.start_ahead):
+            return None
+        manager = spare_kernels.take(self._spare_key())
+        if manager is not None:
+            manager.receive((resources or {}).get("metadata", {}).get("path") or ".")
+        return manager
+
+    def _kernel_ready(self):
+        if not (self.sandboxed and self.start_ahead) or spare_kernels.has_spare():
+            return
+        current = self.km
+        manager = self.create_kernel_manager()  # (nbclient keeps it as self.km: put the current one back)
+        self.km = current
+        spare_kernels.start(self._spare_key(), manager, extra_arguments=self._kernel_arguments(manager))
+
+    def _spare_key(self):
+        """What a kernel started ahead must share with this notebook's own."""
+        arguments = tuple(a for a in self.extra_arguments if not a.startswith("--HistoryManager.hist_file"))
+        return (self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name"),
+                arguments, self.config.get("SandboxedKernelManager"))
+
+    def _kernel_arguments(self, manager):
+        """The kernel's arguments, as nbclient's own start of a kernel gives them."""
+        arguments = list(self.extra_arguments)
+        if getattr(manager, "ipykernel", False) and self.ipython_hist_file and not any(
+                argument.startswith("--HistoryManager.hist_file") for argument in arguments):
+            arguments.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")
+        return arguments
 
     def preprocess(self, nb, resources=None, km=None):
         folder = str(Path((resources or {}).get("metadata", {}).get("path") or ".").resolve())
@@ -290,15 +379,38 @@ class SandboxedExecute(ResilientExecute):
             if size > OUTPUT_NOTE_BYTES:
                 cell.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=(
                     f"Note: this cell printed {size / 2**20:.0f} MB, more output than allowed; it is cut.\n")))
+        if self.sandboxed:
+            self._note_files_left_out(nb, resources)
         source = self._source_notebook(resources) if self.sandboxed and self.judged else None
         if source is not None:
             from mlkit.grading import judge
 
+            clock = time.perf_counter()
             verdicts = judge.judge_notebook(nb, source)
+            self.seconds["judge"] += time.perf_counter() - clock
             unjudged = {grade_id: v.unjudgeable for grade_id, v in verdicts.items() if v.unjudgeable}
             if unjudged:
                 self.log.info("Test cells judged in the sandbox only: %s", unjudged)
         return nb, resources
+
+    def _note_files_left_out(self, nb, resources):
+        """Tell the student (and the incident check) that importable files handed in beside the
+        notebook were left out of the sandbox. The list comes with the notebook (the class grader
+        sends it, a Dask worker has no copy of the submission), or from the notebook's folder."""
+        from mlkit.grading.integrity import importable
+
+        handed_in = (resources or {}).get("nbgrader", {}).get("handed_in")
+        if handed_in is None:
+            folder = Path((resources or {}).get("metadata", {}).get("path") or ".")
+            handed_in = [str(path.relative_to(folder)) for path in folder.rglob("*")
+                         if path.is_file() and path.suffix != ".ipynb"]
+        left_out = importable(handed_in)
+        first = next((cell for cell in nb.cells if cell.cell_type == "code"
+                      and not cell.metadata.get("nbgrader", {}).get("grade")), None)
+        if left_out and first is not None:
+            first.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=(
+                f"Note: the files handed in beside the notebook are left out of grading ({', '.join(left_out[:5])}): "
+                "the notebook runs without them, so it cannot import them.\n")))
 
     def _source_notebook(self, resources):
         """The instructor's notebook (solutions/) this submission answers, or None."""

@@ -272,3 +272,73 @@ def test_a_dask_cluster_grades_like_one_machine_even_when_a_worker_dies(
     assert graded == sorted(submissions(course)), "each student graded exactly once"
     reference, _ = one_at_a_time
     assert scores(course) == scores(reference)
+
+
+# -- Ctrl-C ---------------------------------------------------------------------
+
+def descendants(pid):
+    """The process ids of every descendant of process `pid` (from /proc)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, frontier = [], [pid]
+    while frontier:
+        children = parents.get(frontier.pop(), [])
+        found += children
+        frontier += children
+    return found
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_ctrl_c_kills_the_running_notebooks_keeps_the_finished_and_a_rerun_grades_the_rest(
+        tmp_path_factory, make_course_folder, monkeypatch):
+    course = make_course_folder(tmp_path_factory.mktemp("interrupted"), [ASSIGNMENT])
+    course.release()
+    course.submit("a_full", ASSIGNMENT, NOTEBOOK, course.solved_notebook(ASSIGNMENT, NOTEBOOK))
+    slow = course.solved_notebook(ASSIGNMENT, NOTEBOOK)
+    cell = next(c for c in slow.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex2_compute_sum")
+    cell.source = "import time\ntime.sleep(600)  # stopped by its time budget, some 20 s on\n" + cell.source
+    course.submit("b_slow", ASSIGNMENT, NOTEBOOK, slow)
+    outcomes = course.root / ".nbgrader" / "outcomes" / ASSIGNMENT
+
+    grader = subprocess.Popen([sys.executable, "-m", "mlkit.grading", "autograde", ASSIGNMENT, "--workers", "2"],
+                              cwd=course.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"})
+    try:
+        deadline = time.monotonic() + 240
+        while not (outcomes / "a_full.fingerprint").exists():
+            assert grader.poll() is None, grader.stdout.read()
+            assert time.monotonic() < deadline, "a_full was never recorded"
+            time.sleep(0.2)
+        assert not (outcomes / "b_slow.json").exists(), "b_slow should still be running when Ctrl-C comes"
+        kernels = descendants(grader.pid)
+        assert kernels, "the slow student's kernel runs in a process of the grader's"
+        interrupted = time.monotonic()
+        grader.send_signal(signal.SIGINT)
+        output, _ = grader.communicate(timeout=60)
+        stopped_after = time.monotonic() - interrupted
+    finally:
+        if grader.poll() is None:
+            grader.kill()
+    assert stopped_after < 15, f"the grader took {stopped_after:.0f} s to stop after Ctrl-C"
+    assert grader.returncode == 130, output
+    assert "interrupted" in output
+    assert not [pid for pid in kernels if alive(pid)], "a kernel or sandbox process outlived the grader"
+    assert (outcomes / "a_full.json").exists() and not (outcomes / "b_slow.json").exists()
+    assert sum(s for s, _ in course.scores("a_full", ASSIGNMENT, NOTEBOOK).values()) == 9
+
+    monkeypatch.setattr(class_grading, "BUDGET_FLOOR_SECONDS", 5.0)  # the sleep stopped sooner this time
+    rerun = course.autograde([ASSIGNMENT], force=False, workers=2)
+    assert graded_students(rerun) == ["b_slow"]
+    assert rerun[ASSIGNMENT, "a_full"].unchanged
