@@ -63,6 +63,7 @@ def main(argv=None):
     # SQLAlchemy warns "not in session" on every gradebook write: nbgrader's noise.
     warnings.filterwarnings("ignore", message=".*not in session")
     from mlkit.grading import instructor  # imports nbgrader: only now
+    from mlkit.grading.grading_summary import with_problems
 
     try:
         if arguments.command == "release":
@@ -81,12 +82,12 @@ def main(argv=None):
                 workers=arguments.workers, scheduler=arguments.scheduler, force=arguments.force).values())
             if not outcomes:
                 print("nothing to grade: put submissions in submitted/<student>/<assignment>/")
-            return 1 if any(not outcome.graded for outcome in outcomes) else 0
+            return 1 if with_problems(outcomes) else 0
         elif arguments.command == "feedback":
             outcomes = instructor.feedback(arguments.root, arguments.assignments or None)
             if not outcomes:
                 print("no feedback to write: nothing is autograded yet")
-            return 1 if any(not outcome.graded for outcome in outcomes) else 0
+            return 1 if with_problems(outcomes) else 0
         elif arguments.command == "grades":
             paths = instructor.export_grades(arguments.root, arguments.to, arguments.by_test)
             print("grades written to " + " and ".join(str(p) for p in paths))
