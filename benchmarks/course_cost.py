@@ -14,12 +14,12 @@ Two measurements per notebook of `solutions/`, in one run:
 The reference is the budget the course promises: the whole course executes
 in under 3 minutes, so 18 s per notebook for ten notebooks. Prints seconds and
 the ratio to that budget. Run it with `make bench` or
-`python benchmarks/course_cost.py [ASSIGNMENT ...]` (needs the course tools:
+`python benchmarks/course_cost.py [ASSIGNMENT ...] [--students N]` (needs the course tools:
 `pip install -e '.[dev]'`, and bubblewrap for the sandboxed column).
 """
 
+import argparse
 import shutil
-import sys
 import tempfile
 import time
 import warnings
@@ -48,13 +48,16 @@ def execute_seconds(path):
     return time.perf_counter() - start
 
 
-def autograde_seconds(root, assignment, notebook, unsafe=False):
-    """Mean seconds to autograde one submission (a full solution and an untouched release)."""
+def autograde_seconds(root, assignment, notebook, students, unsafe=False):
+    """Mean seconds to autograde one submission, over a class of `students` (half full solutions,
+    half untouched releases): the run's fixed costs are shared as in a real class."""
     student_book = nbformat.read(root / "course" / assignment / notebook, as_version=4)
     source_book = nbformat.read(root / "solutions" / assignment / notebook, as_version=4)
-    for student, book in {"full": solved(student_book, source_book),
-                          "untouched": nbformat.read(root / "course" / assignment / notebook, as_version=4)}.items():
-        folder = root / "submitted" / student / assignment
+    shutil.rmtree(root / "submitted", ignore_errors=True)
+    shutil.rmtree(root / "autograded", ignore_errors=True)
+    for number in range(students):
+        book = solved(student_book, source_book) if number % 2 == 0 else student_book
+        folder = root / "submitted" / f"student{number:03d}" / assignment
         folder.mkdir(parents=True, exist_ok=True)
         nbformat.write(book, folder / notebook)
     start = time.perf_counter()
@@ -67,7 +70,12 @@ def autograde_seconds(root, assignment, notebook, unsafe=False):
 
 def main():
     warnings.filterwarnings("ignore", message=".*not in session")  # nbgrader's gradebook chatter
-    paths = notebooks(sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("assignments", nargs="*", help="assignment folders of solutions/ (default: all)")
+    parser.add_argument("--students", type=int, default=8,
+                        help="submissions graded per notebook and way (default 8: pre-started kernels get used)")
+    arguments = parser.parse_args()
+    paths = notebooks(arguments.assignments)
     budget = COURSE_BUDGET_SECONDS / len(notebooks())
     with tempfile.TemporaryDirectory(prefix="mlkit-course-cost-") as scratch:
         root = Path(scratch)
@@ -82,8 +90,8 @@ def main():
         for path in paths:
             seconds = execute_seconds(root / "solutions" / path.parent.name / path.name)
             total += seconds
-            grading = autograde_seconds(root, path.parent.name, path.name)
-            unsafe = autograde_seconds(root, path.parent.name, path.name, unsafe=True)
+            grading = autograde_seconds(root, path.parent.name, path.name, arguments.students)
+            unsafe = autograde_seconds(root, path.parent.name, path.name, arguments.students, unsafe=True)
             print(f"{path.parent.name:40s} {seconds:10.1f} {seconds / budget:7.2f}x {grading:12.1f} "
                   f"{unsafe:11.1f} {grading / unsafe:16.2f}x")
         print(f"{'whole course':40s} {total:10.1f} {total / COURSE_BUDGET_SECONDS:7.2f}x")

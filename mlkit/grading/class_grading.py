@@ -239,10 +239,16 @@ class GradebookSteps:
             folder.mkdir(parents=True)
             for name, text in executed.items():
                 (folder / name).write_text(text)
-            # nbgrader reads when the submission was handed in from its timestamp file.
-            timestamp = self.submitted / student / assignment / "timestamp.txt"
-            if timestamp.is_file() and not timestamp.is_symlink():
-                (folder / timestamp.name).write_bytes(timestamp.read_bytes())
+            # The files handed in go to autograded/ as plain nbgrader puts them there: its timestamp
+            # and the exchange's submission_secret.txt (which feedback needs) among them. They are
+            # only copied, never run: the sandbox saw the notebook alone.
+            submitted = self.submitted / student / assignment
+            for relative in self.handed_in(assignment, student):
+                source = submitted / relative
+                if source.is_file() and not any(part.is_symlink() for part in [source, *source.parents]
+                                                 if part.is_relative_to(submitted)):
+                    (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+                    (folder / relative).write_bytes(source.read_bytes())
             api = instructor.api_for(
                 self.root, self.config, CourseDirectory__submitted_directory=scratch,
                 Autograde__sanitize_preprocessors=[], Autograde__autograde_preprocessors=self.after_execute,
