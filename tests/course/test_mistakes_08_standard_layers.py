@@ -274,7 +274,7 @@ CASES = {
         {"ex2_test_moving_statistics"}, "moving_variance with 'ones'"),
     "gamma created with trainable=False": ({"ex2_my_batch_norm": batch_norm(build=BATCH_NORM["build"].replace(
         "initializer='ones', name='gamma'", "initializer='ones', trainable=False, name='gamma'"))},
-        {"ex2_test_weights"}, "trainable ones first"),
+        {"ex2_test_weights"}, "this weight is learned, so it must be trainable"),
     "super().__init__() without **kwargs (MyBatchNorm)": ({"ex2_my_batch_norm": batch_norm(
         init=BATCH_NORM["init"].replace("super().__init__(**kwargs)", "super().__init__()"))},
         {"ex2_test_weights"}, "super().__init__(**kwargs)"),
