@@ -52,7 +52,7 @@ from pathlib import Path
 
 import nbformat
 
-from mlkit.grading import instructor, resilient_execute, spare_kernels
+from mlkit.grading import instructor, integrity, resilient_execute, spare_kernels
 from mlkit.grading.grading_summary import Outcome, with_problems
 from mlkit.grading.instructor import GradingError
 
@@ -265,9 +265,7 @@ class GradebookSteps:
     def handed_in(self, assignment, student):
         """The files handed in beside the notebooks (relative paths): they travel with each
         notebook as a list, for the execute step to note those it leaves out."""
-        folder = self.submitted / student / assignment
-        return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
-                      if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts)
+        return integrity.files_handed_in(self.submitted / student / assignment)
 
     def fingerprint(self, assignment, student):
         """What a grade depends on: the submission, the reference notebook, the course's settings."""

@@ -124,6 +124,14 @@ def source_cell_differences(path, root, assignments=None):
 _COURSE_PATH = re.compile(r"No such file or directory: '[^']*(\.\./|solutions|submitted|autograded|feedback|\.nbgrader)")
 
 
+def files_handed_in(folder):
+    """The files handed in beside the notebooks of a submission `folder` (relative paths, sorted):
+    everything but the notebooks and Jupyter's checkpoints."""
+    folder = Path(folder)
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
+                  if path.is_file() and path.suffix != ".ipynb" and ".ipynb_checkpoints" not in path.parts)
+
+
 def importable(paths):
     """Those of `paths` (relative to the notebook's folder) that Python would import from there:
     a module, a package's `__init__.py`, a `.pth` or a compiled extension."""

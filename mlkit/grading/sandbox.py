@@ -397,13 +397,11 @@ class SandboxedExecute(ResilientExecute):
         """Tell the student (and the incident check) that importable files handed in beside the
         notebook were left out of the sandbox. The list comes with the notebook (the class grader
         sends it, a Dask worker has no copy of the submission), or from the notebook's folder."""
-        from mlkit.grading.integrity import importable
+        from mlkit.grading.integrity import files_handed_in, importable
 
         handed_in = (resources or {}).get("nbgrader", {}).get("handed_in")
         if handed_in is None:
-            folder = Path((resources or {}).get("metadata", {}).get("path") or ".")
-            handed_in = [str(path.relative_to(folder)) for path in folder.rglob("*")
-                         if path.is_file() and path.suffix != ".ipynb"]
+            handed_in = files_handed_in((resources or {}).get("metadata", {}).get("path") or ".")
         left_out = importable(handed_in)
         first = next((cell for cell in nb.cells if cell.cell_type == "code"
                       and not cell.metadata.get("nbgrader", {}).get("grade")), None)
