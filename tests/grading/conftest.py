@@ -70,6 +70,18 @@ def solution_cells():
     return both_sides_module.Cells
 
 
+@pytest.fixture(scope="module")
+def cells_08(solution_cells):
+    """The cells of notebook 08 (standard layers)."""
+    return solution_cells("08_standard_layers/standard_layers.ipynb")
+
+
+@pytest.fixture(scope="module")
+def cells_09(solution_cells):
+    """The cells of notebook 09 (the capstone)."""
+    return solution_cells("09_capstone/capstone.ipynb")
+
+
 @pytest.fixture(params=sorted(both_sides_module.CHEATS))
 def cheat(request):
     """A patch a learner's cell may add to pass anyway (once for each of both_sides.CHEATS)."""

@@ -10,23 +10,11 @@ process (the `both_sides` fixture).
 
 import pytest
 
-NOTEBOOK_08 = "08_standard_layers/standard_layers.ipynb"
-NOTEBOOK_09 = "09_capstone/capstone.ipynb"
 EXERCISES_09 = ["ex1_conv_block", "ex2_build_classifier", "ex3_fine_tune", "ex4_make_callbacks"]
 
 FORMERLY_SANDBOX_ONLY = {"08": ["ex3_test_weights"],
                          "09": ["ex2_test_layers", "ex2_test_parameters", "ex3_test_frozen", "ex5_test_fine_tuned",
                                 "ex6_test_file"]}
-
-
-@pytest.fixture(scope="module")
-def cells_08(solution_cells):
-    return solution_cells(NOTEBOOK_08)
-
-
-@pytest.fixture(scope="module")
-def cells_09(solution_cells):
-    return solution_cells(NOTEBOOK_09)
 
 
 def judged_wrong(both_sides, cells, learner, answers, test_id):

@@ -12,8 +12,6 @@ import pytest
 
 from mlkit.grading import judge
 
-NOTEBOOK_08 = "08_standard_layers/standard_layers.ipynb"
-NOTEBOOK_09 = "09_capstone/capstone.ipynb"
 
 
 def assert_judged_and_passed(results, unjudgeable):
@@ -29,16 +27,6 @@ def assert_judged_and_passed(results, unjudgeable):
 def wrong_answer(cells, mistakes, name):
     grade_id, changes, test_id, phrase = mistakes[name]
     return cells.changed(grade_id, changes), test_id, phrase
-
-
-@pytest.fixture(scope="module")
-def cells_08(solution_cells):
-    return solution_cells(NOTEBOOK_08)
-
-
-@pytest.fixture(scope="module")
-def cells_09(solution_cells):
-    return solution_cells(NOTEBOOK_09)
 
 
 # -- notebook 08 ------------------------------------------------------------------------------
