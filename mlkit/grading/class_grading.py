@@ -52,7 +52,7 @@ from pathlib import Path
 
 import nbformat
 
-from mlkit.grading import instructor, integrity, resilient_execute, spare_kernels
+from mlkit.grading import held_out, instructor, integrity, resilient_execute, spare_kernels
 from mlkit.grading.grading_summary import Outcome, with_problems
 from mlkit.grading.instructor import GradingError
 
@@ -216,6 +216,7 @@ class GradebookSteps:
         self.logs = {}  # (assignment, student) -> nbgrader's log of its steps so far
         self.submitted = self.root / self.api.coursedir.submitted_directory
         self.autograded = self.root / self.api.coursedir.autograded_directory
+        self.held_out = held_out.private(root)  # the private held-out digits: read and checked once, up front
         steps = list(config.Autograde.get("autograde_preprocessors", []))
         if not steps:
             from nbgrader.converters import Autograde
@@ -430,7 +431,7 @@ def _grade(report, root, todo, steps, config, workers, scheduler, show_progress,
                 handed_in = steps.handed_in(assignment, student)
                 for name, text in prepared.items():
                     info = {"assignment": assignment, "student": student, "notebook": Path(name).stem,
-                            "handed_in": handed_in}
+                            "handed_in": handed_in, "held_out": steps.held_out}
                     future = pool.submit(execute_notebook, text, config, budgets.get((assignment, name)),
                                          sources.get((assignment, name)), info, pool.starts_ahead)
                     running[future] = (assignment, student, name)

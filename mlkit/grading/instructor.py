@@ -35,7 +35,7 @@ from nbgrader.plugins.export import CsvExportPlugin
 from nbgrader.utils import is_grade, is_solution
 from traitlets.config.loader import PyFileConfigLoader
 
-from mlkit.grading import integrity, sandbox
+from mlkit.grading import held_out, integrity, sandbox
 from mlkit.grading.by_products import BY_PRODUCTS, is_by_product  # noqa: F401 (used by tests too)
 from mlkit.grading.grading_steps import repairs_of
 from mlkit.grading.grading_summary import Outcome, summary
@@ -256,6 +256,7 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
     config = config if config is not None else load_config(root)
     if unsafe:
         config = with_overrides(config, SandboxedExecute__sandboxed=False)
+    _announce_held_out_digits(root, unsafe, log)
     api = api_for(root, config)
     if record:
         with tempfile.TemporaryDirectory(prefix="mlkit-gradebook-release-") as scratch:
@@ -275,6 +276,18 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
     if report.interrupted:
         raise KeyboardInterrupt
     return outcomes
+
+
+def _announce_held_out_digits(root, unsafe, log):
+    """Say which digits judge the capstone's classifier; refuse a private file that cannot be used."""
+    try:
+        private = held_out.private(root)
+    except ValueError as error:
+        raise GradingError(str(error)) from None
+    if private is not None and log:
+        log(f"The capstone's classifier is judged on the {len(private.labels)} private held-out digits of "
+            f"{held_out.PRIVATE_FILE}" + (" only in the sandbox: with --unsafe, on the public test digits."
+                                          if unsafe else "."))
 
 
 def check_gradebook_integrity(gradebook, before, submissions, root, names):

@@ -27,7 +27,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
-from mlkit.grading import probe_channel
+from mlkit.grading import held_out, probe_channel
 from mlkit.grading.failure import GradingFailure
 
 # The checks whose observations travel as records (each uses probe_channel.observing).
@@ -205,7 +205,7 @@ def judge_notebook(notebook, source):
             cell.outputs = _judged_outputs(verdict, outputs)
             stopped = any(o.get("ename") in _GRADER_ERRORS for o in errors)  # a kernel stopped mid-test
             judged = _outcomes([{"output_type": "stream", "text": "\n".join(verdict.lines)}])
-            if not stopped and _outcomes(outputs) != judged:
+            if not stopped and not held_out.kernel_could_not_judge(records) and _outcomes(outputs) != judged:
                 cell.outputs.append(_stream(DISAGREEMENT + "\n"))
             for note in verdict.notes:
                 cell.outputs.append(_stream(note + "\n"))
@@ -216,7 +216,8 @@ def judge_notebook(notebook, source):
 
 
 # The same checks judge the same plain data on both sides: only tampering in the
-# kernel makes its own run of a test end otherwise than the grader's judgment.
+# kernel makes its own run of a test end otherwise than the grader's judgment (but
+# where the kernel lacked the labels of the course's private held-out digits).
 DISAGREEMENT = ("Note: your notebook's own run of this test ended differently from the grader's judgment "
                 "of the results it sent.")
 

@@ -12,7 +12,8 @@ submission is confined with bubblewrap (`bwrap`):
   checkout that holds it);
 - a private, writable home folder holding only a copy of the submission's
   notebooks, which is the working folder: files handed in beside a
-  notebook are not there, so they cannot be imported;
+  notebook are not there, so they cannot be imported (and, when the course
+  has private held-out digits, their images: never their labels, `held_out`);
 - nothing of solutions/, submitted/, autograded/, feedback/, .nbgrader/;
 - limits on memory, processes, CPU time, file size and open files;
 - a clean environment (no `NBGRADER_EXECUTION`, no instructor variables).
@@ -51,9 +52,9 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbformat import NotebookNode
-from traitlets import Bool, Instance, Unicode, default
+from traitlets import Bool, Bytes, Instance, Unicode, default
 
-from mlkit.grading import spare_kernels
+from mlkit.grading import held_out, spare_kernels
 from mlkit.grading.resilient_execute import ResilientExecute
 
 # The home (and working) folder of the student's code inside the sandbox.
@@ -218,6 +219,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     limits = Instance(Limits, args=())
     sandbox_folder = Unicode("", help="The host folder holding the sandbox's home and sockets.")
+    held_out_images = Bytes(b"", help="The images of the course's private held-out digits (.npy bytes), "
+                                      "copied into the home folder; empty when the course has none.")
 
     @default("transport")
     def _default_transport(self):
@@ -249,14 +252,21 @@ class SandboxedKernelManager(AsyncKernelManager):
         return command, kw
 
     def receive(self, submission_folder):
-        """Copy the submission's notebooks (nothing else of its folder) into the sandbox's home."""
+        """Copy the submission's notebooks (nothing else of its folder) into the sandbox's home, with
+        the images of the private held-out digits when there are some."""
         submission = Path(submission_folder).resolve()
         self.submission_folder = str(submission)
         home = Path(self.sandbox_folder) / "home"
+        copied = []
         for notebook in submission.glob("*.ipynb"):
             shutil.copyfile(notebook, home / notebook.name)
-            if self.sandbox_uid is not None:
-                os.chown(home / notebook.name, self.sandbox_uid, self.sandbox_uid)
+            copied.append(home / notebook.name)
+        if self.held_out_images:
+            (home / held_out.IMAGES_FILE_NAME).write_bytes(self.held_out_images)
+            copied.append(home / held_out.IMAGES_FILE_NAME)
+        if self.sandbox_uid is not None:
+            for path in copied:
+                os.chown(path, self.sandbox_uid, self.sandbox_uid)
 
     def format_kernel_cmd(self, extra_arguments=None):
         compiled_package()
@@ -306,6 +316,7 @@ def sandbox_environment():
         HOME=SANDBOX_HOME, TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", PYTHONNOUSERSITE="1",
         PYTHONDONTWRITEBYTECODE="1", OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
         MLKIT_GRADING_MODE="probe",  # the checks send what they observe; the grader judges
+        **{held_out.IMAGES_VARIABLE: f"{SANDBOX_HOME}/{held_out.IMAGES_FILE_NAME}"},  # there if the course has them
     )
     environment.setdefault("LANG", "C.UTF-8")
     return environment
@@ -324,6 +335,8 @@ class SandboxedExecute(ResilientExecute):
     start_ahead = Bool(False, help="Start the next notebook's sandboxed kernel while this one runs "
                                    "(spare_kernels; the class grader's local workers do).").tag(config=True)
 
+    held_out = None  # the private held-out digits of the notebook being run (`held_out`), if any
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if self.sandboxed:
@@ -334,11 +347,18 @@ class SandboxedExecute(ResilientExecute):
         # Nothing in a sandbox is worth a graceful shutdown: it is killed, with every process it holds.
         return "immediate" if self.sandboxed else "graceful"
 
+    def create_kernel_manager(self):
+        manager = super().create_kernel_manager()
+        if self.sandboxed and self.held_out is not None:
+            manager.held_out_images = self.held_out.images_as_npy()
+        return manager
+
     def _spare_kernel_manager(self, resources):
         if not (self.sandboxed and self.start_ahead):
             return None
         manager = spare_kernels.take(self._spare_key())
         if manager is not None:
+            manager.held_out_images = self.held_out.images_as_npy() if self.held_out is not None else b""
             manager.receive((resources or {}).get("metadata", {}).get("path") or ".")
         return manager
 
@@ -365,6 +385,7 @@ class SandboxedExecute(ResilientExecute):
         return arguments
 
     def preprocess(self, nb, resources=None, km=None):
+        self.held_out = self._held_out_digits(resources) if self.sandboxed and self.judged else None
         folder = str(Path((resources or {}).get("metadata", {}).get("path") or ".").resolve())
         LEFT_RUNNING.pop(folder, None)
         nb, resources = super().preprocess(nb, resources, km)
@@ -386,7 +407,8 @@ class SandboxedExecute(ResilientExecute):
             from mlkit.grading import judge
 
             clock = time.perf_counter()
-            verdicts = judge.judge_notebook(nb, source)
+            with held_out.judged_with(self.held_out):
+                verdicts = judge.judge_notebook(nb, source)
             self.seconds["judge"] += time.perf_counter() - clock
             unjudged = {grade_id: v.unjudgeable for grade_id, v in verdicts.items() if v.unjudgeable}
             if unjudged:
@@ -409,6 +431,16 @@ class SandboxedExecute(ResilientExecute):
             first.outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=(
                 f"Note: the files handed in beside the notebook are left out of grading ({', '.join(left_out[:5])}): "
                 "the notebook runs without them, so it cannot import them.\n")))
+
+    def _held_out_digits(self, resources):
+        """The course's private held-out digits (`held_out`), or None: sent along by the class grader (a
+        Dask worker has no course), or read from the course folder."""
+        info = (resources or {}).get("nbgrader", {})
+        if "held_out" in info:
+            return info["held_out"]
+        from nbgrader.coursedir import CourseDirectory
+
+        return held_out.private(CourseDirectory(config=self.config).root)
 
     def _source_notebook(self, resources):
         """The instructor's notebook (solutions/) this submission answers, or None."""

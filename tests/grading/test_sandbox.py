@@ -10,9 +10,10 @@ import os
 import subprocess
 
 import nbformat
+import numpy as np
 import pytest
 
-from mlkit.grading import sandbox
+from mlkit.grading import held_out, sandbox
 
 pytestmark = pytest.mark.skipif(sandbox.unavailable_reason() is not None,
                                 reason=f"no sandbox here: {sandbox.unavailable_reason()}")
@@ -30,7 +31,19 @@ PROBES = {
     "scratch": "open('notes.txt', 'w').write('mine')\nprint(open('notes.txt').read())",
     "detached": "import subprocess\nchild = subprocess.Popen(['sleep', '300'], start_new_session=True)\nprint(child.pid)",
     "memory": "try:\n    block = bytearray(8 * 2**30)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')",
+    "held_out": "from mlkit.grading import held_out\n"
+                "print(json.dumps({'images': held_out.images().tolist(), 'labels': held_out.labels()}))",
 }
+# The images of a course's private held-out digits (two blank ones): given to the kernel, unlike their labels.
+HELD_OUT_IMAGES = np.zeros((2, 8, 8, 1), "float32")
+
+
+class KernelGivenHeldOutImages(sandbox.SandboxedKernelManager):
+    """A sandboxed kernel manager as the grader sets it up for a course with private held-out digits."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.held_out_images = held_out.HeldOutDigits(HELD_OUT_IMAGES, np.array([3, 4])).images_as_npy()
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +57,7 @@ def probed(tmp_path_factory):
     book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code) for code in PROBES.values()])
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(book, submission / "student.ipynb")
-    client = NotebookClient(book, timeout=30, allow_errors=True, kernel_manager_class=sandbox.SandboxedKernelManager,
+    client = NotebookClient(book, timeout=30, allow_errors=True, kernel_manager_class=KernelGivenHeldOutImages,
                             resources={"metadata": {"path": str(submission)}})
     client.execute()
     outputs = {}
@@ -60,8 +73,12 @@ def test_the_kernel_runs_as_its_own_user_in_a_scratch_folder_with_only_the_noteb
     if os.geteuid() == 0:
         assert seen["uid"] >= sandbox.FIRST_SANDBOX_UID
     assert seen["cwd"] == sandbox.SANDBOX_HOME
-    assert "student.ipynb" in seen["files"]
-    assert not {"helper_module.py", "numpy"} & set(seen["files"])
+    assert [name for name in seen["files"] if not name.startswith(".")] == ["held_out_images.npy", "student.ipynb"]
+
+
+def test_the_kernel_gets_the_held_out_images_but_no_labels(probed):
+    seen = json.loads(probed[0]["held_out"][0])
+    assert np.array_equal(seen["images"], HELD_OUT_IMAGES) and seen["labels"] is None
 
 
 def test_files_handed_in_beside_the_notebook_cannot_be_imported(probed):
