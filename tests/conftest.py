@@ -38,6 +38,18 @@ def digits_flat():
     return (flatten(x_train), y_train.astype(np.int64)), (flatten(x_test), y_test.astype(np.int64))
 
 
+@pytest.fixture(scope="session")
+def unseen_digits():
+    """Digits no student has seen, as an instructor's own held-out digits would be: 300 of the test
+    digits, shuffled and redrawn with a little noise, pixel counts 0..16 like the dataset's (uint8
+    images (300, 8, 8), labels (300,)). Few pixels keep their value: no image is the dataset's."""
+    _, (x_test, y_test) = mlkit.datasets.digits.load_data()
+    rng = np.random.default_rng(1)
+    order = rng.permutation(len(x_test))[:300]
+    images = np.clip(np.rint(x_test[order] + rng.normal(0, 0.6, (300, 8, 8))), 0, 16).astype("uint8")
+    return images, y_test[order]
+
+
 class RunningJupyter:
     """A Jupyter server (or JupyterLab) of this environment, started by a test on a free port."""
 

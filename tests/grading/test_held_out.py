@@ -7,30 +7,21 @@ Both sides are played here (the `both_sides` fixture); tests/security/test_held_
 grades the same through the real pipeline.
 """
 
+import io
+
 import numpy as np
 import pytest
 
+import mlkit
 from mlkit.grading import held_out, judge
 from mlkit.grading.held_out import HeldOutDigits
 
 from .test_judge_standard_layers_capstone import ACCURACY_TEST, QUICK_CLASSIFIER, TRAINING
 
 
-def redrawn_test_digits(count=300, seed=1):
-    """Digits no student has seen, as an instructor's own would be: here, `count` of the test digits,
-    shuffled and redrawn with a little noise (pixel counts 0..16, like the dataset's), none left as it was."""
-    from mlkit.datasets import digits
-
-    _, (x_test, y_test) = digits.load_data()
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(x_test))[:count]
-    images = np.clip(np.rint(x_test[order] + rng.normal(0, 0.6, (count, 8, 8))), 0, 16).astype("uint8")
-    return images, y_test[order]
-
-
 @pytest.fixture
-def private_course(tmp_path):
-    images, labels = redrawn_test_digits()
+def private_course(tmp_path, unseen_digits):
+    images, labels = unseen_digits
     (tmp_path / held_out.PRIVATE_FILE).parent.mkdir()
     np.savez(tmp_path / held_out.PRIVATE_FILE, images=images, labels=labels)
     return tmp_path
@@ -42,13 +33,15 @@ def test_a_course_without_the_file_has_no_private_digits(tmp_path):
     assert held_out.private(tmp_path) is None
 
 
-def test_the_private_file_is_read_as_the_notebook_prepares_the_images(private_course):
-    images, labels = redrawn_test_digits()
+def test_the_private_file_is_read_as_the_notebook_prepares_the_images(private_course, unseen_digits):
+    images, labels = unseen_digits
+    (x_train, _), (x_test, _) = mlkit.datasets.digits.load_data()
+    assert not (images[:, None] == np.concatenate([x_train, x_test])[None]).all(axis=(2, 3)).any()  # none public
     digits = held_out.private(private_course)
     assert digits.images.shape == (300, 8, 8, 1) and digits.images.dtype == np.float32
     np.testing.assert_allclose(digits.images[..., 0] * 16, images, atol=1e-5)
     assert digits.labels.dtype == np.int64 and np.array_equal(digits.labels, labels)
-    assert np.array_equal(np.load(__import__("io").BytesIO(digits.images_as_npy()), allow_pickle=False),
+    assert np.array_equal(np.load(io.BytesIO(digits.images_as_npy()), allow_pickle=False),
                           digits.images)
 
 

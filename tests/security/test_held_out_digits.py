@@ -77,18 +77,8 @@ classifier = InOrder([layers.Flatten(), layers.Dense(10, activation="softmax")])
 UNDERTRAINED = TRAINING.replace("Adam(0.05)", "Adam(1e-4)").replace("epochs=30", "epochs=1")
 
 
-def private_digits():
-    """The course's own digits: 300 test digits, shuffled and redrawn with a little noise (none left as it was)."""
-    from mlkit.datasets import digits
-
-    _, (x_test, y_test) = digits.load_data()
-    rng = np.random.default_rng(1)
-    order = rng.permutation(len(x_test))[:300]
-    return np.clip(np.rint(x_test[order] + rng.normal(0, 0.6, (300, 8, 8))), 0, 16).astype("uint8"), y_test[order]
-
-
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, unseen_digits):
     helpers = course_helpers()
     root = tmp_path_factory.mktemp("held_out_course")
     course = helpers.CourseFolder(helpers.copy_course(root, assignments=[]))
@@ -97,7 +87,7 @@ def graded(tmp_path_factory):
                              graded_cell("accuracy", 1, ACCURACY_TEST)]), root / "solutions" / ASSIGNMENT / NOTEBOOK)
     course.release([ASSIGNMENT])
     (root / ".nbgrader").mkdir(exist_ok=True)
-    images, labels = private_digits()
+    images, labels = unseen_digits
     np.savez(root / held_out.PRIVATE_FILE, images=images, labels=labels)
     for student, training in {"honest": None, "undertrained": UNDERTRAINED, **CHEATS}.items():
         book = course.solved_notebook(ASSIGNMENT, NOTEBOOK) if training is None else course.student_notebook(

@@ -286,7 +286,9 @@ def test_the_attack_gains_nothing(graded_class, attack):
 
 @pytest.mark.parametrize("attack", sorted(set(ATTACKS) - SILENT))
 def test_the_summary_names_the_attacker(graded_class, attack):
-    assert graded_class.results[ASSIGNMENT, attack].incidents, "not named"
+    outputs = [cell.get("outputs") for cell in graded_class.autograded(attack, ASSIGNMENT, NOTEBOOK).cells
+               if cell.cell_type == "code"]
+    assert graded_class.results[ASSIGNMENT, attack].incidents, f"not named; the graded cells' outputs: {outputs}"
 
 
 def test_no_submission_is_lost_and_none_changed(graded_class):
