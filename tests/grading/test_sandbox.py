@@ -7,7 +7,9 @@ network, the course folder or a file handed in beside it can be reached.
 
 import json
 import os
+import shutil
 import subprocess
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -144,3 +146,44 @@ def test_autograde_refuses_without_bubblewrap_unless_unsafe(monkeypatch):
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     reason = sandbox.unavailable_reason()
     assert "bubblewrap" in reason and "apt-get install bubblewrap" in reason and "--unsafe" in reason
+
+
+NOBODY = 65534  # an ordinary user, as an instructor without root grades
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="becoming an ordinary user needs root")
+def test_without_root_the_sandbox_is_an_unprivileged_user_namespace(monkeypatch):
+    """Grading as an ordinary user: bubblewrap makes a user namespace, with no capability left, the same
+    confinement (the system read-only, only the home folder writable, no network). Shown with a shell:
+    the Python of this machine lives in root's home folder, out of an ordinary user's reach."""
+    import tempfile
+
+    monkeypatch.setattr(sandbox, "readable_paths", lambda: [p for p in ("/usr", "/bin", "/lib", "/lib64", "/etc")
+                                                            if os.path.lexists(p)])
+    folder = Path(tempfile.mkdtemp(prefix="mlkit-without-root-"))  # (pytest's tmp_path is root's alone)
+    try:
+        folder.chmod(0o755)
+        (folder / "home").mkdir()
+        os.chown(folder / "home", NOBODY, NOBODY)
+        (folder / "course").mkdir()  # a folder of the instructor's, readable outside the sandbox
+        script = ("id -u; grep CapEff /proc/self/status; ls /; echo interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1); "
+                  f"ls -d {folder}/course 2>&1; echo mine > notes.txt && echo home-writable; "
+                  "touch /usr/planted 2>/dev/null || echo usr-read-only")
+        command = sandbox.sandbox_command(["/bin/sh", "-c", script], home=folder / "home", sockets=None,
+                                          environment={"PATH": "/usr/bin:/bin"})
+        assert "--unshare-user" in command and not any("setpriv" in str(part) for part in command)
+        as_nobody = [shutil.which("setpriv"), f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+        result = subprocess.run(as_nobody + command, cwd="/", capture_output=True, text=True, timeout=60)
+        if "No permissions to create new namespace" in result.stderr or "setting up uid map" in result.stderr:
+            pytest.skip(f"user namespaces are off here: {result.stderr.strip()}")
+        assert result.returncode == 0, result.stderr
+        uid, capabilities, *rest = result.stdout.split("\n")
+        assert uid == str(NOBODY) and capabilities.split() == ["CapEff:", "0000000000000000"]
+        assert "home-writable" in rest and "usr-read-only" in rest
+        assert any("No such file or directory" in line and "course" in line for line in rest)
+        top_level = rest[:rest.index(next(line for line in rest if line.startswith("interfaces:")))]
+        assert set(top_level) <= {"bin", "dev", "etc", "home", "lib", "lib64", "proc", "tmp", "usr"}
+        assert "interfaces: lo" in rest  # no network but the namespace's own loopback
+        assert (folder / "home" / "notes.txt").read_text() == "mine\n"
+    finally:
+        shutil.rmtree(folder)
