@@ -116,6 +116,32 @@ def grade_in_process(path, answers=None, *, run_examples=False):
         cell_history.clear()  # the cells ran in this process: leave no history for later code to read
 
 
+def failures(results):
+    """{test cell id: its message} of the cells that failed in `results` (what `grade_in_process` returns)."""
+    return {grade_id: str(error) for grade_id, error in results.items() if error is not None}
+
+
+def wrong_verdicts(results, failing, phrase, cell=None):
+    """How the grading of a plausible mistake differs from what its author expects: [] when exactly
+    the test cells `failing` fail, each with a grading failure that says `phrase` (or only `cell` does).
+
+        answers = {"ex1_answer": "def answer():\n    return 41"}
+        assert wrong_verdicts(grade_in_process(path, answers), {"ex1_test_value"}, "Expected: 42") == []
+    """
+    from mlkit.grading.failure import GradingFailure
+
+    failed = failures(results)
+    problems = [] if set(failed) == set(failing) else [
+        f"the cells that fail are {sorted(failed)}, not {sorted(failing)}: {failed}"]
+    for grade_id in [cell] if cell else sorted(failing):
+        error = results.get(grade_id)
+        if not isinstance(error, GradingFailure):
+            problems.append(f"{grade_id} ended with {error!r}, not with a grading failure")
+        elif phrase not in str(error):
+            problems.append(f"{grade_id} does not say {phrase!r}: {error}")
+    return problems
+
+
 def _run_cells(book, answers, run_examples):
     from mlkit.grading import cell_history
 

@@ -5,7 +5,8 @@ import pytest
 
 from mlkit.grading import GradingFailure, UnfinishedExercise
 from mlkit.grading.authoring import (
-    code_cell, grade_in_process, graded_cell, markdown_cell, notebook, setup_cell, solution_cell, solved, write,
+    code_cell, failures, grade_in_process, graded_cell, markdown_cell, notebook, setup_cell, solution_cell, solved,
+    wrong_verdicts, write,
 )
 
 DOUBLE = "def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION"
@@ -44,6 +45,17 @@ def test_grade_in_process_runs_the_tests_against_any_answer(path):
     assert "Got:      7" in str(results["ex1_test_double"])
     stub = {"ex1_double": "def double(x):\n    raise NotImplementedError()"}
     assert isinstance(grade_in_process(path, stub)["ex1_test_double"], UnfinishedExercise)
+
+
+def test_a_mistake_is_checked_against_the_cells_it_should_fail_and_what_they_should_say(path):
+    off_by_one = grade_in_process(path, {"ex1_double": "def double(x):\n    return x + x + 1"})
+    assert failures(off_by_one) == {"ex1_test_double": str(off_by_one["ex1_test_double"])}
+    assert wrong_verdicts(off_by_one, {"ex1_test_double"}, "Got:      7") == []
+    assert wrong_verdicts(off_by_one, {"ex1_test_double"}, "Got:      8") == [
+        f"ex1_test_double does not say 'Got:      8': {off_by_one['ex1_test_double']}"]
+    assert wrong_verdicts(grade_in_process(path), {"ex1_test_double"}, "Got:      7") == [
+        "the cells that fail are [], not ['ex1_test_double']: {}",
+        "ex1_test_double ended with None, not with a grading failure"]
 
 
 def test_a_failing_answer_is_explained_like_in_a_notebook(path):
