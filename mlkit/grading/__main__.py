@@ -10,6 +10,8 @@
               [--unsafe]         without the sandbox (only if you trust every student)
     feedback [ASSIGNMENT ...]    autograded/ -> feedback/ (HTML, no hidden tests)
     grades [--to grades.csv]     gradebook -> grades.csv and grades_by_test.csv
+    check-held-out               grade the solutions on the course's private held-out digits
+                                 (.nbgrader/held_out_digits.npz): they must pass there first
     progress [--course course]   a learner's view: the visible checks of each notebook worked on
 
 autograde and feedback handle each submission on its own, end with a summary
@@ -41,6 +43,7 @@ def main(argv=None):
     commands.choices["autograde"].add_argument(
         "--force", action="store_true", help="grade again the submissions already graded and unchanged")
     commands.add_parser("check-release")
+    commands.add_parser("check-held-out")
     grades = commands.add_parser("grades")
     grades.add_argument("--to", default="grades.csv")
     grades.add_argument("--by-test", default="grades_by_test.csv")
@@ -76,6 +79,11 @@ def main(argv=None):
                 print("\n".join(f"  {p}" for p in problems))
                 return 1
             print("course/ matches solutions/")
+        elif arguments.command == "check-held-out":
+            failed = instructor.check_held_out(arguments.root)
+            for (path, grade_id), message in failed.items():
+                print(f"\n{path}, {grade_id}:\n{message}")
+            return 1 if failed else 0
         elif arguments.command == "autograde":
             outcomes = list(instructor.autograde(
                 arguments.root, arguments.assignments or None, unsafe=arguments.unsafe,

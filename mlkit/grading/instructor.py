@@ -280,14 +280,42 @@ def autograde(root, names=None, students=None, config=None, log=print, record=Tr
 
 def _announce_held_out_digits(root, unsafe, log):
     """Say which digits judge the capstone's classifier; refuse a private file that cannot be used."""
-    try:
-        private = held_out.private(root)
-    except ValueError as error:
-        raise GradingError(str(error)) from None
+    private = _private_digits(root)
     if private is not None and log:
         log(f"The capstone's classifier is judged on the {len(private.labels)} private held-out digits of "
             f"{held_out.PRIVATE_FILE}" + (" only in the sandbox: with --unsafe, on the public test digits."
                                           if unsafe else "."))
+
+
+def check_held_out(root, log=print):
+    """Grade the instructor's own solutions on the course's private held-out digits, in this process
+    (they are trusted): an honest model must pass there before a class is graded on them. Returns
+    {(notebook path, test cell id): the failure} of the cells that fail ({}: every cell passes)."""
+    from mlkit.grading.authoring import failures, grade_in_process
+
+    digits = _private_digits(root)
+    if digits is None:
+        raise GradingError(f"This course has no private held-out digits ({held_out.PRIVATE_FILE} is missing): "
+                           "its classifiers are judged on the public test digits, which the notebooks check already.")
+    failed = {}
+    for path in sorted(Path(root, "solutions").glob("*/*.ipynb")):
+        if not any(name in path.read_text() for name in held_out.CHECKS_NEEDING_LABELS):
+            continue
+        with held_out.judged_with(digits):
+            results = failures(grade_in_process(path))
+        failed.update({(str(path.relative_to(root)), grade_id): message for grade_id, message in results.items()})
+        log(f"{path.relative_to(root)}: " + (f"{len(results)} test cells fail on the {len(digits.labels)} "
+                                              "private digits" if results else
+                                              f"every test cell passes on the {len(digits.labels)} private digits"))
+    return failed
+
+
+def _private_digits(root):
+    """The course's private held-out digits (or None); a file that cannot be used is a GradingError."""
+    try:
+        return held_out.private(root)
+    except ValueError as error:
+        raise GradingError(str(error)) from None
 
 
 def check_gradebook_integrity(gradebook, before, submissions, root, names):

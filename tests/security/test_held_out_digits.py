@@ -10,8 +10,10 @@ Only the images reach the sandboxes: the cheats gain nothing, the honest model
 keeps its point, and the undertrained one is not taken for a cheat.
 """
 
-import numpy as np
+import shutil
+
 import nbformat
+import numpy as np
 import pytest
 
 from mlkit.grading import held_out, instructor
@@ -132,3 +134,17 @@ def test_autograde_names_the_private_digits_and_refuses_a_file_it_cannot_use(gra
     np.savez(tmp_path / held_out.PRIVATE_FILE, images=np.zeros((3, 8, 8)), labels=np.arange(4))
     with pytest.raises(instructor.GradingError, match="must be integers of shape"):
         instructor._announce_held_out_digits(tmp_path, unsafe=False, log=said.append)
+
+
+def test_the_instructor_checks_that_the_solution_passes_on_the_private_digits(graded, tmp_path):
+    said = []
+    assert instructor.check_held_out(graded.root, log=said.append) == {}
+    assert said == ["solutions/digits/digits.ipynb: every test cell passes on the 300 private digits"]
+    # Digits whose labels do not fit their images (as a file saved in the wrong order would be): named.
+    shutil.copytree(graded.root / "solutions", tmp_path / "solutions")
+    (tmp_path / ".nbgrader").mkdir()
+    with np.load(graded.root / held_out.PRIVATE_FILE) as private:
+        np.savez(tmp_path / held_out.PRIVATE_FILE, images=private["images"], labels=(private["labels"] + 1) % 10)
+    failed = instructor.check_held_out(tmp_path, log=said.append)
+    assert list(failed) == [("solutions/digits/digits.ipynb", "accuracy")]
+    assert "the accuracy of the classifier on the 300 held-out test digits" in failed[next(iter(failed))]
