@@ -561,7 +561,7 @@ def check_callbacks_in_fit(make_callbacks, folder):
         files = probe.value(lambda: _files_after_fit(first, folder))
     if not any(name.endswith(".keras") for name in files):
         raise GradingFailure(
-            f"the files in checkpoint_dir after fit(..., callbacks=make_callbacks(checkpoint_dir))",
+            "the files in checkpoint_dir after fit(..., callbacks=make_callbacks(checkpoint_dir))",
             expected="a .keras checkpoint", got=", ".join(files) or "nothing",
             hint="ModelCheckpoint(os.path.join(checkpoint_dir, 'best.keras'), ...).",
         )
