@@ -21,12 +21,15 @@ Backward, walking t = T-1 ... 0 with dh, dc flowing back from step t+1:
 
 The weight gradients are then one matrix product each over all steps.
 
-Speed: every buffer is laid out time-major (steps, batch, ...), so each step
-reads and writes contiguous blocks, and the per-step work goes in place into
-buffers allocated once per pass (the pre-activations, the carry product, the
-running gradients); no step allocates. The loop over time steps stays (a
-recurrence cannot be vectorized across time), each iteration a handful of
-NumPy calls on whole (batch, units) blocks.
+Speed: every buffer holds the TRANSPOSE of the arrays above, step by step:
+step t of `gates` is (4 units, batch), gate k in rows k*units .. (k+1)*units.
+Each gate is then one contiguous block of memory, so every activation and
+product runs over contiguous memory (a gate's columns of a (batch, 4 units)
+array are strided, and NumPy is up to twice slower on those). The input
+products of all steps are one matrix product before the loop, the per-step
+work goes in place into buffers allocated once per pass, and no step
+allocates. The loop over time steps stays (a recurrence cannot be vectorized
+across time), each iteration a handful of NumPy calls on whole blocks.
 
     >>> import numpy as np
     >>> from mlkit.layers.rnn.fused_common import fused_activation
@@ -40,7 +43,7 @@ NumPy calls on whole (batch, units) blocks.
 """
 import numpy as np
 
-from mlkit.layers.rnn.fused_common import record_fused, sequence_arrays, steps_given, wants_grad, weight_gradient
+from mlkit.layers.rnn.fused_common import record_fused, sequence_arrays, steps_given, wants_grad
 
 
 def lstm_sequence(
@@ -69,87 +72,95 @@ def lstm_sequence(
     act, rec = activation, recurrent_activation
     batch, steps, features = x.shape
     units = r.shape[0]
-    i_slice, f_slice, c_slice, o_slice = (slice(k * units, (k + 1) * units) for k in range(4))
 
-    # Time-major (steps, batch, ...) buffers: every step reads and writes contiguous blocks.
-    x_by_time = np.swapaxes(x, 0, 1).reshape(steps * batch, features)
-    projected = x_by_time @ w
+    # Transposed buffers, (steps, rows, batch): see "Speed" in the module docstring.
+    x_by_time = x.transpose(1, 2, 0)  # (steps, features, batch), a view
+    projected = np.matmul(w.T, x_by_time)  # the input part of a_t for all steps: (steps, 4 units, batch)
     if b is not None:
-        projected += b
-    projected = projected.reshape(steps, batch, 4 * units)
-    gates = np.empty((steps, batch, 4 * units), dtype)
-    states = np.empty((2, steps, batch, units), dtype)
+        projected += b[:, None]
+    recurrent_transposed = np.ascontiguousarray(r.T)  # (4 units, units)
+    mask_transposed = None if mask is None else mask.T
+    gates = np.empty((steps, 4, units, batch), dtype)  # i, f, g, o of every step
+    states = np.empty((2, steps, units, batch), dtype)
     outputs, carries = states
-    activated_carries = np.empty((steps, batch, units), dtype)
-    pre = np.empty((batch, 4 * units), dtype)
-    product = np.empty((batch, units), dtype)
-    h, c = h0, c0
+    activated_carries = np.empty((steps, units, batch), dtype)
+    pre = np.empty((4 * units, batch), dtype)
+    product = np.empty((units, batch), dtype)
+    h, c = h0.T, c0.T
     for t in range(steps):
-        np.matmul(h if mask is None else h * mask, r, out=pre)
+        recurrent_input = h if mask is None else h * mask_transposed
+        np.matmul(recurrent_transposed, recurrent_input, out=pre)
         pre += projected[t]
-        step = gates[t]
-        # The recurrent activation over the whole contiguous block (cheaper than
-        # over three strided slices), then the candidate's activation over it.
-        rec.forward(pre, step)
-        act.forward(pre[:, c_slice], step[:, c_slice])
+        i, f, g, o = gates[t]
+        # The recurrent activation over all four gates in one call (cheaper
+        # than three calls), then the candidate's activation over its rows.
+        rec.forward(pre, gates[t].reshape(4 * units, batch))
+        act.forward(pre[2 * units : 3 * units], g)
         c_next = carries[t]
-        np.multiply(step[:, f_slice], c, out=c_next)
-        np.multiply(step[:, i_slice], step[:, c_slice], out=product)
+        np.multiply(f, c, out=c_next)
+        np.multiply(i, g, out=product)
         c_next += product
         act.forward(c_next, activated_carries[t])
-        np.multiply(step[:, o_slice], activated_carries[t], out=outputs[t])
+        np.multiply(o, activated_carries[t], out=outputs[t])
         h, c = outputs[t], c_next
 
     def backward(grad):
-        grad_outputs, grad_carries = grad
-        i, f, g, o = gates[..., i_slice], gates[..., f_slice], gates[..., c_slice], gates[..., o_slice]
+        grad_outputs, grad_carries = grad  # each (batch, steps, units)
+        i, f, g, o = (gates[:, k] for k in range(4))  # each (steps, units, batch)
         # The factors that turn dc (gates i, f, c) and dh (gate o) into the
         # gradient of each gate's pre-activation, for all steps at once:
         # rec' of all four gates in one pass (the candidate's slot is then
         # overwritten), each multiplied in place by what its gate meets.
-        factors = rec.derivative(gates).reshape(steps, batch, 4, units)
-        factors[:, :, 0] *= g
-        factors[1:, :, 1] *= carries[:-1]
-        factors[0, :, 1] *= c0
-        np.multiply(i, act.derivative(g), out=factors[:, :, 2])
-        factors[:, :, 3] *= activated_carries
+        factors = rec.derivative(gates)
+        factors[:, 0] *= g
+        factors[1:, 1] *= carries[:-1]
+        factors[0, 1] *= c0.T
+        np.multiply(i, act.derivative(g), out=factors[:, 2])
+        factors[:, 3] *= activated_carries
         carry_from_output = act.derivative(activated_carries)
         carry_from_output *= o
         outputs_given, carries_given = steps_given(grad_outputs), steps_given(grad_carries)
-        grad_pre = np.empty((steps, batch, 4, units), dtype)
-        grad_h = np.zeros((batch, units), dtype)
-        grad_c = np.zeros((batch, units), dtype)
-        scratch = np.empty((batch, units), dtype)
-        r_transposed = np.ascontiguousarray(r.T)
+        grad_pre = np.empty((steps, 4, units, batch), dtype)
+        grad_h = np.zeros((units, batch), dtype)
+        grad_c = np.zeros((units, batch), dtype)
+        scratch = np.empty((units, batch), dtype)
         for t in reversed(range(steps)):
             if outputs_given[t]:
-                grad_h += grad_outputs[:, t]
+                grad_h += grad_outputs[:, t].T
             np.multiply(grad_h, carry_from_output[t], out=scratch)
             grad_c += scratch
             if carries_given[t]:
-                grad_c += grad_carries[:, t]
-            np.multiply(factors[t, :, :3], grad_c[:, None, :], out=grad_pre[t, :, :3])
-            np.multiply(factors[t, :, 3], grad_h, out=grad_pre[t, :, 3])
+                grad_c += grad_carries[:, t].T
+            np.multiply(factors[t, :3], grad_c, out=grad_pre[t, :3])  # dc, broadcast over gates i, f, c
+            np.multiply(factors[t, 3], grad_h, out=grad_pre[t, 3])
             grad_c *= f[t]
-            np.matmul(grad_pre[t].reshape(batch, 4 * units), r_transposed, out=grad_h)
+            np.matmul(r, grad_pre[t].reshape(4 * units, batch), out=grad_h)
             if mask is not None:
-                grad_h *= mask
-        grad_pre = grad_pre.reshape(steps, batch, 4 * units)
-        previous_h = np.concatenate([h0[None], outputs[:-1]])
+                grad_h *= mask_transposed
+        # The weight gradients sum over batch and time: one matrix product
+        # each, with (batch, time) laid out as one axis of columns.
+        grad_pre_columns = columns_over_time(grad_pre.reshape(steps, 4 * units, batch))
+        previous_h = np.concatenate([h0.T[None], outputs[:-1]])
         if mask is not None:
-            previous_h = previous_h * mask
+            previous_h *= mask_transposed
         grad_x = None
         if wants_grad(inputs):
-            grad_x = np.swapaxes(grad_pre @ w.T, 0, 1)
+            grad_x = np.matmul(w, grad_pre.reshape(steps, 4 * units, batch)).transpose(2, 0, 1)
             grad_x = grad_x[:, ::-1] if go_backwards else grad_x
         return (
             grad_x,
-            grad_h,
-            grad_c,
-            weight_gradient(x_by_time, grad_pre),
-            weight_gradient(previous_h, grad_pre),
-            None if b is None else grad_pre.sum(axis=(0, 1)),
+            grad_h.T,
+            grad_c.T,
+            columns_over_time(x_by_time) @ grad_pre_columns.T,
+            columns_over_time(previous_h) @ grad_pre_columns.T,
+            None if b is None else grad_pre_columns.sum(axis=1),
         )
 
-    trajectory = np.swapaxes(states, 1, 2)  # (2, batch, steps, units), as callers expect
+    trajectory = states.transpose(0, 3, 1, 2)  # (2, batch, steps, units), as callers expect
     return record_fused(trajectory, (inputs, initial_h, initial_c, kernel, recurrent_kernel, bias), backward)
+
+
+def columns_over_time(blocks):
+    """(steps, rows, batch) blocks side by side as one (rows, steps * batch) array (a copy)."""
+    steps, rows, batch = blocks.shape
+    return blocks.transpose(1, 0, 2).reshape(rows, steps * batch)
