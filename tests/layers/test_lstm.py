@@ -113,6 +113,25 @@ def test_float32_by_default_and_close_to_the_equations():
     np.testing.assert_allclose(out.numpy(), keras_lstm_reference(x.astype(np.float64), *weights)[1], atol=2e-6)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_fused_op_leaves_the_weights_untouched(order):
+    """The fused op works on scaled copies of the weights; the variables must keep their values,
+    however their arrays are laid out in memory (an orthogonal initializer's are column-major)."""
+    rng = np.random.default_rng(7)
+    weights = random_weights(rng, features=3, units=4)
+    lstm = built_lstm(4, 3, [np.asarray(w, order=order) for w in weights], dtype="float64")
+    for variable in lstm.weights:
+        variable.assign(np.asarray(variable.numpy(), order=order))
+    x = rng.normal(size=(2, 5, 3))
+    with mlkit.GradientTape() as tape:
+        first = lstm(x)
+    tape.gradient(ops.sum(first), lstm.trainable_weights)
+    for variable, expected in zip(lstm.weights, weights):
+        np.testing.assert_array_equal(variable.numpy(), expected)
+    np.testing.assert_array_equal(lstm(x).numpy(), first.numpy())
+    np.testing.assert_allclose(first.numpy(), keras_lstm_reference(x, *weights)[1], rtol=1e-12, atol=1e-14)
+
+
 def test_the_step_by_step_cell_loop_gives_the_same_numbers():
     """RNN(LSTMCell) runs the cell each step with autodiff ops: a second, independent path."""
     rng = np.random.default_rng(2)

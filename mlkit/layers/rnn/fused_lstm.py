@@ -78,9 +78,20 @@ def lstm_sequence(
     projected = np.matmul(w.T, x_by_time)  # the input part of a_t for all steps: (steps, 4 units, batch)
     if b is not None:
         projected += b[:, None]
-    recurrent_transposed = np.ascontiguousarray(r.T)  # (4 units, units)
+    recurrent_transposed = r.T.copy()  # (4 units, units), a copy of its own: scaled below
+    candidate_rows = slice(2 * units, 3 * units)
+    # With Keras's default activations, the candidate's tanh comes out of the
+    # sigmoid over all four gates: tanh(a) = 2 sigmoid(2a) - 1, and doubling
+    # the candidate's rows of a_t (exact in binary floating point) makes that
+    # sigmoid hold sigmoid(2a) there. Two cheap operations then replace a
+    # separate tanh pass, which NumPy computes much more slowly than exp.
+    tanh_from_sigmoid = act.name == "tanh" and rec.name == "sigmoid"
+    if tanh_from_sigmoid:
+        projected[:, candidate_rows] *= 2
+        recurrent_transposed[candidate_rows] *= 2
     mask_transposed = None if mask is None else mask.T
     gates = np.empty((steps, 4, units, batch), dtype)  # i, f, g, o of every step
+    gate_rows = gates.reshape(steps, 4 * units, batch)  # the same memory, the four gates as one block
     states = np.empty((2, steps, units, batch), dtype)
     outputs, carries = states
     activated_carries = np.empty((steps, units, batch), dtype)
@@ -94,8 +105,12 @@ def lstm_sequence(
         i, f, g, o = gates[t]
         # The recurrent activation over all four gates in one call (cheaper
         # than three calls), then the candidate's activation over its rows.
-        rec.forward(pre, gates[t].reshape(4 * units, batch))
-        act.forward(pre[2 * units : 3 * units], g)
+        rec.forward(pre, gate_rows[t])
+        if tanh_from_sigmoid:
+            g *= 2
+            g -= 1
+        else:
+            act.forward(pre[candidate_rows], g)
         c_next = carries[t]
         np.multiply(f, c, out=c_next)
         np.multiply(i, g, out=product)
@@ -121,6 +136,7 @@ def lstm_sequence(
         carry_from_output *= o
         outputs_given, carries_given = steps_given(grad_outputs), steps_given(grad_carries)
         grad_pre = np.empty((steps, 4, units, batch), dtype)
+        grad_pre_rows = grad_pre.reshape(steps, 4 * units, batch)
         grad_h = np.zeros((units, batch), dtype)
         grad_c = np.zeros((units, batch), dtype)
         scratch = np.empty((units, batch), dtype)
@@ -134,18 +150,18 @@ def lstm_sequence(
             np.multiply(factors[t, :3], grad_c, out=grad_pre[t, :3])  # dc, broadcast over gates i, f, c
             np.multiply(factors[t, 3], grad_h, out=grad_pre[t, 3])
             grad_c *= f[t]
-            np.matmul(r, grad_pre[t].reshape(4 * units, batch), out=grad_h)
+            np.matmul(r, grad_pre_rows[t], out=grad_h)
             if mask is not None:
                 grad_h *= mask_transposed
         # The weight gradients sum over batch and time: one matrix product
         # each, with (batch, time) laid out as one axis of columns.
-        grad_pre_columns = columns_over_time(grad_pre.reshape(steps, 4 * units, batch))
+        grad_pre_columns = columns_over_time(grad_pre_rows)
         previous_h = np.concatenate([h0.T[None], outputs[:-1]])
         if mask is not None:
             previous_h *= mask_transposed
         grad_x = None
         if wants_grad(inputs):
-            grad_x = np.matmul(w, grad_pre.reshape(steps, 4 * units, batch)).transpose(2, 0, 1)
+            grad_x = np.matmul(w, grad_pre_rows).transpose(2, 0, 1)
             grad_x = grad_x[:, ::-1] if go_backwards else grad_x
         return (
             grad_x,
