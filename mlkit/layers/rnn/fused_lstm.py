@@ -89,22 +89,25 @@ def lstm_sequence(
             if weight is not None:
                 weight[candidate_rows] *= 2
     x_by_time = x.transpose(1, 2, 0)  # (steps, features, batch), a view
-    projected = np.matmul(kernel_transposed, x_by_time)  # the input part of a_t for all steps: (steps, 4 units, batch)
+    # The input part of a_t for all steps in one product: (steps, 4 units, batch).
+    # Step t reads its block, then overwrites it with its gates i, f, g, o.
+    gate_rows = np.matmul(kernel_transposed, x_by_time)
     if b is not None:
-        projected += bias_column
-    mask_transposed = None if mask is None else mask.T
-    gates = np.empty((steps, 4, units, batch), dtype)  # i, f, g, o of every step
-    gate_rows = gates.reshape(steps, 4 * units, batch)  # the same memory, the four gates as one block
-    states = np.empty((2, steps, units, batch), dtype)
-    outputs, carries = states
+        gate_rows += bias_column
+    gates = gate_rows.reshape(steps, 4, units, batch)  # the same memory, gate by gate
+    # Slot 0 holds the initial h and c, slot t + 1 those after step t: the
+    # state each step starts from is then a view, forward and backward.
+    states = np.empty((2, steps + 1, units, batch), dtype)
+    states[0, 0], states[1, 0] = h0.T, c0.T
+    hs, cs = states
     activated_carries = np.empty((steps, units, batch), dtype)
+    mask_transposed = None if mask is None else mask.T
     pre = np.empty((4 * units, batch), dtype)
     product = np.empty((units, batch), dtype)
-    h, c = h0.T, c0.T
     for t in range(steps):
-        recurrent_input = h if mask is None else h * mask_transposed
+        recurrent_input = hs[t] if mask is None else hs[t] * mask_transposed
         np.matmul(recurrent_transposed, recurrent_input, out=pre)
-        pre += projected[t]
+        pre += gate_rows[t]
         i, f, g, o = gates[t]
         # The recurrent activation over all four gates in one call (cheaper
         # than three calls), then the candidate's activation over its rows.
@@ -114,13 +117,12 @@ def lstm_sequence(
             g -= 1
         else:
             act.forward(pre[candidate_rows], g)
-        c_next = carries[t]
-        np.multiply(f, c, out=c_next)
+        c_next = cs[t + 1]
+        np.multiply(f, cs[t], out=c_next)
         np.multiply(i, g, out=product)
         c_next += product
         act.forward(c_next, activated_carries[t])
-        np.multiply(o, activated_carries[t], out=outputs[t])
-        h, c = outputs[t], c_next
+        np.multiply(o, activated_carries[t], out=hs[t + 1])
 
     def backward(grad):
         grad_outputs, grad_carries = grad  # each (batch, steps, units)
@@ -131,15 +133,15 @@ def lstm_sequence(
         # overwritten), each multiplied in place by what its gate meets.
         factors = rec.derivative(gates)
         factors[:, 0] *= g
-        factors[1:, 1] *= carries[:-1]
-        factors[0, 1] *= c0.T
+        factors[:, 1] *= cs[:-1]
         np.multiply(i, act.derivative(g), out=factors[:, 2])
         factors[:, 3] *= activated_carries
         carry_from_output = act.derivative(activated_carries)
         carry_from_output *= o
         outputs_given, carries_given = steps_given(grad_outputs), steps_given(grad_carries)
-        grad_pre = np.empty((steps, 4, units, batch), dtype)
-        grad_pre_rows = grad_pre.reshape(steps, 4 * units, batch)
+        # In place: once step t has used its factors, factors[t] holds the
+        # gradient of a_t (the four gates' pre-activations).
+        grad_pre, grad_pre_rows = factors, factors.reshape(steps, 4 * units, batch)
         grad_h = np.zeros((units, batch), dtype)
         grad_c = np.zeros((units, batch), dtype)
         scratch = np.empty((units, batch), dtype)
@@ -150,8 +152,8 @@ def lstm_sequence(
             grad_c += scratch
             if carries_given[t]:
                 grad_c += grad_carries[:, t].T
-            np.multiply(factors[t, :3], grad_c, out=grad_pre[t, :3])  # dc, broadcast over gates i, f, c
-            np.multiply(factors[t, 3], grad_h, out=grad_pre[t, 3])
+            grad_pre[t, :3] *= grad_c  # dc, broadcast over gates i, f, c
+            grad_pre[t, 3] *= grad_h
             grad_c *= f[t]
             np.matmul(r, grad_pre_rows[t], out=grad_h)
             if mask is not None:
@@ -161,9 +163,7 @@ def lstm_sequence(
         # as their transposes, and the bias's as a product with ones: the
         # shapes OpenBLAS runs fastest here.)
         grad_pre_columns = columns_over_time(grad_pre_rows)
-        previous_h = np.concatenate([h0.T[None], outputs[:-1]])
-        if mask is not None:
-            previous_h *= mask_transposed
+        previous_h = hs[:-1] if mask is None else hs[:-1] * mask_transposed
         grad_x = None
         if wants_grad(inputs):
             grad_x = np.matmul(w, grad_pre_rows).transpose(2, 0, 1)
@@ -177,7 +177,7 @@ def lstm_sequence(
             None if b is None else grad_pre_columns @ np.ones(steps * batch, dtype),
         )
 
-    trajectory = states.transpose(0, 3, 1, 2)  # (2, batch, steps, units), as callers expect
+    trajectory = states[:, 1:].transpose(0, 3, 1, 2)  # (2, batch, steps, units), as callers expect
     return record_fused(trajectory, (inputs, initial_h, initial_c, kernel, recurrent_kernel, bias), backward)
 
 
