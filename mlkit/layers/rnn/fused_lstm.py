@@ -73,21 +73,23 @@ def lstm_sequence(
     batch, steps, features = x.shape
     units = r.shape[0]
 
-    # Transposed buffers, (steps, rows, batch): see "Speed" in the module docstring.
-    # The weights, transposed to match, are copies of their own: scaled below.
-    kernel_transposed, recurrent_transposed = w.T.copy(), r.T.copy()  # (4 units, features or units)
-    bias_column = None if b is None else b[:, None].copy()
+    # With Keras's default activations (sigmoid and tanh), every gate comes
+    # out of ONE exp over all four gates, as NumPy's tanh is much slower than exp:
+    #     sigmoid(a) = 1 / (1 + exp(-a))      for i, f and o,
+    #     tanh(a) = 2 sigmoid(2a) - 1         for the candidate g.
+    # The weights' rows are scaled for that, by -1 (the candidate's by -2;
+    # exact in binary floating point), so that `pre` below holds -a (-2a).
+    default_activations = act.name == "tanh" and rec.name == "sigmoid"
     candidate_rows = slice(2 * units, 3 * units)
-    # With Keras's default activations, the candidate's tanh comes out of the
-    # sigmoid over all four gates: tanh(a) = 2 sigmoid(2a) - 1, and doubling
-    # the candidate's rows of the weights (exact in binary floating point)
-    # makes that sigmoid hold sigmoid(2a) there. Two cheap operations then
-    # replace a separate tanh pass, which NumPy computes much more slowly than exp.
-    tanh_from_sigmoid = act.name == "tanh" and rec.name == "sigmoid"
-    if tanh_from_sigmoid:
-        for weight in (kernel_transposed, recurrent_transposed, bias_column):
-            if weight is not None:
-                weight[candidate_rows] *= 2
+    row_scale = np.ones((4 * units, 1), dtype)
+    if default_activations:
+        row_scale[:] = -1
+        row_scale[candidate_rows] = -2
+    # Transposed buffers, (steps, rows, batch): see "Speed" in the module docstring.
+    # The weights, transposed to match and scaled, are copies of their own.
+    kernel_transposed = np.multiply(w.T, row_scale, order="C")  # (4 units, features)
+    recurrent_transposed = np.multiply(r.T, row_scale, order="C")  # (4 units, units)
+    bias_column = None if b is None else b[:, None] * row_scale
     x_by_time = x.transpose(1, 2, 0)  # (steps, features, batch), a view
     # The input part of a_t for all steps in one product: (steps, 4 units, batch).
     # Step t reads its block, then overwrites it with its gates i, f, g, o.
@@ -104,25 +106,32 @@ def lstm_sequence(
     mask_transposed = None if mask is None else mask.T
     pre = np.empty((4 * units, batch), dtype)
     product = np.empty((units, batch), dtype)
-    for t in range(steps):
-        recurrent_input = hs[t] if mask is None else hs[t] * mask_transposed
-        np.matmul(recurrent_transposed, recurrent_input, out=pre)
-        pre += gate_rows[t]
-        i, f, g, o = gates[t]
-        # The recurrent activation over all four gates in one call (cheaper
-        # than three calls), then the candidate's activation over its rows.
-        rec.forward(pre, gate_rows[t])
-        if tanh_from_sigmoid:
-            g *= 2
-            g -= 1
-        else:
-            act.forward(pre[candidate_rows], g)
-        c_next = cs[t + 1]
-        np.multiply(f, cs[t], out=c_next)
-        np.multiply(i, g, out=product)
-        c_next += product
-        act.forward(c_next, activated_carries[t])
-        np.multiply(o, activated_carries[t], out=hs[t + 1])
+    # exp(-a) may overflow to inf for very negative a; 1 / inf = 0 is then
+    # the right sigmoid, so that overflow is expected, not warned about.
+    with np.errstate(over="ignore"):
+        for t in range(steps):
+            recurrent_input = hs[t] if mask is None else hs[t] * mask_transposed
+            np.matmul(recurrent_transposed, recurrent_input, out=pre)
+            pre += gate_rows[t]
+            i, f, g, o = gates[t]
+            step_gates = gate_rows[t]
+            if default_activations:  # pre = -a (-2a for g): see above
+                np.exp(pre, out=step_gates)
+                step_gates += 1
+                np.divide(1, step_gates, out=step_gates)  # a little faster than np.reciprocal
+                g *= 2
+                g -= 1
+            else:
+                # The recurrent activation over all four gates in one call (cheaper
+                # than three calls), then the candidate's activation over its rows.
+                rec.forward(pre, step_gates)
+                act.forward(pre[candidate_rows], g)
+            c_next = cs[t + 1]
+            np.multiply(f, cs[t], out=c_next)
+            np.multiply(i, g, out=product)
+            c_next += product
+            act.forward(c_next, activated_carries[t])
+            np.multiply(o, activated_carries[t], out=hs[t + 1])
 
     def backward(grad):
         grad_outputs, grad_carries = grad  # each (batch, steps, units)
