@@ -8,9 +8,10 @@ The equations, with Keras's gate order (i, f, c, o) side by side in the weights:
     h_t = o_t * act(c_t)                                              (the output)
 
 `rec` is the recurrent activation (sigmoid), `act` the activation (tanh) and
-m the recurrent dropout mask (1 without dropout). The input products of all
-time steps are ONE matrix product before the loop; each step then costs one
-(batch, units) @ (units, 4 units) product plus element-wise work.
+m the recurrent dropout mask (1 without dropout). Each step stacks what the
+gates read into one column per sample, z_t = [x_t; 1; h_{t-1} * m], so that
+a_t is ONE matrix product with the weights side by side, [kernel^T | bias |
+recurrent_kernel^T] (the bias is the weight of the constant 1).
 
 Backward, walking t = T-1 ... 0 with dh, dc flowing back from step t+1:
 
@@ -19,17 +20,19 @@ Backward, walking t = T-1 ... 0 with dh, dc flowing back from step t+1:
     da_f = dc_t * c_{t-1} * rec'(f_t)     da_c = dc_t * i_t * act'(g_t)
     dc_{t-1} = dc_t * f_t                 dh_{t-1} = (da_t @ recurrent_kernel^T) * m
 
-The weight gradients are then one matrix product each over all steps.
+The weight gradients of all steps are then ONE matrix product: the sum over
+steps and samples of da_t z_t^T holds [kernel^T | bias | recurrent_kernel^T]'s.
 
 Speed: every buffer holds the TRANSPOSE of the arrays above, step by step:
 step t of `gates` is (4 units, batch), gate k in rows k*units .. (k+1)*units.
 Each gate is then one contiguous block of memory, so every activation and
 product runs over contiguous memory (a gate's columns of a (batch, 4 units)
-array are strided, and NumPy is up to twice slower on those). The input
-products of all steps are one matrix product before the loop, the per-step
-work goes in place into buffers allocated once per pass, and no step
-allocates. The loop over time steps stays (a recurrence cannot be vectorized
-across time), each iteration a handful of NumPy calls on whole blocks.
+array are strided, and NumPy is up to twice slower on those). One buffer,
+`stacked`, holds every z_t and every state: each step reads its z_t from it
+and writes its h_t and c_t straight into the next slot. The per-step work
+goes in place into buffers allocated once per pass, and no step allocates.
+The loop over time steps stays (a recurrence cannot be vectorized across
+time), each iteration a handful of NumPy calls on whole blocks.
 
     >>> import numpy as np
     >>> from mlkit.layers.rnn.fused_common import fused_activation
@@ -85,34 +88,38 @@ def lstm_sequence(
     if default_activations:
         row_scale[:] = -1
         row_scale[candidate_rows] = -2
-    # Transposed buffers, (steps, rows, batch): see "Speed" in the module docstring.
-    # The weights, transposed to match and scaled, are copies of their own.
-    kernel_transposed = np.multiply(w.T, row_scale, order="C")  # (4 units, features)
-    recurrent_transposed = np.multiply(r.T, row_scale, order="C")  # (4 units, units)
-    bias_column = None if b is None else b[:, None] * row_scale
-    x_by_time = x.transpose(1, 2, 0)  # (steps, features, batch), a view
-    # The input part of a_t for all steps in one product: (steps, 4 units, batch).
-    # Step t reads its block, then overwrites it with its gates i, f, g, o.
-    gate_rows = np.matmul(kernel_transposed, x_by_time)
-    if b is not None:
-        gate_rows += bias_column
-    gates = gate_rows.reshape(steps, 4, units, batch)  # the same memory, gate by gate
-    # Slot 0 holds the initial h and c, slot t + 1 those after step t: the
-    # state each step starts from is then a view, forward and backward.
-    states = np.empty((2, steps + 1, units, batch), dtype)
-    states[0, 0], states[1, 0] = h0.T, c0.T
-    hs, cs = states
+    bias_column = np.zeros((4 * units, 1), dtype) if b is None else b[:, None]
+    weights = np.concatenate([w.T, bias_column, r.T], axis=1) * row_scale  # (4 units, features + 1 + units)
+
+    # `stacked` slot t holds, in rows: x_t, the constant 1, h_{t-1} and c_{t-1}
+    # (transposed: one column per sample). Step t reads z_t = its first rows
+    # and writes h_t and c_t into slot t + 1; the last slot holds only the
+    # final states. The states are views of it: hs[t] = h_{t-1}, cs[t] = c_{t-1}.
+    x_rows, one_row = slice(0, features), features
+    h_rows, c_rows = slice(features + 1, features + 1 + units), slice(features + 1 + units, None)
+    input_rows = slice(0, features + 1 + units)  # z_t: x_t, 1, h_{t-1}
+    stacked = np.empty((steps + 1, features + 1 + 2 * units, batch), dtype)
+    stacked[:steps, x_rows] = x.transpose(1, 2, 0)
+    stacked[:, one_row] = 1
+    stacked[0, h_rows], stacked[0, c_rows] = h0.T, c0.T
+    hs, cs = stacked[:, h_rows], stacked[:, c_rows]
+    gates = np.empty((steps, 4, units, batch), dtype)  # i, f, g, o of every step
+    gate_rows = gates.reshape(steps, 4 * units, batch)  # the same memory, the four gates as one block
     activated_carries = np.empty((steps, units, batch), dtype)
     mask_transposed = None if mask is None else mask.T
+    masked_input = None if mask is None else np.empty((features + 1 + units, batch), dtype)
     pre = np.empty((4 * units, batch), dtype)
     product = np.empty((units, batch), dtype)
     # exp(-a) may overflow to inf for very negative a; 1 / inf = 0 is then
     # the right sigmoid, so that overflow is expected, not warned about.
     with np.errstate(over="ignore"):
         for t in range(steps):
-            recurrent_input = hs[t] if mask is None else hs[t] * mask_transposed
-            np.matmul(recurrent_transposed, recurrent_input, out=pre)
-            pre += gate_rows[t]
+            step_input = stacked[t, input_rows]
+            if mask is not None:  # z_t with h_{t-1} * m, in a buffer of its own (hs keeps h)
+                masked_input[: features + 1] = stacked[t, : features + 1]
+                np.multiply(hs[t], mask_transposed, out=masked_input[features + 1 :])
+                step_input = masked_input
+            np.matmul(weights, step_input, out=pre)
             i, f, g, o = gates[t]
             step_gates = gate_rows[t]
             if default_activations:  # pre = -a (-2a for g): see above
@@ -167,12 +174,14 @@ def lstm_sequence(
             np.matmul(r, grad_pre_rows[t], out=grad_h)
             if mask is not None:
                 grad_h *= mask_transposed
-        # The weight gradients sum over batch and time: one matrix product
-        # each, with (batch, time) laid out as one axis of columns. (Computed
-        # as their transposes, and the bias's as a product with ones: the
-        # shapes OpenBLAS runs fastest here.)
-        grad_pre_columns = columns_over_time(grad_pre_rows)
-        previous_h = hs[:-1] if mask is None else hs[:-1] * mask_transposed
+        # All weight gradients in one product, summed over steps and samples:
+        # (batch, time) laid out as one axis of columns, da_t against z_t.
+        # (Computed transposed, the shape OpenBLAS runs fastest here.)
+        input_columns = columns_over_time(stacked[:steps, input_rows])
+        if mask is not None:  # z_t held h_{t-1} * m
+            masked_h = input_columns[h_rows].reshape(units, steps, batch)  # a view
+            masked_h *= mask_transposed[:, None, :]
+        grad_weights = columns_over_time(grad_pre_rows) @ input_columns.T  # (4 units, features + 1 + units)
         grad_x = None
         if wants_grad(inputs):
             grad_x = np.matmul(w, grad_pre_rows).transpose(2, 0, 1)
@@ -181,16 +190,17 @@ def lstm_sequence(
             grad_x,
             grad_h.T,
             grad_c.T,
-            (grad_pre_columns @ columns_over_time(x_by_time).T).T,
-            (grad_pre_columns @ columns_over_time(previous_h).T).T,
-            None if b is None else grad_pre_columns @ np.ones(steps * batch, dtype),
+            grad_weights[:, x_rows].T,
+            grad_weights[:, h_rows].T,
+            None if b is None else grad_weights[:, one_row],
         )
 
-    trajectory = states[:, 1:].transpose(0, 3, 1, 2)  # (2, batch, steps, units), as callers expect
+    states = stacked[1:, features + 1 :].reshape(steps, 2, units, batch)  # h_t and c_t: a view
+    trajectory = states.transpose(1, 3, 0, 2)  # (2, batch, steps, units), as callers expect
     return record_fused(trajectory, (inputs, initial_h, initial_c, kernel, recurrent_kernel, bias), backward)
 
 
 def columns_over_time(blocks):
-    """(steps, rows, batch) blocks side by side as one (rows, steps * batch) array (a copy)."""
+    """(steps, rows, batch) blocks side by side as one NEW (rows, steps * batch) array."""
     steps, rows, batch = blocks.shape
-    return blocks.transpose(1, 0, 2).reshape(rows, steps * batch)
+    return np.ascontiguousarray(blocks.transpose(1, 0, 2)).reshape(rows, steps * batch)
