@@ -204,6 +204,32 @@ def test_gradients_of_the_cell_loop_match_finite_differences():
     check_gradients(lambda x: rnn(x), [rng.normal(size=(2, 3, 2)), *rnn.weights])
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [dict(use_bias=False), dict(activation="relu", recurrent_activation="hard_sigmoid", go_backwards=True)],
+)
+def test_gradients_equal_the_cell_loops_without_bias_and_with_other_activations(settings):
+    """The fused op has a path of its own for sigmoid and tanh; the others, and a layer
+    without bias, must give the gradients autodiff finds through the cell loop."""
+    rng = np.random.default_rng(9)
+    fused = built_lstm(3, 2, dtype="float64", return_sequences=True, **settings)
+    cell_settings = {name: value for name, value in settings.items() if name != "go_backwards"}
+    looped = layers.RNN(layers.LSTMCell(3, dtype="float64", **cell_settings), return_sequences=True,
+                        go_backwards=settings.get("go_backwards", False), dtype="float64")
+    looped.build((None, 5, 2))
+    looped.set_weights(fused.get_weights())
+    x, h0, c0 = (ops.convert_to_tensor(rng.normal(size=shape)) for shape in [(4, 5, 2), (4, 3), (4, 3)])
+
+    def gradients(layer):
+        with mlkit.GradientTape() as tape:
+            tape.watch([x, h0, c0])
+            loss = ops.sum(ops.square(layer(x, initial_state=[h0, c0])))
+        return tape.gradient(loss, [x, h0, c0, *layer.trainable_weights])
+
+    for got, expected in zip(gradients(fused), gradients(looped)):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_gradients_with_a_recurrent_dropout_mask_match_finite_differences():
     rng = np.random.default_rng(7)
     kernel, recurrent, bias = random_weights(rng, features=3, units=2)

@@ -176,7 +176,8 @@ def lstm_sequence(
                 grad_h *= mask_transposed
         # All weight gradients in one product, summed over steps and samples:
         # (batch, time) laid out as one axis of columns, da_t against z_t.
-        # (Computed transposed, the shape OpenBLAS runs fastest here.)
+        # The result is (4 units, rows of z): the orientation OpenBLAS runs
+        # fastest here; each weight's gradient is a transposed view of it.
         input_columns = columns_over_time(stacked[:steps, input_rows])
         if mask is not None:  # z_t held h_{t-1} * m
             masked_h = input_columns[h_rows].reshape(units, steps, batch)  # a view
