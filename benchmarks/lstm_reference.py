@@ -5,11 +5,13 @@ features at batch 64 (float32), with the loss 0.5 * mean_batch ||h_T - target||^
 timed side by side in one run:
 
 - numpy : `numpy_lstm_loss_and_grads`, written by hand below — the floor. It
-          uses the same algorithm as mlkit's fused op (one matrix product
-          for the inputs of all steps, backpropagation through time with the
-          gate derivatives of all steps computed at once), so the ratio
-          measures what the framework adds: the layer call, recording the
-          graph, the loss ops and the gradient walk;
+          uses the same algorithm as mlkit's fused op (fused_lstm.py): arrays
+          transposed (one column per sample), each step one matrix product
+          with z_t = [x_t; 1; h_{t-1}], every gate from one exp, and
+          backpropagation through time with the gate derivatives of all steps
+          computed at once and all weight gradients in one product — so the
+          ratio measures what the framework adds: the layer call, recording
+          the graph, the loss ops and the gradient walk;
 - mlkit : `layers.LSTM(32)` called under a `GradientTape`, then
           `tape.gradient` for its three weights.
 
@@ -38,53 +40,59 @@ def make_weights(rng):
     return [w.astype(np.float32) for w in (kernel, recurrent_kernel, bias)]
 
 
-def sigmoid(a):
-    return 1 / (1 + np.exp(-a))
-
-
 def numpy_lstm_loss_and_grads(weights, x, target):
     """Loss and [d_kernel, d_recurrent_kernel, d_bias], by hand."""
     kernel, recurrent_kernel, bias = weights
     batch, steps, features = x.shape
     u = recurrent_kernel.shape[0]
+    dtype = x.dtype
 
-    # Forward: the input part of every gate for all steps in one product.
-    projected = (x.reshape(batch * steps, features) @ kernel + bias).reshape(batch, steps, 4 * u)
-    gates = np.empty((batch, steps, 4 * u), x.dtype)
-    hs = np.zeros((batch, steps + 1, u), x.dtype)  # hs[:, t + 1] = h_t, hs[:, 0] = h_{-1} = 0
-    cs = np.zeros((batch, steps + 1, u), x.dtype)
-    tanh_cs = np.empty((batch, steps, u), x.dtype)
-    for t in range(steps):
-        a = hs[:, t] @ recurrent_kernel + projected[:, t]
-        gates[:, t, : 2 * u] = sigmoid(a[:, : 2 * u])
-        gates[:, t, 2 * u : 3 * u] = np.tanh(a[:, 2 * u : 3 * u])
-        gates[:, t, 3 * u :] = sigmoid(a[:, 3 * u :])
-        i, f, g, o = np.split(gates[:, t], 4, axis=1)
-        cs[:, t + 1] = f * cs[:, t] + i * g
-        tanh_cs[:, t] = np.tanh(cs[:, t + 1])
-        hs[:, t + 1] = o * tanh_cs[:, t]
-    difference = hs[:, -1] - target
+    # Forward. The weights side by side, rows scaled by -1 (the candidate's
+    # by -2) so that one exp gives every gate: sigmoid(a) = 1 / (1 + exp(-a))
+    # and tanh(a) = 2 sigmoid(2a) - 1.
+    scale = np.full((4 * u, 1), -1, dtype)
+    scale[2 * u : 3 * u] = -2
+    stacked_weights = np.concatenate([kernel.T, bias[:, None], recurrent_kernel.T], axis=1) * scale
+    z = np.empty((steps + 1, features + 1 + u, batch), dtype)  # z[t] = [x_t; 1; h_{t-1}], transposed
+    z[:steps, :features] = x.transpose(1, 2, 0)
+    z[:, features] = 1
+    z[0, features + 1 :] = 0
+    hs = z[:, features + 1 :]  # hs[t] = h_{t-1}
+    cs = np.zeros((steps + 1, u, batch), dtype)  # cs[t] = c_{t-1}
+    gates = np.empty((steps, 4, u, batch), dtype)
+    tanh_cs = np.empty((steps, u, batch), dtype)
+    with np.errstate(over="ignore"):
+        for t in range(steps):
+            block = gates[t].reshape(4 * u, batch)
+            np.exp(stacked_weights @ z[t], out=block)
+            block += 1
+            np.divide(1, block, out=block)
+            i, f, g, o = gates[t]
+            g *= 2
+            g -= 1
+            np.add(f * cs[t], i * g, out=cs[t + 1])
+            np.tanh(cs[t + 1], out=tanh_cs[t])
+            np.multiply(o, tanh_cs[t], out=hs[t + 1])
+    difference = hs[-1].T - target
     loss = 0.5 * np.mean(np.sum(difference * difference, axis=1))
 
-    # Backward through time.
-    i, f, g, o = (gates[..., k * u : (k + 1) * u] for k in range(4))
-    factors = np.stack(
-        [g * i * (1 - i), cs[:, :-1] * f * (1 - f), i * (1 - g * g), tanh_cs * o * (1 - o)], axis=2
-    )
+    # Backward through time; d_pre[t] holds the gradient of the gates' pre-activations.
+    i, f, g, o = (gates[:, k] for k in range(4))
+    d_pre = np.stack([g * i * (1 - i), cs[:-1] * f * (1 - f), i * (1 - g * g), tanh_cs * o * (1 - o)], axis=1)
     carry_from_h = o * (1 - tanh_cs * tanh_cs)
-    d_pre = np.empty((batch, steps, 4, u), x.dtype)
-    d_h = difference / batch
-    d_c = np.zeros((batch, u), x.dtype)
+    d_h = (difference / batch).T
+    d_c = np.zeros((u, batch), dtype)
     for t in reversed(range(steps)):
-        d_c = d_c + d_h * carry_from_h[:, t]
-        d_pre[:, t, :3] = factors[:, t, :3] * d_c[:, None, :]
-        d_pre[:, t, 3] = factors[:, t, 3] * d_h
-        d_c = d_c * f[:, t]
-        d_h = d_pre[:, t].reshape(batch, 4 * u) @ recurrent_kernel.T
-    d_pre = d_pre.reshape(batch * steps, 4 * u)
-    d_kernel = x.reshape(batch * steps, features).T @ d_pre
-    d_recurrent = hs[:, :-1].reshape(batch * steps, u).T @ d_pre
-    return loss, [d_kernel, d_recurrent, d_pre.sum(axis=0)]
+        d_c += d_h * carry_from_h[t]
+        d_pre[t, :3] *= d_c
+        d_pre[t, 3] *= d_h
+        d_c *= f[t]
+        d_h = recurrent_kernel @ d_pre[t].reshape(4 * u, batch)
+    # All weight gradients in one product over (time, batch) columns.
+    d_pre_columns = d_pre.reshape(steps, 4 * u, batch).transpose(1, 0, 2).reshape(4 * u, steps * batch)
+    z_columns = z[:steps].transpose(1, 0, 2).reshape(features + 1 + u, steps * batch)
+    d_stacked = d_pre_columns @ z_columns.T
+    return loss, [d_stacked[:, :features].T, d_stacked[:, features + 1 :].T, d_stacked[:, features]]
 
 
 def make_mlkit_lstm(weights):

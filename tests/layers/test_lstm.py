@@ -113,6 +113,25 @@ def test_float32_by_default_and_close_to_the_equations():
     np.testing.assert_allclose(out.numpy(), keras_lstm_reference(x.astype(np.float64), *weights)[1], atol=2e-6)
 
 
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_the_fused_op_leaves_the_weights_untouched(order):
+    """The fused op works on scaled copies of the weights; the variables must keep their values,
+    however their arrays are laid out in memory (an orthogonal initializer's are column-major)."""
+    rng = np.random.default_rng(7)
+    weights = random_weights(rng, features=3, units=4)
+    lstm = built_lstm(4, 3, [np.asarray(w, order=order) for w in weights], dtype="float64")
+    for variable in lstm.weights:
+        variable.assign(np.asarray(variable.numpy(), order=order))
+    x = rng.normal(size=(2, 5, 3))
+    with mlkit.GradientTape() as tape:
+        first = lstm(x)
+    tape.gradient(ops.sum(first), lstm.trainable_weights)
+    for variable, expected in zip(lstm.weights, weights):
+        np.testing.assert_array_equal(variable.numpy(), expected)
+    np.testing.assert_array_equal(lstm(x).numpy(), first.numpy())
+    np.testing.assert_allclose(first.numpy(), keras_lstm_reference(x, *weights)[1], rtol=1e-12, atol=1e-14)
+
+
 def test_the_step_by_step_cell_loop_gives_the_same_numbers():
     """RNN(LSTMCell) runs the cell each step with autodiff ops: a second, independent path."""
     rng = np.random.default_rng(2)
@@ -183,6 +202,32 @@ def test_gradients_of_the_cell_loop_match_finite_differences():
     rnn.build((None, 3, 2))
     rnn.set_weights(random_weights(rng, features=2, units=2))
     check_gradients(lambda x: rnn(x), [rng.normal(size=(2, 3, 2)), *rnn.weights])
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [dict(use_bias=False), dict(activation="relu", recurrent_activation="hard_sigmoid", go_backwards=True)],
+)
+def test_gradients_equal_the_cell_loops_without_bias_and_with_other_activations(settings):
+    """The fused op has a path of its own for sigmoid and tanh; the others, and a layer
+    without bias, must give the gradients autodiff finds through the cell loop."""
+    rng = np.random.default_rng(9)
+    fused = built_lstm(3, 2, dtype="float64", return_sequences=True, **settings)
+    cell_settings = {name: value for name, value in settings.items() if name != "go_backwards"}
+    looped = layers.RNN(layers.LSTMCell(3, dtype="float64", **cell_settings), return_sequences=True,
+                        go_backwards=settings.get("go_backwards", False), dtype="float64")
+    looped.build((None, 5, 2))
+    looped.set_weights(fused.get_weights())
+    x, h0, c0 = (ops.convert_to_tensor(rng.normal(size=shape)) for shape in [(4, 5, 2), (4, 3), (4, 3)])
+
+    def gradients(layer):
+        with mlkit.GradientTape() as tape:
+            tape.watch([x, h0, c0])
+            loss = ops.sum(ops.square(layer(x, initial_state=[h0, c0])))
+        return tape.gradient(loss, [x, h0, c0, *layer.trainable_weights])
+
+    for got, expected in zip(gradients(fused), gradients(looped)):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_gradients_with_a_recurrent_dropout_mask_match_finite_differences():

@@ -131,7 +131,9 @@ def steps_given(gradient):
     A loss on the last output only (return_sequences=False) sends zeros for
     every other step; the backward loops skip adding those.
     """
-    return gradient.any(axis=(0, 2)).tolist()
+    # Over the batch first, then over units: NumPy reduces a leading axis of
+    # a contiguous array several times faster than axes (0, 2) at once.
+    return gradient.any(axis=0).any(axis=1).tolist()
 
 
 def weight_gradient(values, gradient):
