@@ -84,9 +84,14 @@ def wait_for(driver, condition, seconds, what):
 
 
 def open_notebook(driver, lab, path):
+    """Open `path` and wait until it is the current tab, its cells shown and its kernel idle (JupyterLab
+    also restores the notebooks opened before, whose panels stay in the page, hidden)."""
     driver.get(f"{lab.url}/lab/tree/{path}?token={lab.token}")
-    wait_for(driver, lambda: driver.find_elements(By.CSS_SELECTOR, ".jp-NotebookPanel .jp-Cell"), 90,
-             f"{path} to open")
+    name = path.rsplit("/", 1)[-1]
+    wait_for(driver, lambda: [tab for tab in driver.find_elements(By.CSS_SELECTOR, ".lm-TabBar-tab.lm-mod-current")
+                              if name in tab.text], 90, f"{path} to be the current tab")
+    wait_for(driver, lambda: [cell for cell in driver.find_elements(By.CSS_SELECTOR, ".jp-NotebookPanel .jp-Cell")
+                              if cell.is_displayed()], 90, f"{path} to open")
     wait_for(driver, lambda: "Idle" in kernel_status(driver), 90, "the kernel to start")
     dismiss_news_prompt(driver)
 
