@@ -65,6 +65,7 @@ from mlkit.layers.layer_weights import WeightCollections
 from mlkit.layers.tracking import state_version
 from mlkit.ops.autodiff import no_recording
 from mlkit.ops.core import standardize_dtype
+from mlkit.ops.tensor import Tensor
 from mlkit.utils.naming import to_snake_case, unique_name
 from mlkit.variable import Variable
 
@@ -129,7 +130,7 @@ class Layer(
 
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._input_shape_arg = input_shape_from_kwargs(kwargs, self)
-        self._last_checked_shapes = None
+        self._checked_shapes = []  # input shapes that passed the input spec (see __call__)
 
     # -- state ----------------------------------------------------------------
     def add_weight(
@@ -235,23 +236,24 @@ class Layer(
             inputs = kwargs.pop("inputs")
         else:
             raise ValueError(f"Layer {self.name!r} was called without inputs: pass them as `layer(x)`.")
-        if is_symbolic(inputs):  # defining a functional model: record the call (symbolic.py)
+        if not isinstance(inputs, Tensor) and is_symbolic(inputs):  # defining a functional model (symbolic.py)
             from mlkit.layers.symbolic import symbolic_call
 
             return symbolic_call(self, inputs, args, kwargs)
         inputs = self._convert_inputs(inputs)  # tensors in the compute dtype (layer_inputs.py)
         shapes = shapes_of(inputs)
-        # The input spec is checked when the input shape changes (once, in a
-        # training loop), and before and after build (which may refine it).
+        # The input spec is checked once per input shape (in a training loop:
+        # the full batches and the smaller last one), and before and after
+        # build (which may refine it).
         spec = self._input_spec
-        if spec is not None and (shapes != self._last_checked_shapes or self._input_spec_checks_dtype):
+        if spec is not None and (shapes not in self._checked_shapes or self._input_spec_checks_dtype):
             assert_input_compatibility(spec, inputs, self.name)
-            self._last_checked_shapes = shapes
+            self._remember_checked_shapes(shapes)
         if not self.built:
             self._build_for(shapes)
             if self._input_spec is not None:
                 assert_input_compatibility(self._input_spec, inputs, self.name)
-                self._last_checked_shapes = shapes
+                self._remember_checked_shapes(shapes)
 
         # `training`: the caller's value, else the enclosing layer call's, else
         # the default in this layer's call() signature; nested calls inherit it.
@@ -290,6 +292,10 @@ class Layer(
         if previous_mask is not None or self._overrides_compute_mask:
             self._pass_mask_on(inputs, outputs, previous_mask)
         return outputs
+
+    def _remember_checked_shapes(self, shapes):
+        """Keep the last few input shapes that passed the input spec (a short list)."""
+        self._checked_shapes = [shapes] + [known for known in self._checked_shapes[:3] if known != shapes]
 
     def _build_for(self, shapes):
         """Build with the shape(s) of the first call, exactly once."""

@@ -35,7 +35,7 @@ class InputConversion:
     @input_spec.setter
     def input_spec(self, value):
         self._input_spec = value
-        self._last_checked_shapes = None  # check the next call against the new spec
+        self._checked_shapes = []  # check the next call against the new spec
         specs = value if isinstance(value, (list, tuple)) else [value]
         self._input_spec_checks_dtype = any(getattr(spec, "dtype", None) is not None for spec in specs)
 
@@ -43,6 +43,8 @@ class InputConversion:
         """Inputs as tensors (lists, tuples and dicts of them keep their structure);
         float inputs are cast to the compute dtype (autocast)."""
         if isinstance(inputs, Tensor):
+            if inputs.data.dtype is self._compute_np_dtype:
+                return inputs  # the usual case inside a model, decided by identity
             return self._convert_input(inputs)
         if isinstance(inputs, (list, tuple)):
             return type(inputs)(self._convert_inputs(x) for x in inputs)

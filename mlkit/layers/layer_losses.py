@@ -53,7 +53,8 @@ class LayerLosses:
     def losses(self):
         """The scalar losses, in Keras's order: add_loss() losses (this layer's,
         then its sublayers'), then the regularizer penalties of the trainable weights."""
-        collected = [loss for layer in self._flatten_layers() for loss in layer._losses]
+        # Only the layers in `loss_holders` hold add_loss() losses: with none, skip the walk.
+        collected = [loss for layer in self._flatten_layers() for loss in layer._losses] if loss_holders else []
         if self.trainable:
             regularized = self._cached("regularized", self._regularized_variables)
             collected += [v.regularizer(v) for v in regularized if v.trainable]

@@ -24,7 +24,7 @@ from mlkit.variable import Variable
 # (add_weight's own lists are read directly by _own_variables).
 UNTRACKED_ATTRIBUTES = frozenset({
     "_inbound_nodes", "_outbound_nodes", "_auto_config", "_input_spec_cache",
-    "_trainable_variables", "_non_trainable_variables", "_losses", "_last_checked_shapes",
+    "_trainable_variables", "_non_trainable_variables", "_losses", "_checked_shapes",
     "_cached_trainable", "_structure_cache",
 })
 

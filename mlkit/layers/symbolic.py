@@ -8,6 +8,7 @@ afterwards, so a dry run leaves no trace (a running sum stays unchanged).
 
 import numpy as np
 
+from mlkit.layers.layer_losses import loss_holders
 from mlkit.ops.autodiff import no_recording
 from mlkit.ops.tensor import Tensor
 
@@ -63,6 +64,8 @@ def dry_run(layer, input_shape, *call_args, dtype=None, **call_kwargs):
                 variable.data = value
             for sub, losses in holders:
                 sub._losses = losses
+                if losses and not any(holder is sub for holder in loss_holders):
+                    loss_holders.append(sub)  # the call above may have cleared it
         shapes.append(_output_shapes(outputs))
     return _merge(*shapes)
 

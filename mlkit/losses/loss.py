@@ -54,7 +54,8 @@ class Loss:
                 "`__init__()` before using the loss."
             )
         y_pred = as_tensor(y_pred, self._dtype)
-        y_true = as_tensor(y_true, self._dtype)
+        if not self._takes_class_ids(y_true):
+            y_true = as_tensor(y_true, self._dtype)
         values = self.call(y_true, y_pred)
         mask = get_keras_mask(values)
         if mask is None:
@@ -65,6 +66,14 @@ class Loss:
         return reduce_weighted_values(
             values, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=self._dtype
         )
+
+    def _takes_class_ids(self, y_true):
+        """Whether `y_true` holds integer class ids that `call` uses as they are.
+
+        Only the sparse cross-entropy's do: Keras would cast them to floats,
+        and its function would cast them back to integers.
+        """
+        return False
 
     def call(self, y_true, y_pred):
         raise NotImplementedError(

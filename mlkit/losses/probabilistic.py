@@ -199,3 +199,9 @@ class SparseCategoricalCrossentropy(BuiltinLoss):
     ):
         arguments = _checked_arguments(self, from_logits, ignore_class=ignore_class)
         super().__init__(sparse_categorical_crossentropy, reduction, name, dtype, **arguments)
+
+    def _takes_class_ids(self, y_true):
+        # Integer labels skip the float round trip (a copy each way, every step),
+        # unless a subclass's own call() expects the float tensor Keras gives it.
+        labels = getattr(y_true, "data", y_true)
+        return isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and type(self).call is BuiltinLoss.call

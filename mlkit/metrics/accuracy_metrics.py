@@ -73,7 +73,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_pred) equals the integer label y_true."""
     y_pred = as_array(y_pred)
     labels = _sparse_labels("sparse_categorical_accuracy", y_true, y_pred)
-    return _matches(labels == np.argmax(y_pred, axis=-1))
+    return _matches(labels == y_pred.argmax(axis=-1))
 
 
 def in_top_k(targets, predictions, k):

@@ -33,7 +33,7 @@ import functools
 
 import numpy as np
 
-from mlkit.ops.autodiff import no_recording
+from mlkit.ops.autodiff import is_recording, no_recording
 from mlkit.ops.core import standardize_dtype
 from mlkit.utils.naming import to_snake_case, unique_name
 from mlkit.variable import Variable
@@ -46,6 +46,8 @@ def _without_recording(method):
 
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
+        if not is_recording():  # the usual case in fit: nothing to pause
+            return method(*args, **kwargs)
         with no_recording():
             return method(*args, **kwargs)
 

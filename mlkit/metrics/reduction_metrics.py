@@ -67,13 +67,6 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype, metric=
     return values, sample_weight
 
 
-def _is_scalar(values):
-    if isinstance(values, (int, float)):
-        return True
-    value = getattr(values, "data", values)
-    return isinstance(value, (np.ndarray, np.generic)) and value.ndim == 0 and get_keras_mask(values) is None
-
-
 class Sum(Metric):
     """The (weighted) sum of all values seen: state `total`."""
 
@@ -98,24 +91,21 @@ class Mean(Metric):
         self.count = self.add_variable(shape=(), initializer="zeros", dtype=self.dtype, name="count")
 
     def update_state(self, values, sample_weight=None):
-        if _is_scalar(values) and (sample_weight is None or isinstance(sample_weight, (int, float))):
-            # The common case of a loss tracker: one number, weighted by the batch size.
-            weight = 1.0 if sample_weight is None else sample_weight
-            self.total._value = self.total._value + as_array(values, self.dtype) * weight
-            self.count._value = self.count._value + np.asarray(weight, dtype=self.dtype)
-            return
         array = values.data if isinstance(values, Tensor) else values
-        if (
-            sample_weight is None
-            and isinstance(array, np.ndarray)
-            and array.ndim == 1
-            and array.dtype == self.dtype
-            and get_keras_mask(values) is None
-        ):
-            # The common case of a metric in fit(): one unweighted value per sample.
-            self.total._value = self.total._value + array.sum()
-            self.count._value = self.count._value + np.asarray(len(array), dtype=self.dtype)
-            return
+        if isinstance(array, (int, float)):
+            array = np.asarray(array)
+        if isinstance(array, (np.ndarray, np.generic)) and get_keras_mask(values) is None:
+            if array.ndim == 0 and (sample_weight is None or isinstance(sample_weight, (int, float))):
+                # The common case of a loss tracker: one number, weighted by the batch size.
+                weight = 1.0 if sample_weight is None else sample_weight
+                self.total._value = self.total._value + as_array(array, self.dtype) * weight
+                self.count._value = self.count._value + np.asarray(weight, dtype=self.dtype)
+                return
+            if sample_weight is None and array.ndim == 1 and array.dtype == self.dtype:
+                # The common case of a metric in fit(): one unweighted value per sample.
+                self.total._value = self.total._value + array.sum()
+                self.count._value = self.count._value + np.asarray(len(array), dtype=self.dtype)
+                return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean, self.dtype, self)
         if sample_weight is not None:
             count = sample_weight.sum()

@@ -43,34 +43,43 @@ class CompiledLoss:
         self.last_values = {}
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        true_list = _as_list(y_true, self.output_names)
-        pred_list = _as_list(y_pred, self.output_names)
-        weight_list = _as_list(sample_weight, self.output_names) if sample_weight is not None else [None] * len(pred_list)
         if self.losses is None:
             from mlkit import losses
 
             self.losses = [
                 losses.resolve_loss(identifier, true, pred)
-                for identifier, true, pred in zip(self._identifiers, true_list, pred_list)
+                for identifier, true, pred in zip(
+                    self._identifiers, _as_list(y_true, self.output_names), _as_list(y_pred, self.output_names)
+                )
             ]
+        if len(self.output_names) == 1:  # the usual case: one output, nothing to line up
+            return self._output_loss(0, y_true, y_pred, sample_weight)
+        true_list = _as_list(y_true, self.output_names)
+        pred_list = _as_list(y_pred, self.output_names)
+        weight_list = _as_list(sample_weight, self.output_names) if sample_weight is not None else [None] * len(pred_list)
         total = None
         self.last_values = {}
-        for name, loss, weight, true, pred, sw in zip(
-            self.output_names, self.losses, self.loss_weights, true_list, pred_list, weight_list
-        ):
-            if loss is None:
-                continue
-            if true is None:
-                raise ValueError(
-                    f"The model has a loss for output {name!r} but no target was given for it: "
-                    "pass y for every output that has a loss."
-                )
-            value = loss(true, pred, sample_weight=sw)
-            if len(self.output_names) > 1:
-                self.last_values[f"{name}_loss"] = value
-            term = value if weight == 1.0 else value * weight
-            total = term if total is None else total + term
+        for index, (true, pred, sw) in enumerate(zip(true_list, pred_list, weight_list)):
+            term = self._output_loss(index, true, pred, sw)
+            if term is not None:
+                total = term if total is None else total + term
         return total
+
+    def _output_loss(self, index, y_true, y_pred, sample_weight):
+        """The weighted loss of one output (None if that output has no loss)."""
+        loss, name = self.losses[index], self.output_names[index]
+        if loss is None:
+            return None
+        if y_true is None:
+            raise ValueError(
+                f"The model has a loss for output {name!r} but no target was given for it: "
+                "pass y for every output that has a loss."
+            )
+        value = loss(y_true, y_pred, sample_weight=sample_weight)
+        if len(self.output_names) > 1:
+            self.last_values[f"{name}_loss"] = value
+        weight = self.loss_weights[index]
+        return value if weight == 1.0 else value * weight
 
 
 def _as_list(values, output_names):

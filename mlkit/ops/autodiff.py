@@ -94,7 +94,7 @@ def _propagate(nodes, output, output_gradient=None):
     read and then clear.
     """
     if output_gradient is None:
-        seed = np.ones_like(output.data)
+        seed = np.ones(np.shape(output.data), dtype=output.data.dtype)
     else:
         seed = np.asarray(getattr(output_gradient, "data", output_gradient), dtype=output.data.dtype)
     touched = [output]

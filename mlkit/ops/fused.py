@@ -80,10 +80,17 @@ def dense(inputs, kernel, bias, activation="linear"):
 
     def backward(g):
         g = gradient_through_activation(g, y, activation)
-        # Inputs may have several batch axes (batch, time, features): fold them.
-        g2 = g.reshape(-1, g.shape[-1])
-        grad_x = (g2 @ w.T).reshape(x.shape) if want_x else None
-        grad_w = x.reshape(-1, x.shape[-1]).T @ g2 if want_w else None
+        # Inputs may have several batch axes (batch, time, features): fold them
+        # (the usual (batch, features) needs no folding).
+        folded = x.ndim != 2
+        g2 = g.reshape(-1, g.shape[-1]) if folded else g
+        x2 = x.reshape(-1, x.shape[-1]) if folded else x
+        grad_x = None
+        if want_x:
+            grad_x = g2 @ w.T
+            if folded:
+                grad_x = grad_x.reshape(x.shape)
+        grad_w = x2.T @ g2 if want_w else None
         grad_b = g2.sum(axis=0) if want_b else None
         return grad_x, grad_w, grad_b
 

@@ -319,7 +319,7 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001
 def mean(x, axis=None, keepdims=False):
     a = np.asarray(data_of(x))
     axes = _axes(axis, a.ndim)
-    count = math.prod(a.shape[i] for i in axes)
+    count = a.size if axis is None else math.prod(a.shape[i] for i in axes)
     if a.dtype == np.float32 or a.dtype == np.float64:
         out = a.sum(axis=axes, keepdims=keepdims) / count  # what np.mean does, with less overhead
     else:

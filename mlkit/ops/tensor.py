@@ -21,6 +21,9 @@ import numpy as np
 from mlkit.backend.masking import get_keras_mask
 
 
+_dtype_names = {}  # NumPy dtype -> its name, e.g. 'float32'
+
+
 class Tensor:
     __slots__ = ("data", "parents", "grad_fn", "requires_grad", "grad", "_upstream", "__weakref__")
 
@@ -43,7 +46,11 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self.data.dtype.name
+        dtype = self.data.dtype
+        name = _dtype_names.get(dtype)
+        if name is None:  # NumPy works `dtype.name` out anew (in Python) at every access
+            name = _dtype_names[dtype] = dtype.name
+        return name
 
     @property
     def ndim(self):

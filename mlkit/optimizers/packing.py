@@ -45,9 +45,10 @@ class PackedVariables:
     def reclaim(self):
         """Point every variable back at its segment, keeping its current value."""
         for variable, view in zip(self.variables, self.views):
-            if variable.data is not view:
-                view[...] = variable.data
-                variable.data = view
+            # `_value`, the stored array (`data` would apply a mixed-precision cast).
+            if variable._value is not view:
+                view[...] = variable._value
+                variable._value = view
 
     def split(self, flat):
         """Views of a flat array of the same layout, one per variable."""
