@@ -64,7 +64,8 @@ class NumpyAdam:
 
     def step(self, grads):
         self.t += 1
-        lr = self.lr * np.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t)
+        # A Python float: a NumPy float64 scalar would make every update below compute in float64.
+        lr = float(self.lr * np.sqrt(1 - self.b2**self.t) / (1 - self.b1**self.t))
         for p, g, m, v in zip(self.params, grads, self.m, self.v):
             m += (1 - self.b1) * (g - m)
             v += (1 - self.b2) * (g * g - v)
