@@ -48,8 +48,9 @@ class HeldOutDigits:
     images: np.ndarray
     labels: np.ndarray
 
+    @functools.cached_property
     def images_as_npy(self):
-        """The images alone, as `.npy` bytes: what a sandbox receives."""
+        """The images alone, as `.npy` bytes: what a sandbox receives (made once, for every notebook)."""
         buffer = io.BytesIO()
         np.save(buffer, self.images, allow_pickle=False)
         return buffer.getvalue()

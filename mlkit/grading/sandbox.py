@@ -349,16 +349,20 @@ class SandboxedExecute(ResilientExecute):
 
     def create_kernel_manager(self):
         manager = super().create_kernel_manager()
-        if self.sandboxed and self.held_out is not None:
-            manager.held_out_images = self.held_out.images_as_npy()
+        if self.sandboxed:
+            self._give_held_out_images(manager)
         return manager
+
+    def _give_held_out_images(self, manager):
+        """Let `manager` copy this notebook's private held-out images into its sandbox (none without)."""
+        manager.held_out_images = self.held_out.images_as_npy if self.held_out is not None else b""
 
     def _spare_kernel_manager(self, resources):
         if not (self.sandboxed and self.start_ahead):
             return None
         manager = spare_kernels.take(self._spare_key())
         if manager is not None:
-            manager.held_out_images = self.held_out.images_as_npy() if self.held_out is not None else b""
+            self._give_held_out_images(manager)
             manager.receive((resources or {}).get("metadata", {}).get("path") or ".")
         return manager
 

@@ -45,7 +45,7 @@ class KernelGivenHeldOutImages(sandbox.SandboxedKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.held_out_images = held_out.HeldOutDigits(HELD_OUT_IMAGES, np.array([3, 4])).images_as_npy()
+        self.held_out_images = held_out.HeldOutDigits(HELD_OUT_IMAGES, np.array([3, 4])).images_as_npy
 
 
 @pytest.fixture(scope="module")
