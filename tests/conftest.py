@@ -50,6 +50,38 @@ def unseen_digits():
     return images, y_test[order]
 
 
+@pytest.fixture(scope="session")
+def public_label_cheats():
+    """{name: a learner's cell defining `classifier`}: models that carry the public test labels instead of
+    reading digits, by looking each image up or by answering in the test split's order. Both get every
+    public test digit right; judged on digits no student has seen, nothing."""
+    load = ("import numpy as np\nimport mlkit\nfrom mlkit import layers\n\n"
+            "_, (x_public, y_public) = mlkit.datasets.digits.load_data()\n")
+    return {
+        "looks_up_each_image": load + """
+answers = {image.tobytes(): label for image, label in zip((x_public[..., None] / 16.0).astype("float32"), y_public)}
+
+
+class Lookup(layers.Layer):
+    def call(self, inputs):
+        found = [answers.get(np.asarray(image).tobytes(), 0) for image in np.asarray(inputs)]
+        return mlkit.ops.convert_to_tensor(np.eye(10, dtype="float32")[found])
+
+
+classifier = mlkit.Sequential([Lookup()])
+""",
+        "answers_in_order": load + """
+
+class InOrder(mlkit.Sequential):
+    def predict(self, x, **kwargs):
+        return np.eye(10, dtype="float32")[y_public[:len(x)]]
+
+
+classifier = InOrder([layers.Flatten(), layers.Dense(10, activation="softmax")])
+""",
+    }
+
+
 class RunningJupyter:
     """A Jupyter server (or JupyterLab) of this environment, started by a test on a free port."""
 

@@ -47,32 +47,17 @@ from mlkit import grading, layers
 (x_train, y_train), (x_test, y_test) = mlkit.datasets.digits.load_data()
 images_train = (x_train[..., None] / 16.0).astype("float32")"""
 
-# Each replaces the training cell: the first two read the public test labels the notebook loaded.
-CHEATS = {
-    "looks_up_each_image": """\
-answers = {image.tobytes(): label for image, label in zip((x_test[..., None] / 16.0).astype("float32"), y_test)}
-
-class Lookup(layers.Layer):
-    def call(self, inputs):
-        found = [answers.get(np.asarray(image).tobytes(), 0) for image in np.asarray(inputs)]
-        return mlkit.ops.convert_to_tensor(np.eye(10, dtype="float32")[found])
-
-classifier = mlkit.Sequential([Lookup()])""",
-    "answers_in_order": """\
-class InOrder(mlkit.Sequential):
-    def predict(self, x, **kwargs):
-        return np.eye(10, dtype="float32")[y_test[:len(x)]]
-
-classifier = InOrder([layers.Flatten(), layers.Dense(10, activation="softmax")])""",
-    "reads_the_private_labels": """with np.load({private_file!r}) as private:  # the course's own file, at its real path
+# Each replaces the training cell: the two `public_label_cheats` (tests/conftest.py), and this one.
+READS_THE_PRIVATE_LABELS = """\
+with np.load({private_file!r}) as private:  # the course's own file, at its real path
     private_labels = private["labels"]
 
 class InOrder(mlkit.Sequential):
     def predict(self, x, **kwargs):
         return np.eye(10, dtype="float32")[private_labels[:len(x)]]
 
-classifier = InOrder([layers.Flatten(), layers.Dense(10, activation="softmax")])""",
-}
+classifier = InOrder([layers.Flatten(), layers.Dense(10, activation="softmax")])"""
+CHEATS = ["answers_in_order", "looks_up_each_image", "reads_the_private_labels"]
 
 
 # An honest classifier trained far too little: it fails, and nothing suggests it cheated.
@@ -80,7 +65,7 @@ UNDERTRAINED = TRAINING.replace("Adam(0.05)", "Adam(1e-4)").replace("epochs=30",
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, unseen_digits):
+def graded(tmp_path_factory, unseen_digits, public_label_cheats):
     helpers = course_helpers()
     root = tmp_path_factory.mktemp("held_out_course")
     course = helpers.CourseFolder(helpers.copy_course(root, assignments=[]))
@@ -91,7 +76,8 @@ def graded(tmp_path_factory, unseen_digits):
     (root / ".nbgrader").mkdir(exist_ok=True)
     images, labels = unseen_digits
     np.savez(root / held_out.PRIVATE_FILE, images=images, labels=labels)
-    for student, training in {"honest": None, "undertrained": UNDERTRAINED, **CHEATS}.items():
+    cheats = {**public_label_cheats, "reads_the_private_labels": READS_THE_PRIVATE_LABELS}
+    for student, training in {"honest": None, "undertrained": UNDERTRAINED, **cheats}.items():
         book = course.solved_notebook(ASSIGNMENT, NOTEBOOK) if training is None else course.student_notebook(
             ASSIGNMENT, NOTEBOOK)
         for cell in book.cells:
@@ -112,7 +98,7 @@ def test_the_honest_classifier_keeps_its_point_and_an_undertrained_one_is_not_ta
     assert graded.results[ASSIGNMENT, "honest"].incidents == graded.results[ASSIGNMENT, "undertrained"].incidents == []
 
 
-@pytest.mark.parametrize("cheat", sorted(CHEATS))
+@pytest.mark.parametrize("cheat", CHEATS)
 def test_a_classifier_carrying_the_public_labels_gains_nothing(graded, cheat):
     assert accuracy_score(graded, cheat) == 0.0
     text = str(graded.autograded(cheat, ASSIGNMENT, NOTEBOOK).cells[-1].outputs)
