@@ -97,14 +97,11 @@ class Mean(Metric):
         if isinstance(array, (np.ndarray, np.generic)) and get_keras_mask(values) is None:
             if array.ndim == 0 and (sample_weight is None or isinstance(sample_weight, (int, float))):
                 # The common case of a loss tracker: one number, weighted by the batch size.
-                weight = 1.0 if sample_weight is None else sample_weight
-                self.total._value = self.total._value + as_array(array, self.dtype) * weight
-                self.count._value = self.count._value + np.asarray(weight, dtype=self.dtype)
+                self._add_weighted_number(array, 1.0 if sample_weight is None else sample_weight)
                 return
             if sample_weight is None and array.ndim == 1 and array.dtype == self.dtype:
                 # The common case of a metric in fit(): one unweighted value per sample.
-                self.total._value = self.total._value + array.sum()
-                self.count._value = self.count._value + np.asarray(len(array), dtype=self.dtype)
+                self._add_sample_values(array)
                 return
         values, sample_weight = reduce_to_samplewise_values(values, sample_weight, np.mean, self.dtype, self)
         if sample_weight is not None:
@@ -113,6 +110,16 @@ class Mean(Metric):
             count = values.shape[0] if values.ndim else 1
         self.total.assign(self.total.data + values.sum())
         self.count.assign(self.count.data + count)
+
+    def _add_weighted_number(self, value, weight):
+        """Add one number `value` (0-d array) counted `weight` times (a Python number)."""
+        self.total._value = self.total._value + as_array(value, self.dtype) * weight
+        self.count._value = self.count._value + np.asarray(weight, dtype=self.dtype)
+
+    def _add_sample_values(self, values):
+        """Add one unweighted value per sample (a 1-D array in the metric's dtype)."""
+        self.total._value = self.total._value + values.sum()
+        self.count._value = self.count._value + np.asarray(len(values), dtype=self.dtype)
 
     def result(self):
         count = self.count.data

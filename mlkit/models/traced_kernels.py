@@ -162,13 +162,11 @@ class SparseCrossentropyFromLogitsStep:
     def accepts(self, y_true):
         """Integer class ids in range; anything else goes to the eager step, which explains."""
         labels = y_true.data if isinstance(y_true, Tensor) else y_true
-        return (
-            isinstance(labels, np.ndarray)
-            and labels.dtype.kind in "iu"
-            and labels.size > 0
-            and labels.min() >= 0
-            and labels.max() < self.classes
-        )
+        if not (isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and labels.size > 0):
+            return False
+        # One pass checks both ends: read as unsigned, a negative id becomes a huge number.
+        as_unsigned = labels.view(f"u{labels.dtype.itemsize}")
+        return np.maximum.reduce(as_unsigned, axis=None) < self.classes
 
     def forward(self, y_true, y_pred):
         labels = y_true.data if isinstance(y_true, Tensor) else y_true
@@ -207,6 +205,37 @@ class MeanSquaredErrorStep:
 
     def backward(self):
         return self.difference * self.dtype.type(2 / self.difference.size)
+
+
+class MetricsStep:
+    """The loss tracker's and the compiled metrics' updates for one batch.
+
+    The same arithmetic as the eager step's `update_state` calls, without
+    their dispatch: a compiled metric that is a running mean of a per-sample
+    function ("accuracy", "mae", ... any `MeanMetricWrapper`) gets that
+    function's values added directly, as `Mean.update_state` does with
+    unweighted values; any other metric runs its own `update_state`.
+    """
+
+    def __init__(self, loss_tracker, compiled_metrics):
+        from mlkit.metrics.reduction_metrics import MeanMetricWrapper
+
+        self.loss_tracker = loss_tracker
+        entries = compiled_metrics.metrics if compiled_metrics is not None and compiled_metrics.built else []
+        self.metrics = [
+            (metric, type(metric).update_state is MeanMetricWrapper.update_state) for _, metric, _ in entries
+        ]
+
+    def update(self, loss, y_true, y_pred):
+        self.loss_tracker._add_weighted_number(loss, len(y_pred))
+        for metric, is_mean_of_function in self.metrics:
+            if is_mean_of_function:
+                values = metric._fn(y_true, y_pred, **metric._fn_kwargs)
+                values = values.data if isinstance(values, Tensor) else values
+                if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype == metric.dtype:
+                    metric._add_sample_values(values)
+                    continue
+            metric.update_state(y_true, Tensor(y_pred))
 
 
 def loss_step(loss, output_shape, target_shape):

@@ -19,9 +19,11 @@ next. So with `jit_compile=True`:
    and trainable flags, the optimizer, the compile);
 3. later batches *replay* the program while every guard holds: forward,
    loss, backward, the optimizer update and the metric updates, with none
-   of the per-call bookkeeping of `Layer.__call__`, `Model.__call__` and
-   `compute_loss`. The arithmetic is the eager step's, so the weights,
-   losses and metrics equal eager training's (to float rounding).
+   of the per-call bookkeeping of `Layer.__call__`, `Model.__call__`,
+   `compute_loss`, `optimizer.apply` and `compute_metrics` (the gradients
+   are computed straight into the optimizer's buffer). The arithmetic is
+   the eager step's, so the weights, losses and metrics equal eager
+   training's (to float rounding).
 
 A guard that fails (a smaller last batch, a layer frozen between two fits,
 a new optimizer, a new `compile()`) sends that batch through the eager step
@@ -62,7 +64,7 @@ from mlkit.layers.call_context import context
 from mlkit.layers.core.dense import fused_activation_name
 from mlkit.layers.layer import state_version
 from mlkit.models.data_adapter import unpack_batch
-from mlkit.models.traced_kernels import CallStep, DenseStep, LossStep, loss_step
+from mlkit.models.traced_kernels import CallStep, DenseStep, LossStep, MetricsStep, loss_step
 from mlkit.ops.tensor import Tensor
 
 # The layers a traced step replays: built-in layers whose `call` is plain
@@ -182,6 +184,31 @@ class TracedProgram:
         self.gradient_places = [places.get(id(variable)) for variable in self.variables]
         if reason is None and None in self.gradient_places:
             self.reason = "a trainable variable belongs to no traced layer"
+        self.gradient_copies = None if self.reason else self._write_gradients_for(model.optimizer)
+        self.metrics_step = None if self.reason else MetricsStep(model._loss_tracker, model._compiled_metrics)
+        from mlkit.models.trainer import MetricsLogs  # here: trainer.py imports this module
+
+        self.logs_of = MetricsLogs
+
+    def _write_gradients_for(self, optimizer):
+        """Let the steps write their gradients where the optimizer reads them.
+
+        When the optimizer offers buffers for exactly these variables, a
+        `DenseStep` computes each gradient into its buffer; the gradients
+        other steps make are copied there (returned: (step, index, buffer)
+        triples). None when the optimizer has no buffers: replay then hands
+        the gradients to `optimizer.apply`.
+        """
+        buffers = optimizer._gradient_buffers(self.variables)
+        if buffers is None:
+            return None
+        copies = []
+        for (step, index), buffer in zip(self.gradient_places, buffers):
+            if isinstance(step, DenseStep):
+                step.gradients[index] = buffer
+            else:
+                copies.append((step, index, buffer))
+        return copies
 
     @classmethod
     def trace(cls, model, data):
@@ -223,10 +250,14 @@ class TracedProgram:
         grad = self.loss_step.backward()
         for step in reversed(self.steps):
             grad = step.backward(grad)
-        gradients = [step.gradients[index] for step, index in self.gradient_places]
-        model.optimizer.apply(gradients, self.variables)
-        model._loss_tracker.update_state(loss, sample_weight=len(outputs))
-        return model.compute_metrics(x, y, Tensor(outputs), None)
+        if self.gradient_copies is None:
+            model.optimizer.apply([step.gradients[index] for step, index in self.gradient_places], self.variables)
+        else:
+            for step, index, buffer in self.gradient_copies:
+                buffer[...] = step.gradients[index]
+            model.optimizer._apply_gradient_buffers()
+        self.metrics_step.update(_array_of(loss), y, outputs)
+        return self.logs_of(model)
 
 
 # Methods a traced step replaces; a model that overrides one is stepped eagerly.

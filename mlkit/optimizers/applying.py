@@ -4,7 +4,8 @@ Part of `Optimizer` (see optimizer.py). Once `apply` has checked its
 arguments and built the optimizer, a step runs in this order:
 
 1. the gradients become private NumPy copies (None gradients are skipped
-   with a warning, as in Keras);
+   with a warning, as in Keras); a traced step (models/traced_step.py)
+   writes them straight into the optimizer's packed buffer instead;
 2. unscaling by `loss_scale_factor`;
 3. gradient accumulation (`gradient_accumulation_steps=n`: only every n-th
    call updates the weights, with the mean of the last n gradients);
@@ -56,6 +57,26 @@ class ApplyingGradients:
                 self._gradient_array(gradient, variable)  # raises the error that explains it
             arrays.append(array.reshape(-1))
         np.concatenate(arrays, out=packed.gradient, casting="same_kind")
+        self._apply_gradient_buffers()
+
+    def _gradient_buffers(self, variables):
+        """Arrays to write the gradients of `variables` into, or None if this optimizer has none.
+
+        They are views of the packed gradient (packing.py), one per variable,
+        offered when `variables` are exactly the ones the optimizer was built
+        with, in order. A caller that writes every gradient there in place
+        (a traced step does) then calls `_apply_gradient_buffers()`, and skips
+        the checks and the copy that `apply` makes.
+        """
+        packed = self._packed
+        if not packed or [id(variable) for variable in variables] != self._trainable_variable_ids:
+            return None
+        return packed.gradients
+
+    def _apply_gradient_buffers(self):
+        """One step from the gradients already written into `_gradient_buffers(...)`."""
+        packed, variables = self._packed, self._trainable_variables
+        packed.reclaim()
         self._process_and_update(packed.gradients, variables, packed)
         self._finish_step(variables)
 

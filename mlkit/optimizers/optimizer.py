@@ -208,10 +208,10 @@ class Optimizer(
             self._packed = self._pack() or False
         packed = self._packed
         if packed:
-            packed.reclaim()
             if list(map(id, variables)) == self._trainable_variable_ids and all(g is not None for g in grads):
                 self._apply_packed(packed, grads)
                 return
+            packed.reclaim()
         self._apply_each(grads, variables)
 
     # -- the update rule -------------------------------------------------------

@@ -113,6 +113,8 @@ def test_loss_steps_equal_the_eager_loss(loss, y_true, y_pred, kind):
 
 def test_the_crossentropy_step_declines_labels_the_eager_loss_must_explain():
     step = SparseCrossentropyFromLogitsStep(mlkit.losses.SparseCategoricalCrossentropy(from_logits=True), 3)
-    assert step.accepts(np.array([0, 1, 2]))
-    for labels in (np.array([0, 3]), np.array([-1, 0]), np.array([0.0, 1.0]), np.array([], np.int64)):
+    for labels in (np.array([0, 1, 2]), np.array([2, 0], np.uint8), np.array([1, 9, 2])[::2]):
+        assert step.accepts(labels)
+    for labels in (np.array([0, 3]), np.array([-1, 0]), np.array([0, -128], np.int8), np.array([0, 1, 9])[::2],
+                   np.array([0.0, 1.0]), np.array([], np.int64)):
         assert not step.accepts(labels)

@@ -186,6 +186,75 @@ def test_lstm_regression_with_return_sequences_equals_eager():
     assert_same_training(make, x, y, loss="mse", metrics=["mae"], batch_size=16)
 
 
+class SamplesSeen(mlkit.metrics.Metric):
+    """A metric of one's own (not a mean of a function): counts the samples it was shown."""
+
+    def __init__(self, name="samples_seen"):
+        super().__init__(name=name)
+        self.seen = self.add_variable(shape=(), initializer="zeros", name="seen")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.seen.assign(self.seen + mlkit.ops.cast(mlkit.ops.shape(y_pred)[0], "float32"))
+
+    def result(self):
+        return self.seen
+
+
+def test_metrics_of_every_kind_equal_eager(digits_flat):
+    (x, y), _ = digits_flat
+    metrics = lambda: ["accuracy", SamplesSeen(), mlkit.metrics.SparseTopKCategoricalAccuracy(k=2)]
+    runs = [train(mlp(), x[:200], y[:200], jit, loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=metrics()) for jit in (False, True)]
+    (_, eager), (model, traced) = runs
+    assert model.traced_step.replays > 0
+    assert traced["samples_seen"] == eager["samples_seen"] == [200.0, 200.0]
+    for name in eager:
+        np.testing.assert_allclose(traced[name], eager[name], rtol=1e-5, atol=1e-7)
+
+
+class ZeroFirstKernelAtBatch2(mlkit.callbacks.Callback):
+    """Assigns a weight in the middle of an epoch, as loading weights does, and keeps the next value."""
+
+    def on_train_batch_end(self, batch, logs=None):
+        kernel = self.model.layers[0].kernel
+        if batch == 2:
+            kernel.assign(np.zeros(kernel.shape, "float32"))
+        if batch == 3:
+            self.after_one_step = kernel.numpy().copy()
+
+
+def test_weights_assigned_during_fit_are_trained_from_their_new_value(digits_flat):
+    (x, y), _ = digits_flat
+    weights = []
+    for jit in (False, True):
+        model = compiled_mlp(jit)
+        callback = ZeroFirstKernelAtBatch2()
+        model.fit(x[:192], y[:192], batch_size=32, epochs=1, verbose=0, shuffle=False, callbacks=[callback])
+        # one Adam step from zero moves each weight by at most about the learning rate
+        step = np.abs(callback.after_one_step)
+        assert 0 < step.max() < 0.002
+        weights.append(model.get_weights())
+    assert model.traced_step.replays > 0
+    for traced, eager in zip(weights[1], weights[0], strict=True):
+        np.testing.assert_allclose(traced, eager, rtol=1e-5, atol=1e-6)
+
+
+class PlainSGD(mlkit.optimizers.Optimizer):
+    """An optimizer of one's own: its update_step runs per variable, with no packed buffers."""
+
+    def update_step(self, gradient, variable, learning_rate):
+        variable.assign(variable - learning_rate * gradient)
+
+
+def test_an_optimizer_of_your_own_equals_eager(digits_flat):
+    (x, y), _ = digits_flat
+    model = assert_same_training(
+        mlp(), x[:200], y[:200], optimizer=lambda: PlainSGD(learning_rate=0.1),
+        loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
+    )
+    assert all(program.gradient_copies is None for program in model.traced_step.programs.values())
+
+
 # -- guards -----------------------------------------------------------------------
 def compiled_mlp(jit=True):
     mlkit.utils.set_random_seed(0)
