@@ -12,6 +12,7 @@ layer, plus one for the loss. Each step has
 `DenseStep` is written out by hand with buffers allocated once per trace, as
 Dense layers are most of what small models compute; its arithmetic is the
 same as `ops.fused.dense`, so the numbers equal the eager step's.
+`ConvStep` does the same for Conv1D/Conv2D (the arithmetic of `ops.conv`).
 `CallStep` serves every other traceable layer: it runs the layer's own
 `call` under a tape and differentiates just that layer — the eager step's
 code, minus the bookkeeping of `Layer.__call__`.
@@ -26,10 +27,13 @@ code, minus the bookkeeping of `Layer.__call__`.
     ((2, 4), [(4, 3), (3,)])
 """
 
+import math
+
 import numpy as np
 
 from mlkit.layers.core.dense import fused_activation_name
 from mlkit.ops.autodiff import GradientTape
+from mlkit.ops.conv import _sizes_and_pads, inside, sliding_windows, taps_and_positions
 from mlkit.ops.fused import activate_in_place, gradient_through_activation
 from mlkit.ops.tensor import Tensor
 
@@ -70,14 +74,19 @@ class DenseStep:
         self.activated = y  # the same buffer except for sigmoid, which makes a new array
         return y.reshape(self.input_shape[:-1] + y.shape[-1:])
 
-    def backward(self, grad):
+    def backward_through_activation(self, grad):
+        """The gradient of the pre-activation, as (rows, units), from that of the output."""
         y = self.activated
         grad = grad.reshape(y.shape)
         if self.activation == "relu":
             # In place: the gradient reaching a step is used by that step only.
-            grad = np.multiply(grad, y > 0, out=grad if grad.dtype == y.dtype and grad.flags.writeable else None)
-        elif self.activation != "linear":
-            grad = gradient_through_activation(grad, y, self.activation)
+            return np.multiply(grad, y > 0, out=grad if grad.dtype == y.dtype and grad.flags.writeable else None)
+        if self.activation != "linear":
+            return gradient_through_activation(grad, y, self.activation)
+        return grad
+
+    def backward(self, grad):
+        grad = self.backward_through_activation(grad)
         gradients = iter(self.gradients)
         if self.wants_kernel:
             np.matmul(self.inputs.T, grad, out=next(gradients))
@@ -86,6 +95,69 @@ class DenseStep:
         if not self.wants_input:
             return None
         return np.matmul(grad, self.kernel.data.T, out=self.input_gradient).reshape(self.input_shape)
+
+
+class ConvStep(DenseStep):
+    """activation(conv(x, kernel) + bias) for Conv1D/Conv2D, forward and backward, into buffers.
+
+    The arithmetic of `ops.conv` followed by `ops.fused.bias_activation`
+    (channels_last, one group): the padded input is unfolded into one row per
+    output position ("im2col"), and one matrix product with the kernel gives
+    every output. Here the padded input, the unfolded rows, the outputs and
+    the input's gradient are buffers made on the first batch: the padding
+    stays zero, and each step only rewrites the inside.
+    """
+
+    def __init__(self, layer, trainable, input_gradient):
+        super().__init__(layer, trainable, input_gradient)
+        self.window, self.strides, self.dilation = layer.kernel.shape[:-2], layer.strides, layer.dilation_rate
+        self.padding = layer.padding
+        self.padded = None
+
+    def _allocate(self, x):
+        geometry = (x.shape[1:-1], self.window, self.strides, self.dilation, self.padding, "ops.conv")
+        out_sizes, pads = _sizes_and_pads(*geometry)
+        dtype, (channels, filters) = self.kernel.data.dtype, self.kernel.shape[-2:]
+        padded_sizes = tuple(n + before + after for n, (before, after) in zip(x.shape[1:-1], pads))
+        self.padded = np.zeros((x.shape[0],) + padded_sizes + (channels,), dtype)
+        self.inside = inside(x.shape, pads)
+        self.windows = sliding_windows(self.padded, self.window, self.strides, self.dilation, out_sizes)
+        positions, taps = x.shape[0] * math.prod(out_sizes), math.prod(self.window)
+        self.patches = np.empty((positions, taps * channels), dtype)
+        self.outputs = np.empty((positions, filters), dtype)
+        self.output_shape = (x.shape[0],) + out_sizes + (filters,)
+        self.taps = taps_and_positions(self.window, self.strides, self.dilation, out_sizes)
+        self.gradient_shape = self.window + (x.shape[0],) + out_sizes + (channels,)
+        self.input_gradient = np.zeros_like(self.padded) if self.wants_input else None
+
+    def forward(self, x):
+        if self.padded is None:
+            self._allocate(x)
+        self.padded[self.inside] = x
+        np.copyto(self.patches.reshape(self.windows.shape), self.windows)  # im2col: one copy
+        z = np.matmul(self.patches, self.kernel.data.reshape(self.patches.shape[1], -1), out=self.outputs)
+        if self.bias is not None:
+            z += self.bias.data
+        self.activated = activate_in_place(z, self.activation)
+        return self.activated.reshape(self.output_shape)
+
+    def backward(self, grad):
+        grad = self.backward_through_activation(grad)
+        gradients = iter(self.gradients)
+        if self.wants_kernel:
+            np.matmul(self.patches.T, grad, out=next(gradients).reshape(self.patches.shape[1], -1))
+        if self.wants_bias:
+            np.add.reduce(grad, axis=0, out=next(gradients))
+        if not self.wants_input:
+            return None
+        # Each kernel tap's share of the input gradient, added back where that tap read ("col2im").
+        taps = np.ascontiguousarray(self.kernel.data.reshape(len(self.taps), -1, grad.shape[-1]).swapaxes(1, 2))
+        by_tap = np.matmul(grad, taps).reshape(self.gradient_shape)
+        total = self.input_gradient
+        total[...] = 0
+        for offset, positions in self.taps:
+            total[positions] += by_tap[offset]
+        return total[self.inside]
 
 
 class CallStep:

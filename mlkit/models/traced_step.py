@@ -11,8 +11,8 @@ next. So with `jit_compile=True`:
    which builds the layers, the optimizer and the metrics;
 2. right after it, the step is *traced*: the model is read once into a flat
    `TracedProgram` of steps (traced_kernels.py), one forward/backward pair
-   per layer — Dense layers as hand-written NumPy with buffers allocated
-   once, the other layers as their own `call` with its arguments settled
+   per layer — Dense and convolution layers as hand-written NumPy with
+   buffers allocated once, the other layers as their own `call` with its arguments settled
    (training=True) — then the loss (hand-written for the common ones), the
    trainable variables and the optimizer; together with *guards*: everything
    that shaped the trace (the batch's shapes and dtypes, the model's layers
@@ -64,7 +64,7 @@ from mlkit.layers.call_context import context
 from mlkit.layers.core.dense import fused_activation_name
 from mlkit.layers.layer import state_version
 from mlkit.models.data_adapter import unpack_batch
-from mlkit.models.traced_kernels import CallStep, DenseStep, LossStep, MetricsStep, loss_step
+from mlkit.models.traced_kernels import CallStep, ConvStep, DenseStep, LossStep, MetricsStep, loss_step
 from mlkit.ops.tensor import Tensor
 
 # The layers a traced step replays: built-in layers whose `call` is plain
@@ -204,7 +204,7 @@ class TracedProgram:
             return None
         copies = []
         for (step, index), buffer in zip(self.gradient_places, buffers):
-            if isinstance(step, DenseStep):
+            if isinstance(step, DenseStep):  # ConvStep too
                 step.gradients[index] = buffer
             else:
                 copies.append((step, index, buffer))
@@ -224,6 +224,8 @@ class TracedProgram:
             input_gradient = position > 0  # nobody asks for the gradient of the data
             if type(layer) is layers.Dense and fused_activation_name(layer.activation) is not None:
                 step = DenseStep(layer, trainable, input_gradient)
+            elif _is_plain_convolution(layer):
+                step = ConvStep(layer, trainable, input_gradient)
             else:
                 step = CallStep(layer, trainable, call_arguments(layer), input_gradient)
             steps.append(step)
@@ -336,6 +338,17 @@ def _output_shape(model, input_shape):
     if not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape[1:]):
         return None
     return (input_shape[0],) + shape[1:]
+
+
+def _is_plain_convolution(layer):
+    """A Conv1D/Conv2D that `ConvStep` computes: channels_last, one group, a fused activation."""
+    return (
+        type(layer) in (layers.Conv1D, layers.Conv2D)
+        and layer.groups == 1
+        and layer.data_format == "channels_last"
+        and layer.padding in ("valid", "same")
+        and fused_activation_name(layer.activation) is not None
+    )
 
 
 def _has_regularizer(layer):

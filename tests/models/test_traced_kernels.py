@@ -7,6 +7,7 @@ import mlkit
 from mlkit import layers
 from mlkit.models.traced_kernels import (
     CallStep,
+    ConvStep,
     DenseStep,
     LossStep,
     MeanSquaredErrorStep,
@@ -53,6 +54,30 @@ def test_dense_step_skips_what_is_not_trained():
     step.forward(x)
     assert step.backward(np.ones((4, 2), np.float32)) is None
     np.testing.assert_array_equal(step.gradients[0], [4.0, 4.0])
+
+
+@pytest.mark.parametrize("make_layer, shape", [
+    (lambda: layers.Conv2D(4, 3, padding="same", activation="relu"), (2, 6, 6, 2)),
+    (lambda: layers.Conv2D(3, (2, 3), strides=2, padding="valid", activation="tanh"), (3, 7, 8, 2)),
+    (lambda: layers.Conv2D(2, 3, dilation_rate=2, padding="same", use_bias=False), (2, 7, 7, 3)),
+    (lambda: layers.Conv1D(5, 3, strides=2, padding="same", activation="sigmoid"), (4, 9, 2)),
+])
+def test_conv_step_equals_the_conv_layer(make_layer, shape):
+    rng = np.random.default_rng(1)
+    layer = make_layer()
+    x = rng.normal(size=shape).astype(np.float32)
+    outputs = layer(x)
+    upstream = rng.normal(size=outputs.shape).astype(np.float32)
+    outputs, (input_grad, *variable_grads) = eager_gradients(layer, x, upstream)
+
+    step = ConvStep(layer, layer.trainable_variables, input_gradient=True)
+    for _ in range(2):  # the second pass reuses the buffers of the first
+        np.testing.assert_allclose(step.forward(x), outputs, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(step.backward(upstream.copy()), input_grad, rtol=1e-5, atol=1e-5)
+        for got, expected in zip(step.gradients, variable_grads, strict=True):
+            np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    if layer.padding == "same" and x.ndim == 4:
+        np.testing.assert_array_equal(step.padded[:, 0], 0)  # the padding row is never written
 
 
 @pytest.mark.parametrize("make_layer, shape", [
