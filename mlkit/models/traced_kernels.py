@@ -63,7 +63,8 @@ class DenseStep:
 
     def forward(self, x):
         self.input_shape = x.shape
-        x = x.reshape(-1, x.shape[-1])
+        if x.ndim != 2:
+            x = x.reshape(-1, x.shape[-1])
         if self.outputs is None:
             self._allocate(x)
         self.inputs = x
@@ -72,7 +73,7 @@ class DenseStep:
             z += self.bias.data
         y = activate_in_place(z, self.activation)
         self.activated = y  # the same buffer except for sigmoid, which makes a new array
-        return y.reshape(self.input_shape[:-1] + y.shape[-1:])
+        return y if len(self.input_shape) == 2 else y.reshape(self.input_shape[:-1] + y.shape[-1:])
 
     def backward_through_activation(self, grad):
         """The gradient of the pre-activation, as (rows, units), from that of the output."""
@@ -94,7 +95,8 @@ class DenseStep:
             np.add.reduce(grad, axis=0, out=next(gradients))  # np.sum without its Python wrapper
         if not self.wants_input:
             return None
-        return np.matmul(grad, self.kernel.data.T, out=self.input_gradient).reshape(self.input_shape)
+        input_gradient = np.matmul(grad, self.kernel.data.T, out=self.input_gradient)
+        return input_gradient if len(self.input_shape) == 2 else input_gradient.reshape(self.input_shape)
 
 
 class ConvStep(DenseStep):
@@ -229,7 +231,7 @@ class SparseCrossentropyFromLogitsStep:
     def __init__(self, loss, classes):
         self.classes = classes
         self.dtype = np.dtype(loss.dtype)
-        self.exp = self.total = self.index = None
+        self.exp = self.total = self.index = self.row_numbers = None
 
     def accepts(self, y_true):
         """Integer class ids in range; anything else goes to the eager step, which explains."""
@@ -243,12 +245,16 @@ class SparseCrossentropyFromLogitsStep:
     def forward(self, y_true, y_pred):
         labels = y_true.data if isinstance(y_true, Tensor) else y_true
         rows = y_pred if y_pred.dtype == self.dtype else y_pred.astype(self.dtype)
-        self.index = (np.arange(len(rows)), labels.reshape(-1))
-        shifted = rows - rows.max(axis=-1, keepdims=True)
-        self.exp = np.exp(shifted)
-        self.total = self.exp.sum(axis=-1)
-        values = np.log(self.total) - shifted[self.index]
-        return Tensor(values.sum() / len(values))
+        if self.row_numbers is None or len(self.row_numbers) != len(rows):
+            self.row_numbers = np.arange(len(rows))
+        self.index = (self.row_numbers, labels.reshape(-1))
+        # ufunc.reduce is what .max() and .sum() call, minus their Python wrappers.
+        shifted = rows - np.maximum.reduce(rows, axis=-1, keepdims=True)
+        at_labels = shifted[self.index]
+        self.exp = np.exp(shifted, out=shifted)
+        self.total = np.add.reduce(self.exp, axis=-1)
+        values = np.log(self.total) - at_labels
+        return Tensor(np.add.reduce(values) / len(values))
 
     def backward(self):
         grad = self.exp / self.total[:, None]
