@@ -47,7 +47,7 @@ import inspect
 import numpy as np
 
 from mlkit import dtype_policies
-from mlkit.backend.masking import any_masks
+from mlkit.backend.masking import get_keras_mask
 from mlkit.dtype_policies.autocast import state as _autocast
 from mlkit.layers.call_context import context, name_scope
 from mlkit.layers.input_checks import check_build_shapes, returned_none_error, structure_error
@@ -326,7 +326,7 @@ class Layer(
             and not self._overrides_compute_mask
             and not self._mixed_precision
             and _autocast.dtype is None
-            and not any_masks()
+            and get_keras_mask(inputs) is None
             and not (loss_holders and context.depth == 0)
         )
 

@@ -130,8 +130,9 @@ def mean_sparse_crossentropy(labels, output, from_logits=False):
     mean = values.sum(axis=tuple(range(values.ndim))) / count  # as ops.mean computes it
 
     def mean_backward(g):
-        # ops.mean's gradient (every sample gets g / count), then the cross-entropy's.
-        return backward(np.full(values.shape, g / count, dtype=g.dtype))
+        # ops.mean gives every sample the gradient g / count; the cross-entropy's
+        # rule multiplies by it, and one scalar broadcasts to the same products.
+        return backward(g / count)
 
     return _finish_sparse(mean, output, mean_backward)
 

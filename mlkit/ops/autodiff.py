@@ -80,7 +80,7 @@ def backpropagate(nodes, output, sources, output_gradient=None):
         return [None for _ in sources]
     touched = _propagate(nodes, output, output_gradient)
     try:
-        return [_finish(source) for source in sources]
+        return [None if source._upstream is None else _finish_upstream(source) for source in sources]
     finally:
         for tensor in touched:
             tensor._upstream = None
@@ -168,14 +168,8 @@ def _graph_order(output):
     return order
 
 
-def _finish(source):
-    """A source's accumulated gradient as a fresh, writable tensor of its shape and dtype."""
-    if source._upstream is None:
-        return None
-    return _finish_upstream(source)
-
-
 def _finish_upstream(source):
+    """A source's accumulated gradient as a fresh, writable tensor of its shape and dtype."""
     grad = source._upstream
     value = source.data
     if not isinstance(grad, np.ndarray) or grad.dtype != value.dtype:

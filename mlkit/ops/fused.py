@@ -26,7 +26,7 @@ forward pass already has: relu' = [y > 0], sigmoid' = y(1 - y), tanh' = 1 - y².
 
 import numpy as np
 
-from mlkit.ops.autodiff import needs_grad, record
+from mlkit.ops.autodiff import is_recording, needs_grad, record
 from mlkit.ops.core import data_of
 from mlkit.ops.nn import _stable_sigmoid
 from mlkit.ops.tensor import Tensor
@@ -73,6 +73,8 @@ def dense(inputs, kernel, bias, activation="linear"):
     if bias is not None:
         z += data_of(bias)
     y = activate_in_place(z, activation)
+    if not is_recording():  # inference: no graph to record
+        return Tensor(y)
     want_x, want_w = needs_grad(inputs), needs_grad(kernel)
     want_b = bias is not None and needs_grad(bias)
     if not (want_x or want_w or want_b):
