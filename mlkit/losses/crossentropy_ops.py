@@ -127,7 +127,7 @@ def mean_sparse_crossentropy(labels, output, from_logits=False):
     """
     values, backward = _sparse_crossentropy_rule(labels, output, from_logits)
     count = values.size
-    mean = values.sum(axis=tuple(range(values.ndim))) / count  # as ops.mean computes it
+    mean = np.add.reduce(values, axis=tuple(range(values.ndim))) / count  # as ops.mean computes it
 
     def mean_backward(g):
         # ops.mean gives every sample the gradient g / count; the cross-entropy's
@@ -144,9 +144,10 @@ def _sparse_crossentropy_rule(labels, output, from_logits):
     rows = y.reshape(-1, y.shape[-1])
     index = (np.arange(rows.shape[0]), labels.reshape(-1))
     if from_logits:
-        shifted = rows - rows.max(axis=-1, keepdims=True)
+        # (np.maximum.reduce and np.add.reduce are rows.max and exp.sum without their Python wrappers.)
+        shifted = rows - np.maximum.reduce(rows, axis=-1, keepdims=True)
         exp = np.exp(shifted)
-        total = exp.sum(axis=-1)
+        total = np.add.reduce(exp, axis=-1)
         value = (np.log(total) - shifted[index]).reshape(labels.shape)
 
         def backward(g):

@@ -94,7 +94,9 @@ def _propagate(nodes, output, output_gradient=None):
     read and then clear.
     """
     if output_gradient is None:
-        seed = np.ones(np.shape(output.data), dtype=output.data.dtype)
+        value = output.data
+        # d(output)/d(output) = 1; a scalar loss (the usual case) needs no np.ones.
+        seed = np.array(1, dtype=value.dtype) if value.ndim == 0 else np.ones(value.shape, dtype=value.dtype)
     else:
         seed = np.asarray(getattr(output_gradient, "data", output_gradient), dtype=output.data.dtype)
     touched = [output]
