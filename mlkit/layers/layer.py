@@ -307,18 +307,20 @@ class Layer(
     def _is_repeat_call(self, inputs, kwargs):
         """Is this call just like earlier ones, so that `_call_again` may run it?
 
-        That is: the layer is built; `inputs` is one tensor, already in the
-        compute dtype, of a shape that has passed the input spec (whose
-        dtype, if it names one, would need checking each time); at most
-        `training` is passed; and nothing the full path handles is in play
-        (masks, activity regularization, mixed precision, add_loss() losses
-        of the last step still to clear). The checks read attributes only:
-        they are cheaper than the steps they let `_call_again` skip.
+        That is: the layer is built; `inputs` is one tensor (or NumPy
+        array), already in the compute dtype, of a shape that has passed the
+        input spec (whose dtype, if it names one, would need checking each
+        time); at most `training` is passed; and nothing the full path
+        handles is in play (masks, activity regularization, mixed precision,
+        add_loss() losses of the last step still to clear). The checks read
+        attributes only: they are cheaper than the steps they let
+        `_call_again` skip.
         """
+        array = inputs.data if isinstance(inputs, Tensor) else inputs
         return (
-            isinstance(inputs, Tensor)
-            and inputs.data.shape in self._checked_shapes
-            and inputs.data.dtype is self._compute_np_dtype
+            type(array) is np.ndarray
+            and array.shape in self._checked_shapes
+            and array.dtype is self._compute_np_dtype
             and self.built
             and (not kwargs or (len(kwargs) == 1 and "training" in kwargs))
             and not self._input_spec_checks_dtype
@@ -334,6 +336,8 @@ class Layer(
         """`__call__` for a repeat call (see `_is_repeat_call`): the `training`
         flag and the call context, then `call`; every other step of the full
         path would find nothing to do."""
+        if not isinstance(inputs, Tensor):
+            inputs = Tensor(inputs)  # an array of the compute dtype: what conversion would give
         training = kwargs.get("training")
         outer_training = context.training
         if training is None:

@@ -43,6 +43,8 @@ def _length(structure, what):
 def _take(structure, index):
     if type(structure) is np.ndarray:  # one array, the usual case
         return structure[index]
+    if structure is None:  # no y or no sample weights
+        return None
     return map_structure(lambda a: None if a is None else a[index], structure)
 
 

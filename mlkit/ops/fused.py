@@ -68,14 +68,15 @@ def dense(inputs, kernel, bias, activation="linear"):
     """activation(inputs @ kernel + bias) as one node; `bias` may be None."""
     if activation not in FUSED_ACTIVATIONS:
         raise ValueError(f"fused.dense: activation must be one of {FUSED_ACTIVATIONS}, got {activation!r}.")
-    x, w = np.asarray(data_of(inputs)), np.asarray(data_of(kernel))
+    # data_of() and needs_grad() spelled out: this runs for every layer of every step.
+    x = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    w = kernel.data if isinstance(kernel, Tensor) else np.asarray(kernel)
     z = x @ w
     if bias is not None:
-        z += data_of(bias)
+        z += bias.data if isinstance(bias, Tensor) else data_of(bias)
     y = activate_in_place(z, activation)
     if not is_recording():  # inference: no graph to record
         return Tensor(y)
-    # needs_grad() for each input, spelled out: this runs for every layer of every step.
     want_x = isinstance(inputs, Tensor) and inputs.requires_grad
     want_w = isinstance(kernel, Tensor) and kernel.requires_grad
     want_b = isinstance(bias, Tensor) and bias.requires_grad

@@ -370,6 +370,10 @@ def test_a_repeat_call_on_a_known_shape_takes_the_short_path(monkeypatch):
     dense(ops.ones((5, 3)))  # a new shape goes the full way, once
     dense(ops.ones((5, 3)))
     assert len(full_calls) == 2
+    from_array = dense(np.ones((4, 3), dtype="float32"))  # a NumPy batch, as fit() passes it
+    assert len(full_calls) == 2 and isinstance(from_array, ops.Tensor)
+    np.testing.assert_array_equal(from_array.numpy(), first.numpy())
+    assert dense(np.ones((4, 3))).dtype == "float32" and len(full_calls) == 3  # float64: converted
 
 
 def test_repeat_calls_on_tensors_pass_the_training_flag_as_the_first_did():
