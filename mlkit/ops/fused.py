@@ -84,7 +84,8 @@ def dense(inputs, kernel, bias, activation="linear"):
         return Tensor(y)
 
     def backward(g):
-        g = gradient_through_activation(g, y, activation)
+        if activation != "linear":
+            g = gradient_through_activation(g, y, activation)
         # Inputs may have several batch axes (batch, time, features): fold them
         # (the usual (batch, features) needs no folding).
         folded = x.ndim != 2
