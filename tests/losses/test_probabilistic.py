@@ -371,3 +371,15 @@ def test_sparse_loss_cases_the_one_node_mean_leaves_to_the_usual_path(rng, argum
 def test_sparse_loss_one_node_mean_still_explains_bad_labels():
     with pytest.raises(ValueError, match=r"class id 4 .* 4 classes"):
         SparseCategoricalCrossentropy(from_logits=True)(np.array([0, 4]), ops.convert_to_tensor(np.zeros((2, 4), "float32")))
+
+
+def test_sparse_loss_hands_numpy_integer_labels_to_its_function_as_they_are():
+    # Keras would cast them to floats and back; the built-in class skips that copy.
+    seen = []
+    loss = SparseCategoricalCrossentropy(from_logits=True)
+    original = loss.fn
+    loss.fn = lambda y_true, y_pred, **arguments: (seen.append(y_true), original(y_true, y_pred, **arguments))[1]
+    labels = np.array([0, 2, 1])
+    value = loss(labels, ops.convert_to_tensor(np.zeros((3, 3), "float32")))
+    assert seen[0] is labels
+    assert float(value) == pytest.approx(np.log(3))
