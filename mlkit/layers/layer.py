@@ -47,6 +47,7 @@ import inspect
 import numpy as np
 
 from mlkit import dtype_policies
+from mlkit.backend.masking import get_keras_mask
 from mlkit.dtype_policies.autocast import state as _autocast
 from mlkit.layers.call_context import context, name_scope
 from mlkit.layers.input_checks import check_build_shapes, returned_none_error, structure_error
@@ -57,7 +58,7 @@ from mlkit.layers.layer_config import auto_config, config_error
 from mlkit.layers.layer_dtypes import DtypePolicyAttributes
 from mlkit.layers.layer_graph_position import GraphPosition
 from mlkit.layers.layer_inputs import InputConversion, is_symbolic, shapes_of
-from mlkit.layers.layer_losses import LayerLosses
+from mlkit.layers.layer_losses import LayerLosses, loss_holders
 from mlkit.layers.layer_masking import MaskPropagation
 from mlkit.layers.layer_tracking import AttributeTracking
 from mlkit.layers.layer_weight_values import WeightValues
@@ -229,6 +230,11 @@ class Layer(
         )
 
     def __call__(self, *args, **kwargs):
+        # Inside a training loop a layer is called again and again on batches
+        # like the ones it has already seen; that case takes a short path with
+        # the same outcome (see _is_repeat_call). The full story follows it.
+        if len(args) == 1 and self._is_repeat_call(args[0], kwargs):
+            return self._call_again(args[0], kwargs)
         self._check_super_init_called("__call__")
         if args:
             inputs, args = args[0], args[1:]
@@ -246,14 +252,15 @@ class Layer(
         # the full batches and the smaller last one), and before and after
         # build (which may refine it).
         spec = self._input_spec
-        if spec is not None and (shapes not in self._checked_shapes or self._input_spec_checks_dtype):
-            assert_input_compatibility(spec, inputs, self.name)
+        if shapes not in self._checked_shapes or self._input_spec_checks_dtype:
+            if spec is not None:
+                assert_input_compatibility(spec, inputs, self.name)
             self._remember_checked_shapes(shapes)
         if not self.built:
             self._build_for(shapes)
             if self._input_spec is not None:
                 assert_input_compatibility(self._input_spec, inputs, self.name)
-                self._remember_checked_shapes(shapes)
+            self._remember_checked_shapes(shapes)
 
         # `training`: the caller's value, else the enclosing layer call's, else
         # the default in this layer's call() signature; nested calls inherit it.
@@ -294,8 +301,62 @@ class Layer(
         return outputs
 
     def _remember_checked_shapes(self, shapes):
-        """Keep the last few input shapes that passed the input spec (a short list)."""
+        """Keep the last few input shapes that passed the input spec, if any (a short list)."""
         self._checked_shapes = [shapes] + [known for known in self._checked_shapes[:3] if known != shapes]
+
+    def _is_repeat_call(self, inputs, kwargs):
+        """Is this call just like earlier ones, so that `_call_again` may run it?
+
+        That is: the layer is built; `inputs` is one tensor (or NumPy
+        array), already in the compute dtype, of a shape that has passed the
+        input spec (whose dtype, if it names one, would need checking each
+        time); at most `training` is passed; and nothing the full path
+        handles is in play (masks, activity regularization, mixed precision,
+        add_loss() losses of the last step still to clear). The checks read
+        attributes only: they are cheaper than the steps they let
+        `_call_again` skip.
+        """
+        array = inputs.data if isinstance(inputs, Tensor) else inputs
+        return (
+            type(array) is np.ndarray
+            and array.shape in self._checked_shapes
+            and array.dtype is self._compute_np_dtype
+            and self.built
+            and (not kwargs or (len(kwargs) == 1 and "training" in kwargs))
+            and not self._input_spec_checks_dtype
+            and self.activity_regularizer is None
+            and not self._overrides_compute_mask
+            and not self._mixed_precision
+            and _autocast.dtype is None
+            and get_keras_mask(inputs) is None
+            and not (loss_holders and context.depth == 0)
+        )
+
+    def _call_again(self, inputs, kwargs):
+        """`__call__` for a repeat call (see `_is_repeat_call`): the `training`
+        flag and the call context, then `call`; every other step of the full
+        path would find nothing to do."""
+        if not isinstance(inputs, Tensor):
+            inputs = Tensor(inputs)  # an array of the compute dtype: what conversion would give
+        training = kwargs.get("training")
+        outer_training = context.training
+        if training is None:
+            training = outer_training if outer_training is not None else self._call_training_default
+        context.depth += 1
+        context.training = training
+        context.scope.append(self)
+        try:
+            if training is not None and self._call_accepts_training:
+                outputs = self.call(inputs, training=training)
+            else:
+                outputs = self.call(inputs)
+        finally:
+            context.scope.pop()
+            context.depth -= 1
+            context.training = outer_training
+        if outputs is None:
+            raise returned_none_error(self)
+        return outputs
 
     def _build_for(self, shapes):
         """Build with the shape(s) of the first call, exactly once."""
@@ -391,6 +452,7 @@ class Layer(
 # to a call() that does).
 Layer._call_accepts_training, Layer._call_accepts_mask, Layer._call_training_default = False, False, None
 Layer._overrides_compute_mask = False
+Layer._checked_shapes = ()  # until __init__ runs (so a forgotten super().__init__() is reported)
 
 
 def _get_setting(module, kind, identifier, what):

@@ -113,14 +113,41 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 def sparse_crossentropy(labels, output, from_logits=False):
     """-log p[label] over the last axis; `labels` are integer class ids (a NumPy array)."""
+    value, backward = _sparse_crossentropy_rule(labels, output, from_logits)
+    return _finish_sparse(value, output, backward)
+
+
+def mean_sparse_crossentropy(labels, output, from_logits=False):
+    """The mean of `sparse_crossentropy` over every sample, as one node.
+
+    It is the last node of a classifier's loss in `fit` (no sample weights,
+    the default reduction), where the usual two nodes (the per-sample values,
+    then `ops.mean`) cost more bookkeeping than arithmetic. The value and the
+    gradient are computed exactly as those two nodes compute them.
+    """
+    values, backward = _sparse_crossentropy_rule(labels, output, from_logits)
+    count = values.size
+    mean = np.add.reduce(values, axis=tuple(range(values.ndim))) / count  # as ops.mean computes it
+
+    def mean_backward(g):
+        # ops.mean gives every sample the gradient g / count; the cross-entropy's
+        # rule multiplies by it, and one scalar broadcasts to the same products.
+        return backward(g / count)
+
+    return _finish_sparse(mean, output, mean_backward)
+
+
+def _sparse_crossentropy_rule(labels, output, from_logits):
+    """The per-sample values of the sparse cross-entropy and their backward rule."""
     y = np.asarray(data_of(output))
     # Work on rows: (samples, classes), with plain integer indexing (fast).
     rows = y.reshape(-1, y.shape[-1])
     index = (np.arange(rows.shape[0]), labels.reshape(-1))
     if from_logits:
-        shifted = rows - rows.max(axis=-1, keepdims=True)
+        # (np.maximum.reduce and np.add.reduce are rows.max and exp.sum without their Python wrappers.)
+        shifted = rows - np.maximum.reduce(rows, axis=-1, keepdims=True)
         exp = np.exp(shifted)
-        total = exp.sum(axis=-1)
+        total = np.add.reduce(exp, axis=-1)
         value = (np.log(total) - shifted[index]).reshape(labels.shape)
 
         def backward(g):
@@ -129,7 +156,7 @@ def sparse_crossentropy(labels, output, from_logits=False):
             grad *= g.reshape(-1, 1)
             return (grad.reshape(y.shape),)
 
-        return _finish_sparse(value, output, backward)
+        return value, backward
     low, high = _clip_bounds()
     total = rows.sum(axis=-1)
     picked = rows[index] / total  # p[label]
@@ -144,4 +171,4 @@ def sparse_crossentropy(labels, output, from_logits=False):
         grad[index] += scale
         return (grad.reshape(y.shape),)
 
-    return _finish_sparse(value, output, backward)
+    return value, backward

@@ -24,7 +24,15 @@ from mlkit.losses.reduction import (
 from mlkit import ops
 from mlkit.backend.masking import get_keras_mask
 from mlkit.ops.core import standardize_dtype
+from mlkit.ops.tensor import Tensor
 from mlkit.utils.naming import to_snake_case, unique_name
+
+
+# Loss functions whose mean over a batch can be one autodiff node: the
+# function -> a function taking the same arguments that returns that node,
+# or None where it would not equal the function followed by `ops.mean`.
+# Filled in where the functions are defined (probabilistic.py).
+MEAN_IN_ONE_NODE = {}
 
 
 class Loss:
@@ -53,6 +61,10 @@ class Loss:
                 f"{type(self).__name__} was not initialized: call `super().__init__()` in its "
                 "`__init__()` before using the loss."
             )
+        if sample_weight is None and self.reduction == "sum_over_batch_size":
+            mean = self._mean_in_one_node(y_true, y_pred)
+            if mean is not None:  # the same value and gradient as below, in one graph node
+                return mean
         y_pred = as_tensor(y_pred, self._dtype)
         if not self._takes_class_ids(y_true):
             y_true = as_tensor(y_true, self._dtype)
@@ -66,6 +78,15 @@ class Loss:
         return reduce_weighted_values(
             values, sample_weight=sample_weight, mask=mask, reduction=self.reduction, dtype=self._dtype
         )
+
+    def _mean_in_one_node(self, y_true, y_pred):
+        """The mean of `call`'s values as one autodiff node, or None (the default).
+
+        Only built-in losses that have such a node return one (see
+        `LossFunctionWrapper`), and only when it gives the same value and
+        gradient as `call` followed by the mean.
+        """
+        return None
 
     def _takes_class_ids(self, y_true):
         """Whether `y_true` holds integer class ids that `call` uses as they are.
@@ -107,6 +128,19 @@ class LossFunctionWrapper(Loss):
     def call(self, y_true, y_pred):
         y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def _mean_in_one_node(self, y_true, y_pred):
+        if type(self).call is not LossFunctionWrapper.call:
+            return None  # a subclass computes its values its own way
+        try:
+            mean_in_one_node = MEAN_IN_ONE_NODE.get(self.fn)
+        except TypeError:  # an unhashable callable object
+            return None
+        if mean_in_one_node is None or not isinstance(y_pred, Tensor) or y_pred.dtype != self._dtype:
+            return None
+        if get_keras_mask(y_pred) is not None:
+            return None
+        return mean_in_one_node(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
         from mlkit.saving import serialize_keras_object

@@ -19,9 +19,10 @@ import numpy as np
 
 from mlkit import ops
 from mlkit.losses import crossentropy_ops
-from mlkit.losses.loss import BuiltinLoss
+from mlkit.losses.loss import MEAN_IN_ONE_NODE, BuiltinLoss
 from mlkit.backend.masking import set_keras_mask
 from mlkit.losses.reduction import as_tensor, squeeze_or_expand_to_same_rank
+from mlkit.ops.tensor import Tensor
 from mlkit.utils.arguments import check_bool, check_number
 
 
@@ -108,7 +109,8 @@ def _integer_labels(y_true, y_pred):
 
 def _check_class_ids(labels, num_classes):
     ids = labels.astype(np.int64, copy=False)  # float labels are truncated, as in Keras
-    if ids.size and (ids.min() < 0 or ids.max() >= num_classes):
+    # Read as unsigned, a negative id is huge: one maximum finds both kinds of bad id.
+    if ids.size and np.maximum.reduce(ids.view(np.uint64), axis=None) >= num_classes:
         bad = ids[(ids < 0) | (ids >= num_classes)].ravel()[0]
         raise ValueError(
             f"sparse_categorical_crossentropy: found class id {bad} but y_pred has "
@@ -141,6 +143,29 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if valid is not None:
         values = set_keras_mask(values * valid.astype(values.dtype), valid)
     return values
+
+
+def mean_sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """mean(sparse_categorical_crossentropy(...)) as one node, or None where that does not apply.
+
+    It applies to the usual classifier's batch: integer labels of y_pred's
+    shape without its last (class) axis, the class axis last, no ignored
+    class. `Loss.__call__` uses it for the default reduction without sample
+    weights; the value and the gradient are those of the two-node path.
+    """
+    if ignore_class is not None or axis != -1:
+        return None
+    labels = y_true.data if isinstance(y_true, Tensor) else y_true  # (an array's .data is its buffer)
+    if not (isinstance(labels, np.ndarray) and labels.dtype.kind in "iu"):
+        return None
+    shape = y_pred.data.shape
+    if not shape or labels.shape != shape[:-1] or y_pred.data.dtype.char not in "fd":  # float32/64, as ops.mean
+        return None
+    ids = _check_class_ids(labels, shape[-1])
+    return crossentropy_ops.mean_sparse_crossentropy(ids, y_pred, from_logits=from_logits)
+
+
+MEAN_IN_ONE_NODE[sparse_categorical_crossentropy] = mean_sparse_categorical_crossentropy
 
 
 def _checked_arguments(loss, from_logits, **arguments):
@@ -203,5 +228,5 @@ class SparseCategoricalCrossentropy(BuiltinLoss):
     def _takes_class_ids(self, y_true):
         # Integer labels skip the float round trip (a copy each way, every step),
         # unless a subclass's own call() expects the float tensor Keras gives it.
-        labels = getattr(y_true, "data", y_true)
+        labels = y_true.data if isinstance(y_true, Tensor) else y_true  # (an array's .data is its buffer)
         return isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and type(self).call is BuiltinLoss.call

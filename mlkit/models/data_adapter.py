@@ -17,12 +17,16 @@ from mlkit.utils.tree import flatten, map_structure
 
 
 def _as_array(value):
+    if type(value) is np.ndarray:
+        return value  # already one (and an array's own `.data` is its raw buffer, not a value)
     return np.asarray(getattr(value, "data", value))
 
 
 def _to_arrays(structure):
     if structure is None:
         return None
+    if type(structure) is np.ndarray:  # one array, the usual batch: no structure to walk
+        return structure
     return map_structure(_as_array, structure)
 
 
@@ -37,6 +41,10 @@ def _length(structure, what):
 
 
 def _take(structure, index):
+    if type(structure) is np.ndarray:  # one array, the usual case
+        return structure[index]
+    if structure is None:  # no y or no sample weights
+        return None
     return map_structure(lambda a: None if a is None else a[index], structure)
 
 

@@ -80,7 +80,7 @@ def backpropagate(nodes, output, sources, output_gradient=None):
         return [None for _ in sources]
     touched = _propagate(nodes, output, output_gradient)
     try:
-        return [_finish(source) for source in sources]
+        return [None if source._upstream is None else _finish_upstream(source) for source in sources]
     finally:
         for tensor in touched:
             tensor._upstream = None
@@ -94,7 +94,9 @@ def _propagate(nodes, output, output_gradient=None):
     read and then clear.
     """
     if output_gradient is None:
-        seed = np.ones(np.shape(output.data), dtype=output.data.dtype)
+        value = output.data
+        # d(output)/d(output) = 1; a scalar loss (the usual case) needs no np.ones.
+        seed = np.array(1, dtype=value.dtype) if value.ndim == 0 else np.ones(value.shape, dtype=value.dtype)
     else:
         seed = np.asarray(getattr(output_gradient, "data", output_gradient), dtype=output.data.dtype)
     touched = [output]
@@ -168,14 +170,8 @@ def _graph_order(output):
     return order
 
 
-def _finish(source):
-    """A source's accumulated gradient as a fresh, writable tensor of its shape and dtype."""
-    if source._upstream is None:
-        return None
-    return _finish_upstream(source)
-
-
 def _finish_upstream(source):
+    """A source's accumulated gradient as a fresh, writable tensor of its shape and dtype."""
     grad = source._upstream
     value = source.data
     if not isinstance(grad, np.ndarray) or grad.dtype != value.dtype:

@@ -26,7 +26,7 @@ forward pass already has: relu' = [y > 0], sigmoid' = y(1 - y), tanh' = 1 - y².
 
 import numpy as np
 
-from mlkit.ops.autodiff import needs_grad, record
+from mlkit.ops.autodiff import is_recording, needs_grad, record
 from mlkit.ops.core import data_of
 from mlkit.ops.nn import _stable_sigmoid
 from mlkit.ops.tensor import Tensor
@@ -68,18 +68,24 @@ def dense(inputs, kernel, bias, activation="linear"):
     """activation(inputs @ kernel + bias) as one node; `bias` may be None."""
     if activation not in FUSED_ACTIVATIONS:
         raise ValueError(f"fused.dense: activation must be one of {FUSED_ACTIVATIONS}, got {activation!r}.")
-    x, w = np.asarray(data_of(inputs)), np.asarray(data_of(kernel))
+    # data_of() and needs_grad() spelled out: this runs for every layer of every step.
+    x = inputs.data if isinstance(inputs, Tensor) else np.asarray(inputs)
+    w = kernel.data if isinstance(kernel, Tensor) else np.asarray(kernel)
     z = x @ w
     if bias is not None:
-        z += data_of(bias)
+        z += bias.data if isinstance(bias, Tensor) else data_of(bias)
     y = activate_in_place(z, activation)
-    want_x, want_w = needs_grad(inputs), needs_grad(kernel)
-    want_b = bias is not None and needs_grad(bias)
+    if not is_recording():  # inference: no graph to record
+        return Tensor(y)
+    want_x = isinstance(inputs, Tensor) and inputs.requires_grad
+    want_w = isinstance(kernel, Tensor) and kernel.requires_grad
+    want_b = isinstance(bias, Tensor) and bias.requires_grad
     if not (want_x or want_w or want_b):
         return Tensor(y)
 
     def backward(g):
-        g = gradient_through_activation(g, y, activation)
+        if activation != "linear":
+            g = gradient_through_activation(g, y, activation)
         # Inputs may have several batch axes (batch, time, features): fold them
         # (the usual (batch, features) needs no folding).
         folded = x.ndim != 2
@@ -91,7 +97,7 @@ def dense(inputs, kernel, bias, activation="linear"):
             if folded:
                 grad_x = grad_x.reshape(x.shape)
         grad_w = x2.T @ g2 if want_w else None
-        grad_b = g2.sum(axis=0) if want_b else None
+        grad_b = np.add.reduce(g2, axis=0) if want_b else None  # g2.sum(axis=0), without its Python wrapper
         return grad_x, grad_w, grad_b
 
     return record(y, (inputs, kernel, bias), backward)

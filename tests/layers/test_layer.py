@@ -353,6 +353,92 @@ def test_a_failing_call_does_not_leak_the_training_flag():
     assert after.seen_training == [None]
 
 
+# -- repeat calls (Layer._call_again) --------------------------------------------
+def test_a_repeat_call_on_a_known_shape_takes_the_short_path(monkeypatch):
+    full_calls = []
+    real = layer_module.shapes_of
+    monkeypatch.setattr(layer_module, "shapes_of", lambda inputs: (full_calls.append(1), real(inputs))[1])
+    monkeypatch.setattr(layer_module, "loss_holders", [])  # add_loss() losses other tests left behind
+    dense = layers.Dense(2)
+    x = ops.ones((4, 3))
+    first = dense(x)
+    assert len(full_calls) == 1
+    again = [dense(x) for _ in range(3)]
+    assert len(full_calls) == 1  # repeat calls skip conversion and checks
+    for output in again:
+        np.testing.assert_array_equal(output.numpy(), first.numpy())
+    dense(ops.ones((5, 3)))  # a new shape goes the full way, once
+    dense(ops.ones((5, 3)))
+    assert len(full_calls) == 2
+    from_array = dense(np.ones((4, 3), dtype="float32"))  # a NumPy batch, as fit() passes it
+    assert len(full_calls) == 2 and isinstance(from_array, ops.Tensor)
+    np.testing.assert_array_equal(from_array.numpy(), first.numpy())
+    assert dense(np.ones((4, 3))).dtype == "float32" and len(full_calls) == 3  # float64: converted
+
+
+def test_repeat_calls_on_tensors_pass_the_training_flag_as_the_first_did():
+    outer = Outer(inner_training=False)
+    x = ops.ones((1, 2))
+    for training in (True, False, None, True):
+        outer(x, training=training)
+    assert outer.inner.seen_training == [True, False, None, True]
+    assert outer.explicit.seen_training == [False] * 4
+
+
+def test_a_failing_repeat_call_does_not_leak_the_training_flag_or_the_scope():
+    from mlkit.layers.call_context import context
+
+    class FailsSecondTime(layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+
+        def call(self, inputs, training=None):
+            self.calls += 1
+            if self.calls == 2:
+                raise RuntimeError("oops")
+            return inputs
+
+    layer, x = FailsSecondTime(), ops.ones((1, 2))
+    layer(x, training=True)
+    with pytest.raises(RuntimeError):
+        layer(x, training=True)
+    assert (context.training, context.depth, context.scope) == (None, 0, [])
+
+
+def test_a_repeat_call_returning_none_is_still_explained():
+    class SometimesNone(layers.Layer):
+        def call(self, inputs):
+            return None if self.__dict__.get("broken") else inputs
+
+    layer, x = SometimesNone(), ops.ones((1, 2))
+    layer(x)
+    layer.broken = True
+    with pytest.raises(Exception, match="None"):
+        layer(x)
+
+
+def test_repeat_calls_see_changes_made_between_them():
+    dense, x = layers.Dense(2), ops.ones((4, 3))
+    dense(x)
+    assert dense(ops.ones((4, 3), dtype="float64")).dtype == "float32"  # still cast
+    dense.activity_regularizer = regularizers.L2(0.1)  # set after the first calls
+    dense(x)
+    assert len(dense.losses) == 1
+    dense.activity_regularizer = None
+    dense.input_spec = layers.InputSpec(shape=(None, 4))  # a new spec is checked at the next call
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 4\), found shape=\(4, 3\)"):
+        dense(x)
+
+
+def test_repeat_calls_pass_masks_on():
+    masking, dense = layers.Masking(), layers.Dense(2)
+    x = ops.convert_to_tensor(np.array([[[1.0], [0.0]]], dtype="float32"))
+    for _ in range(2):
+        outputs = dense(masking(x))
+        assert outputs._keras_mask.numpy().tolist() == [[True, False]]
+
+
 # -- add_weight -----------------------------------------------------------------
 def test_add_weight_signature_and_defaults_follow_seed_002():
     parameters = inspect.signature(layers.Layer.add_weight).parameters

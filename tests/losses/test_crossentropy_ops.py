@@ -155,3 +155,41 @@ def test_float32_stays_float32(rng):
     t = np.eye(3, dtype="float32")[[0, 1, 2, 0]]
     assert crossentropy_ops.categorical_crossentropy(t, z).dtype == "float32"
     assert crossentropy_ops.binary_crossentropy_elementwise(t, z, True).dtype == "float32"
+
+
+# -- the mean of the sparse cross-entropy, as one node ----------------------------
+def _value_and_gradient(function, y):
+    x = ops.convert_to_tensor(y)
+    with GradientTape() as tape:
+        tape.watch(x)
+        out = function(x)
+    return out.numpy(), tape.gradient(out, x).numpy()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_mean_sparse_equals_the_two_nodes_it_replaces_bit_for_bit(rng, from_logits, dtype):
+    labels = rng.integers(0, 5, size=(7,))
+    y = (rng.normal(size=(7, 5)) if from_logits else rng.uniform(0.05, 1.0, size=(7, 5))).astype(dtype)
+    fused = _value_and_gradient(lambda x: crossentropy_ops.mean_sparse_crossentropy(labels, x, from_logits), y)
+    two_nodes = _value_and_gradient(
+        lambda x: ops.mean(crossentropy_ops.sparse_crossentropy(labels, x, from_logits)), y
+    )
+    for got, expected in zip(fused, two_nodes):
+        assert got.dtype == expected.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_mean_sparse_gradients_match_finite_differences(rng, from_logits):
+    labels = rng.integers(0, 4, size=(2, 3))
+    y = rng.normal(size=(2, 3, 4)) if from_logits else rng.uniform(0.2, 1.0, size=(2, 3, 4))
+    check_gradients(lambda pred: crossentropy_ops.mean_sparse_crossentropy(labels, pred, from_logits), [y])
+
+
+def test_mean_sparse_records_one_node(rng):
+    x = ops.convert_to_tensor(rng.normal(size=(3, 4)))
+    with GradientTape() as tape:
+        tape.watch(x)
+        crossentropy_ops.mean_sparse_crossentropy(np.array([0, 3, 1]), x, True)
+    assert len(tape._recorded()) == 1

@@ -307,3 +307,79 @@ def test_bad_settings_are_refused_when_the_loss_is_made(case):
         action()
     for part in parts:
         assert part in str(caught.value)
+
+
+# -- the built-in sparse loss computes its usual mean as one node -----------------
+def _recorded_loss(loss, labels, y, **kwargs):
+    """(value, gradient, number of recorded nodes) of `loss(labels, y)`."""
+    x = ops.convert_to_tensor(y)
+    with GradientTape() as tape:
+        tape.watch(x)
+        value = loss(labels, x, **kwargs)
+        nodes = len(tape._recorded())
+    return value.numpy(), tape.gradient(value, x).numpy(), nodes
+
+
+def _two_node_loss(from_logits, **arguments):
+    """The same loss through the path without the fused mean (a subclass with its own call())."""
+
+    class TwoNodes(SparseCategoricalCrossentropy):
+        def call(self, y_true, y_pred):
+            return super().call(y_true, y_pred)
+
+    return TwoNodes(from_logits=from_logits, **arguments)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+@pytest.mark.parametrize("make_loss", [SparseCategoricalCrossentropy, None])
+def test_sparse_loss_mean_is_one_node_with_the_same_numbers(rng, probabilities, from_logits, make_loss):
+    from mlkit.losses import LossFunctionWrapper
+
+    labels = rng.integers(0, 4, size=8)
+    y = (rng.normal(size=(8, 4)) if from_logits else probabilities((8, 4))).astype("float32")
+    if make_loss is None:  # compile(loss="sparse_categorical_crossentropy") wraps the function
+        loss = LossFunctionWrapper(sparse_categorical_crossentropy, from_logits=from_logits)
+    else:
+        loss = make_loss(from_logits=from_logits)
+    value, grad, nodes = _recorded_loss(loss, labels, y)
+    expected_value, expected_grad, expected_nodes = _recorded_loss(_two_node_loss(from_logits), labels, y)
+    assert (nodes, expected_nodes) == (1, 2)
+    np.testing.assert_array_equal(value, expected_value)
+    np.testing.assert_array_equal(grad, expected_grad)
+
+
+@pytest.mark.parametrize(
+    "arguments, labels, call_arguments",
+    [
+        ({"ignore_class": 3}, np.array([0, 3, 1, 2]), {}),  # ignored samples leave the mean
+        ({}, np.array([[0], [3], [1], [2]]), {}),  # labels with a trailing axis of 1
+        ({}, np.array([0.0, 3.0, 1.0, 2.0]), {}),  # float labels
+        ({}, np.array([0, 3, 1, 2]), {"sample_weight": np.array([1.0, 0.0, 2.0, 1.0])}),
+        ({"reduction": "sum"}, np.array([0, 3, 1, 2]), {}),
+    ],
+)
+def test_sparse_loss_cases_the_one_node_mean_leaves_to_the_usual_path(rng, arguments, labels, call_arguments):
+    y = rng.normal(size=(4, 4)).astype("float32")
+    loss = SparseCategoricalCrossentropy(from_logits=True, **arguments)
+    value, grad, nodes = _recorded_loss(loss, labels, y, **call_arguments)
+    expected_value, expected_grad, _ = _recorded_loss(_two_node_loss(True, **arguments), labels, y, **call_arguments)
+    assert nodes > 1
+    np.testing.assert_allclose(value, expected_value, rtol=1e-6)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-6)
+
+
+def test_sparse_loss_one_node_mean_still_explains_bad_labels():
+    with pytest.raises(ValueError, match=r"class id 4 .* 4 classes"):
+        SparseCategoricalCrossentropy(from_logits=True)(np.array([0, 4]), ops.convert_to_tensor(np.zeros((2, 4), "float32")))
+
+
+def test_sparse_loss_hands_numpy_integer_labels_to_its_function_as_they_are():
+    # Keras would cast them to floats and back; the built-in class skips that copy.
+    seen = []
+    loss = SparseCategoricalCrossentropy(from_logits=True)
+    original = loss.fn
+    loss.fn = lambda y_true, y_pred, **arguments: (seen.append(y_true), original(y_true, y_pred, **arguments))[1]
+    labels = np.array([0, 2, 1])
+    value = loss(labels, ops.convert_to_tensor(np.zeros((3, 3), "float32")))
+    assert seen[0] is labels
+    assert float(value) == pytest.approx(np.log(3))
