@@ -12,11 +12,16 @@ For each workload, in one run and on the same data and initial weights:
 The headline table trains the way learners write it: `compile(optimizer=
 Adam(), loss=..., metrics=[...])` ("accuracy" for the classifiers, "mae" for
 the LSTM's regression), then one `fit(..., epochs=HEADLINE_EPOCHS, verbose=0)`.
-Every engine runs for 3 seeds x 2 rounds, interleaved (so a burst of load
-from other programs hits all engines alike), and the table shows the median
-samples per second (CPU time) over the clean epochs — every epoch but the
-first, which builds and traces — with the ratios of the times. A second
-table keeps the older measurement: ms per step, best of 3, no metrics.
+Every engine runs for 3 seeds x 3 rounds, interleaved: each block (one
+seed of one round) runs every engine back to back. The table shows the
+median samples per second (CPU time) over the clean epochs — every epoch
+but the first, which builds and traces — and the ratios of the times,
+paired: each block's ratio compares engines that ran seconds apart, and the
+table shows the median of the blocks' ratios. On a shared machine, load
+from other programs comes and goes over seconds to minutes; pairing cancels
+what hits a whole block, where a ratio of the overall medians would not.
+A second table keeps the older measurement: ms per step, best of 3, no
+metrics.
 
 Run it with `make bench` or `python benchmarks/training.py` (both set
 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1, unless already set, before NumPy
@@ -215,7 +220,7 @@ def torch_fit(torch, make_torch_model, loss_name, x, y, batch_size):
 # -- the headline: fit as learners write it ----------------------------------------
 HEADLINE_EPOCHS = 4  # the first builds (and traces); the other three are the clean ones
 SEEDS = (0, 1, 2)
-ROUNDS = 2
+ROUNDS = 3
 
 
 class EpochClock(mlkit.callbacks.Callback):
@@ -242,16 +247,21 @@ def timed_epochs(run_epoch, epochs=HEADLINE_EPOCHS):
 
 
 def headline_runs(workload, batch_size, torch):
-    """Samples per second of every clean epoch, per engine, over seeds and rounds."""
+    """Per engine, the median samples per second of its clean epochs; and the
+    paired time ratios (see the module docstring) as {(engine, other): ratio}."""
     x, y, make_model, forward_backward, make_torch_model, loss_name = workload()
     metrics = ["accuracy"] if loss_name == "cross_entropy" else ["mae"]
     rates = {"numpy": [], "eager": [], "jit": [], "torch": []}
+    blocks = []  # per block: {engine: median samples/s of its clean epochs in that block}
 
     def keep(engine, seconds):
-        rates[engine].extend(len(x) / s for s in seconds[1:])
+        clean = [len(x) / s for s in seconds[1:]]
+        rates[engine].extend(clean)
+        blocks[-1][engine] = float(np.median(clean))
 
     for _ in range(ROUNDS):
         for seed in SEEDS:
+            blocks.append({})
             mlkit.utils.set_random_seed(seed)
             model = make_model()
             initial = [w.copy() for w in model.get_weights()]
@@ -269,7 +279,12 @@ def headline_runs(workload, batch_size, torch):
                 torch.manual_seed(seed)
                 parts = torch_setup(torch, make_torch_model, loss_name, x, y)
                 keep("torch", timed_epochs(lambda: torch_epoch(torch, *parts, batch_size)))
-    return {engine: float(np.median(values)) for engine, values in rates.items() if values}
+    medians = {engine: float(np.median(values)) for engine, values in rates.items() if values}
+    ratios = {
+        (engine, other): float(np.median([block[other] / block[engine] for block in blocks]))
+        for engine in medians for other in medians
+    }
+    return medians, ratios
 
 
 def print_headline(torch, workloads):
@@ -277,17 +292,18 @@ def print_headline(torch, workloads):
         f"fit as learners use it: compile(Adam, loss, metrics), fit(epochs={HEADLINE_EPOCHS}, verbose=0); "
         f"median samples/s (CPU time) of the clean epochs, {len(SEEDS)} seeds x {ROUNDS} interleaved rounds"
     )
+    print("  time ratios: the median over those blocks of each block's ratio (engines that ran seconds apart)")
     columns = ["numpy", "eager", "jit"] + (["torch"] if torch else [])
     header = f"{'workload':<22} {'batch':>5} " + " ".join(f"{c:>8}" for c in columns)
     header += f" {'eager/np':>8} {'jit/np':>7}" + (f" {'torch/jit':>9}" if torch else "")
     print(header + ("" if torch else "   (torch not installed: its column is skipped)"))
     print("  (x/np: time ratio to the hand-written NumPy floor, lower is better; torch/jit > 1: mlkit faster)")
     for name, workload, batch_size in workloads:
-        rate = headline_runs(workload, batch_size, torch)
+        rate, ratio = headline_runs(workload, batch_size, torch)
         line = f"{name:<22} {batch_size:>5} " + " ".join(f"{rate[c]:>8.0f}" for c in columns)
-        line += f" {rate['numpy'] / rate['eager']:>7.2f}x {rate['numpy'] / rate['jit']:>6.2f}x"
+        line += f" {ratio['eager', 'numpy']:>7.2f}x {ratio['jit', 'numpy']:>6.2f}x"
         if torch:
-            line += f" {rate['jit'] / rate['torch']:>8.2f}x"
+            line += f" {ratio['torch', 'jit']:>8.2f}x"
         print(line, flush=True)
 
 

@@ -49,14 +49,11 @@ class ApplyingGradients:
 
     def _apply_packed(self, packed, grads):
         """Fast path: every built variable gets a gradient; one flat update."""
-        variables = self._trainable_variables
-        arrays = []
-        for gradient, view, variable in zip(grads, packed.gradients, variables):
+        for gradient, view, variable in zip(grads, packed.gradients, self._trainable_variables):
             array = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
             if array.shape != view.shape:
                 self._gradient_array(gradient, variable)  # raises the error that explains it
-            arrays.append(array.reshape(-1))
-        np.concatenate(arrays, out=packed.gradient, casting="same_kind")
+            view[...] = array
         self._apply_gradient_buffers()
 
     def _gradient_buffers(self, variables):
