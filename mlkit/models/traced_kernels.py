@@ -33,7 +33,7 @@ import numpy as np
 
 from mlkit.layers.core.dense import fused_activation_name
 from mlkit.ops.autodiff import GradientTape
-from mlkit.ops.conv import _sizes_and_pads, inside, sliding_windows, taps_and_positions
+from mlkit.ops.conv import output_sizes_and_pads, inside, sliding_windows, taps_and_positions
 from mlkit.ops.fused import activate_in_place, gradient_through_activation
 from mlkit.ops.tensor import Tensor
 
@@ -118,7 +118,7 @@ class ConvStep(DenseStep):
 
     def _allocate(self, x):
         geometry = (x.shape[1:-1], self.window, self.strides, self.dilation, self.padding, "ops.conv")
-        out_sizes, pads = _sizes_and_pads(*geometry)
+        out_sizes, pads = output_sizes_and_pads(*geometry)
         dtype, (channels, filters) = self.kernel.data.dtype, self.kernel.shape[-2:]
         padded_sizes = tuple(n + before + after for n, (before, after) in zip(x.shape[1:-1], pads))
         self.padded = np.zeros((x.shape[0],) + padded_sizes + (channels,), dtype)

@@ -246,7 +246,7 @@ def _check_ranks(op_name, x, kernel):
 
 
 @functools.lru_cache(maxsize=256)
-def _sizes_and_pads(spatial, window, strides, dilation, padding, op_name):
+def output_sizes_and_pads(spatial, window, strides, dilation, padding, op_name):
     """(out_sizes, pads) for these shapes; cached, as a training loop asks the same each step."""
     geometry = list(zip(spatial, window, strides, dilation))
     out_sizes = tuple(output_length(n, k, s, d, padding) for n, k, s, d in geometry)
@@ -290,7 +290,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             f"kernel's input channels and the filters ({filters}) a multiple of the groups."
         )
     groups = channels // group_channels
-    out_sizes, pads = _sizes_and_pads(tuple(spatial), window, strides, dilation, padding, "ops.conv")
+    out_sizes, pads = output_sizes_and_pads(tuple(spatial), window, strides, dilation, padding, "ops.conv")
     positions = batch * math.prod(out_sizes)
     window_size = math.prod(window)
 

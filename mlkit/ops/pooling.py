@@ -37,7 +37,7 @@ from mlkit.ops.autodiff import needs_grad, record
 from mlkit.ops.conv import (
     _channels_last,
     _restore_format,
-    _sizes_and_pads,
+    output_sizes_and_pads,
     inside,
     pad_spatial,
     standardize_data_format,
@@ -62,7 +62,7 @@ def _prepare(op_name, inputs, pool_size, strides, padding, data_format, fill):
     strides = pool_size if strides is None else standardize_tuple(strides, rank, "strides")
     padding, data_format = standardize_padding(padding), standardize_data_format(data_format)
     x = _channels_last(x, data_format)
-    out_sizes, pads = _sizes_and_pads(x.shape[1:-1], pool_size, strides, (1,) * rank, padding, op_name)
+    out_sizes, pads = output_sizes_and_pads(x.shape[1:-1], pool_size, strides, (1,) * rank, padding, op_name)
     padded = pad_spatial(x, pads, fill)
     offsets = [positions for _, positions in taps_and_positions(pool_size, strides, (1,) * rank, out_sizes)]
     return x, padded, offsets, pool_size, strides, pads, out_sizes, data_format
