@@ -32,6 +32,13 @@ thread, and idle BLAS threads spinning on a small matrix would be counted.
 `--headline-only` skips the older table. The machine's load average is
 printed before and after: the interleaved medians resist load, but a busy
 machine still slows every engine a little.
+
+For steadier figures, hold glibc's allocator still: with
+`MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=67108864` in the
+environment, freed memory is not handed back to the system between steps
+(and taken back, page by page, on the next one). Every engine then runs
+under the same settings; without them, on a 2 ms step, that churn alone
+moves a ratio by up to 0.2 from one run to the next.
 """
 
 import os
