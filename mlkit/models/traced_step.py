@@ -64,6 +64,7 @@ from mlkit.layers.call_context import context
 from mlkit.layers.core.dense import fused_activation_name
 from mlkit.layers.layer import state_version
 from mlkit.models.data_adapter import unpack_batch
+from mlkit.models.metrics_logs import MetricsLogs
 from mlkit.models.traced_kernels import CallStep, ConvStep, DenseStep, LossStep, MetricsStep, loss_step
 from mlkit.ops.tensor import Tensor
 
@@ -186,9 +187,6 @@ class TracedProgram:
             self.reason = "a trainable variable belongs to no traced layer"
         self.gradient_copies = None if self.reason else self._write_gradients_for(model.optimizer)
         self.metrics_step = None if self.reason else MetricsStep(model._loss_tracker, model._compiled_metrics)
-        from mlkit.models.trainer import MetricsLogs  # here: trainer.py imports this module
-
-        self.logs_of = MetricsLogs
 
     def _write_gradients_for(self, optimizer):
         """Let the steps write their gradients where the optimizer reads them.
@@ -259,7 +257,7 @@ class TracedProgram:
                 buffer[...] = step.gradients[index]
             model.optimizer._apply_gradient_buffers()
         self.metrics_step.update(_array_of(loss), y, outputs)
-        return self.logs_of(model)
+        return MetricsLogs(model)
 
 
 # Methods a traced step replaces; a model that overrides one is stepped eagerly.

@@ -16,7 +16,6 @@ the gradients `v.value.grad`, as on Keras's torch backend.
 
 import functools
 import warnings
-from collections.abc import MutableMapping
 
 import numpy as np
 
@@ -29,66 +28,13 @@ from mlkit.models.data_adapter import (
     split_validation,
     unpack_batch,
 )
+from mlkit.models.metrics_logs import MetricsLogs, pythonify_logs
 from mlkit.models.training_arguments import check_compile_arguments, check_fit_arguments, check_targets_given
 from mlkit.models.traced_step import TracedStep
 from mlkit.ops.autodiff import GradientTape, enable_grad, no_recording
 from mlkit.ops.math import add_n, sum as reduce_sum
 from mlkit.ops.core import zeros
 from mlkit.utils.tree import flatten
-
-
-def _python_value(value):
-    value = np.asarray(getattr(value, "data", value))
-    return float(value) if value.size == 1 else value
-
-
-class MetricsLogs(MutableMapping):
-    """The metric values of a step, read from the metrics on first access.
-
-    Behaves like the dict Keras returns from train_step (callbacks may read
-    and add entries). Reading happens before the next step changes the
-    metrics (the fit loop hands these logs to the callbacks right away), so
-    every reader sees the same snapshot; a step whose logs nobody reads does
-    not pay for computing them.
-    """
-
-    def __init__(self, model):
-        self._model = model
-        self._values = None
-
-    def _read(self):
-        if self._values is None:
-            self._values = self._model.get_metrics_result()
-        return self._values
-
-    def __getitem__(self, name):
-        return self._read()[name]
-
-    def __setitem__(self, name, value):
-        self._read()[name] = value
-
-    def __delitem__(self, name):
-        del self._read()[name]
-
-    def __iter__(self):
-        return iter(self._read())
-
-    def __len__(self):
-        return len(self._read())
-
-    def __repr__(self):
-        return repr(self._read())
-
-
-def pythonify_logs(logs):
-    """Logs as plain floats, with nested dicts (from compile_metrics) flattened."""
-    result = {}
-    for name, value in (logs or {}).items():
-        if isinstance(value, dict):
-            result.update(pythonify_logs(value))
-        else:
-            result[name] = _python_value(value)
-    return result
 
 
 class Trainer:
