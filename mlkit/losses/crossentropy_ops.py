@@ -111,6 +111,14 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return _finish(value, target, output, backward)
 
 
+def class_ids_in_range(ids, num_classes):
+    """Whether every integer class id in `ids` (a non-empty array) lies in [0, num_classes).
+
+    One pass checks both ends: read as unsigned, a negative id becomes a huge number.
+    """
+    return np.maximum.reduce(ids.view(f"u{ids.dtype.itemsize}"), axis=None) < num_classes
+
+
 def sparse_crossentropy(labels, output, from_logits=False):
     """-log p[label] over the last axis; `labels` are integer class ids (a NumPy array)."""
     value, backward = _sparse_crossentropy_rule(labels, output, from_logits)

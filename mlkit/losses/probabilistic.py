@@ -109,8 +109,7 @@ def _integer_labels(y_true, y_pred):
 
 def _check_class_ids(labels, num_classes):
     ids = labels.astype(np.int64, copy=False)  # float labels are truncated, as in Keras
-    # Read as unsigned, a negative id is huge: one maximum finds both kinds of bad id.
-    if ids.size and np.maximum.reduce(ids.view(np.uint64), axis=None) >= num_classes:
+    if ids.size and not crossentropy_ops.class_ids_in_range(ids, num_classes):
         bad = ids[(ids < 0) | (ids >= num_classes)].ravel()[0]
         raise ValueError(
             f"sparse_categorical_crossentropy: found class id {bad} but y_pred has "

@@ -32,6 +32,7 @@ import math
 import numpy as np
 
 from mlkit.layers.core.dense import fused_activation_name
+from mlkit.losses.crossentropy_ops import class_ids_in_range
 from mlkit.ops.autodiff import GradientTape
 from mlkit.ops.conv import output_sizes_and_pads, inside, sliding_windows, taps_and_positions
 from mlkit.ops.fused import activate_in_place, gradient_through_activation
@@ -236,11 +237,12 @@ class SparseCrossentropyFromLogitsStep:
     def accepts(self, y_true):
         """Integer class ids in range; anything else goes to the eager step, which explains."""
         labels = y_true.data if isinstance(y_true, Tensor) else y_true
-        if not (isinstance(labels, np.ndarray) and labels.dtype.kind in "iu" and labels.size > 0):
-            return False
-        # One pass checks both ends: read as unsigned, a negative id becomes a huge number.
-        as_unsigned = labels.view(f"u{labels.dtype.itemsize}")
-        return np.maximum.reduce(as_unsigned, axis=None) < self.classes
+        return (
+            isinstance(labels, np.ndarray)
+            and labels.dtype.kind in "iu"
+            and labels.size > 0
+            and class_ids_in_range(labels, self.classes)
+        )
 
     def forward(self, y_true, y_pred):
         labels = y_true.data if isinstance(y_true, Tensor) else y_true
