@@ -262,14 +262,7 @@ class Layer(
                 assert_input_compatibility(self._input_spec, inputs, self.name)
             self._remember_checked_shapes(shapes)
 
-        # `training`: the caller's value, else the enclosing layer call's, else
-        # the default in this layer's call() signature; nested calls inherit it.
-        training = kwargs.pop("training", None)
-        outer_training = context.training
-        if training is None:
-            training = outer_training
-            if training is None:
-                training = self._call_training_default
+        training = self._training_for(kwargs.pop("training", None))
         if training is not None and self._call_accepts_training:
             kwargs["training"] = training
         # A call() that takes `mask` receives the inputs' mask (layer_masking.py).
@@ -282,15 +275,9 @@ class Layer(
         outer_autocast = _autocast.dtype
         if outer_autocast is not None or self._mixed_precision:
             _autocast.dtype = self._variable_read_dtype(outer_autocast)
-        context.depth += 1
-        context.training = training
-        context.scope.append(self)
         try:
-            outputs = self.call(inputs, *args, **kwargs)
+            outputs = self._call_nested(training, inputs, *args, **kwargs)
         finally:
-            context.scope.pop()
-            context.depth -= 1
-            context.training = outer_training
             _autocast.dtype = outer_autocast
         if outputs is None:
             raise returned_none_error(self)
@@ -299,6 +286,29 @@ class Layer(
         if previous_mask is not None or self._overrides_compute_mask:
             self._pass_mask_on(inputs, outputs, previous_mask)
         return outputs
+
+    def _training_for(self, training):
+        """`training` for this call: the caller's value, else the enclosing layer
+        call's, else the default in this layer's call() signature."""
+        if training is not None:
+            return training
+        if context.training is not None:
+            return context.training
+        return self._call_training_default
+
+    def _call_nested(self, training, inputs, /, *args, **kwargs):
+        """Run `call`, with the layer calls it makes seeing this one as their
+        enclosing call: one level deeper, inheriting `training` (call_context.py)."""
+        outer_training = context.training
+        context.depth += 1
+        context.training = training
+        context.scope.append(self)
+        try:
+            return self.call(inputs, *args, **kwargs)
+        finally:
+            context.scope.pop()
+            context.depth -= 1
+            context.training = outer_training
 
     def _remember_checked_shapes(self, shapes):
         """Keep the last few input shapes that passed the input spec, if any (a short list)."""
@@ -338,22 +348,11 @@ class Layer(
         path would find nothing to do."""
         if not isinstance(inputs, Tensor):
             inputs = Tensor(inputs)  # an array of the compute dtype: what conversion would give
-        training = kwargs.get("training")
-        outer_training = context.training
-        if training is None:
-            training = outer_training if outer_training is not None else self._call_training_default
-        context.depth += 1
-        context.training = training
-        context.scope.append(self)
-        try:
-            if training is not None and self._call_accepts_training:
-                outputs = self.call(inputs, training=training)
-            else:
-                outputs = self.call(inputs)
-        finally:
-            context.scope.pop()
-            context.depth -= 1
-            context.training = outer_training
+        training = self._training_for(kwargs.get("training"))
+        if training is not None and self._call_accepts_training:
+            outputs = self._call_nested(training, inputs, training=training)
+        else:
+            outputs = self._call_nested(training, inputs)
         if outputs is None:
             raise returned_none_error(self)
         return outputs
