@@ -208,7 +208,7 @@ class Optimizer(
             self._packed = self._pack() or False
         packed = self._packed
         if packed:
-            if list(map(id, variables)) == self._trainable_variable_ids and all(g is not None for g in grads):
+            if self._gradient_buffers(variables) is not None and all(g is not None for g in grads):
                 self._apply_packed(packed, grads)
                 return
             packed.reclaim()
