@@ -99,7 +99,7 @@ class Mean(Metric):
                 # The common case of a loss tracker: one number, weighted by the batch size.
                 self._add_weighted_number(array, 1.0 if sample_weight is None else sample_weight)
                 return
-            if sample_weight is None and array.ndim == 1 and array.dtype == self.dtype:
+            if sample_weight is None and self._are_sample_values(array):
                 # The common case of a metric in fit(): one unweighted value per sample.
                 self._add_sample_values(array)
                 return
@@ -115,6 +115,10 @@ class Mean(Metric):
         """Add one number `value` (0-d array) counted `weight` times (a Python number)."""
         self.total._value = self.total._value + as_array(value, self.dtype) * weight
         self.count._value = self.count._value + np.asarray(weight, dtype=self.dtype)
+
+    def _are_sample_values(self, values):
+        """Whether `values` is what `_add_sample_values` takes: a 1-D array in the metric's dtype."""
+        return isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype == self.dtype
 
     def _add_sample_values(self, values):
         """Add one unweighted value per sample (a 1-D array in the metric's dtype)."""

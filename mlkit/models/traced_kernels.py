@@ -304,7 +304,7 @@ class MetricsStep:
             if is_mean_of_function:
                 values = metric._fn(y_true, y_pred, **metric._fn_kwargs)
                 values = values.data if isinstance(values, Tensor) else values
-                if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype == metric.dtype:
+                if metric._are_sample_values(values):
                     metric._add_sample_values(values)
                     continue
             metric.update_state(y_true, Tensor(y_pred))
