@@ -134,10 +134,6 @@ class CompiledMetrics:
     def update_state(self, y_true, y_pred, sample_weight=None):
         if self.metrics is None:
             self._build(y_true, y_pred)
-        if len(self.output_names) == 1:  # the usual case: one output, nothing to line up
-            for _, metric, weighted in self.metrics:
-                metric.update_state(y_true, y_pred, sample_weight=sample_weight if weighted else None)
-            return
         true_list = _as_list(y_true, self.output_names)
         pred_list = _as_list(y_pred, self.output_names)
         weight_list = _as_list(sample_weight, self.output_names) if sample_weight is not None else None
