@@ -34,7 +34,7 @@ import numpy as np
 from mlkit.layers.core.dense import fused_activation_name
 from mlkit.losses.crossentropy_ops import class_ids_in_range, sparse_crossentropy_rule
 from mlkit.ops.autodiff import GradientTape
-from mlkit.ops.conv import output_sizes_and_pads, inside, sliding_windows, taps_and_positions
+from mlkit.ops.conv import add_windows_back, inside, output_sizes_and_pads, sliding_windows
 from mlkit.ops.fused import activate_in_place, gradient_through_activation
 from mlkit.ops.tensor import Tensor
 
@@ -129,7 +129,6 @@ class ConvStep(DenseStep):
         self.patches = np.empty((positions, taps * channels), dtype)
         self.outputs = np.empty((positions, filters), dtype)
         self.output_shape = (x.shape[0],) + out_sizes + (filters,)
-        self.taps = taps_and_positions(self.window, self.strides, self.dilation, out_sizes)
         self.gradient_shape = self.window + (x.shape[0],) + out_sizes + (channels,)
         self.input_gradient = np.zeros_like(self.padded) if self.wants_input else None
 
@@ -154,12 +153,9 @@ class ConvStep(DenseStep):
         if not self.wants_input:
             return None
         # Each kernel tap's share of the input gradient, added back where that tap read ("col2im").
-        taps = np.ascontiguousarray(self.kernel.data.reshape(len(self.taps), -1, grad.shape[-1]).swapaxes(1, 2))
+        taps = np.ascontiguousarray(self.kernel.data.reshape(-1, self.kernel.shape[-2], grad.shape[-1]).swapaxes(1, 2))
         by_tap = np.matmul(grad, taps).reshape(self.gradient_shape)
-        total = self.input_gradient
-        total[...] = 0
-        for offset, positions in self.taps:
-            total[positions] += by_tap[offset]
+        total = add_windows_back(by_tap, self.padded.shape, self.strides, self.dilation, out=self.input_gradient)
         return total[self.inside]
 
 

@@ -201,18 +201,23 @@ def taps_and_positions(window, strides, dilation, out_sizes):
     return [(offset, window_positions(offset, strides, dilation, out_sizes)) for offset in offsets]
 
 
-def add_windows_back(values_by_offset, padded_shape, strides, dilation):
+def add_windows_back(values_by_offset, padded_shape, strides, dilation, out=None):
     """The adjoint of `sliding_windows` ("col2im"): sum every window into place.
 
     `values_by_offset[offset]` holds, for every window (batch, *out_sizes,
     ...), the value that belongs to kernel tap `offset`; it is added where
     that tap reads (`window_positions`). Positions covered by several windows
     receive the sum. One slice-add per kernel tap, over the whole batch.
+    The sum goes into `out` (of `padded_shape`) when given, else a new array.
     """
     rank = len(strides)
     window = values_by_offset.shape[:rank]
     out_sizes = values_by_offset.shape[rank + 1:2 * rank + 1]
-    total = np.zeros(padded_shape, dtype=values_by_offset.dtype)
+    if out is None:
+        total = np.zeros(padded_shape, dtype=values_by_offset.dtype)
+    else:
+        total = out
+        total[...] = 0
     for offset, positions in taps_and_positions(window, tuple(strides), tuple(dilation), out_sizes):
         total[positions] += values_by_offset[offset]
     return total
