@@ -121,7 +121,7 @@ def class_ids_in_range(ids, num_classes):
 
 def sparse_crossentropy(labels, output, from_logits=False):
     """-log p[label] over the last axis; `labels` are integer class ids (a NumPy array)."""
-    value, backward = sparse_crossentropy_rule(labels, output, from_logits)
+    value, backward = _sparse_crossentropy_rule(labels, output, from_logits)
     return _finish_sparse(value, output, backward)
 
 
@@ -133,7 +133,7 @@ def mean_sparse_crossentropy(labels, output, from_logits=False):
     then `ops.mean`) cost more bookkeeping than arithmetic. The value and the
     gradient are computed exactly as those two nodes compute them.
     """
-    values, backward = sparse_crossentropy_rule(labels, output, from_logits)
+    values, backward = _sparse_crossentropy_rule(labels, output, from_logits)
     count = values.size
     mean = np.add.reduce(values, axis=tuple(range(values.ndim))) / count  # as ops.mean computes it
 
@@ -145,13 +145,8 @@ def mean_sparse_crossentropy(labels, output, from_logits=False):
     return _finish_sparse(mean, output, mean_backward)
 
 
-def sparse_crossentropy_rule(labels, output, from_logits):
-    """The per-sample values of the sparse cross-entropy and their backward rule.
-
-    `backward(g)`, from the gradient `g` of the values (or one scalar for all
-    of them), returns a 1-tuple: the gradient of `output`. The recorded ops
-    above and the traced step's loss (models/traced_kernels.py) share it.
-    """
+def _sparse_crossentropy_rule(labels, output, from_logits):
+    """The per-sample values of the sparse cross-entropy and their backward rule."""
     y = np.asarray(data_of(output))
     # Work on rows: (samples, classes), with plain integer indexing (fast).
     rows = y.reshape(-1, y.shape[-1])

@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from mlkit.layers.core.dense import fused_activation_name
-from mlkit.losses.crossentropy_ops import class_ids_in_range, sparse_crossentropy_rule
+from mlkit.losses.crossentropy_ops import class_ids_in_range
 from mlkit.ops.autodiff import GradientTape
 from mlkit.ops.conv import add_windows_back, inside, output_sizes_and_pads, sliding_windows
 from mlkit.ops.fused import activate_in_place, gradient_through_activation
@@ -218,18 +218,17 @@ class LossStep:
 
 
 class SparseCrossentropyFromLogitsStep:
-    """SparseCategoricalCrossentropy(from_logits=True), averaged over the batch.
+    """SparseCategoricalCrossentropy(from_logits=True), averaged over the batch, by hand.
 
     loss = mean(log(sum(exp(z))) - z[label]); its gradient with respect to the
-    logits z is (softmax(z) - one_hot(label)) / batch. It runs the loss's own
-    rule (`crossentropy_ops.sparse_crossentropy_rule`) and takes the mean as
-    the eager step's one-node mean does, without recording a graph.
+    logits z is (softmax(z) - one_hot(label)) / batch. The same arithmetic as
+    `losses.crossentropy_ops.sparse_crossentropy` followed by a mean.
     """
 
     def __init__(self, loss, classes):
         self.classes = classes
         self.dtype = np.dtype(loss.dtype)
-        self.count = self.rule_backward = None
+        self.exp = self.total = self.index = self.row_numbers = None
 
     def accepts(self, y_true):
         """Integer class ids in range; anything else goes to the eager step, which explains."""
@@ -244,12 +243,21 @@ class SparseCrossentropyFromLogitsStep:
     def forward(self, y_true, y_pred):
         labels = y_true.data if isinstance(y_true, Tensor) else y_true
         rows = y_pred if y_pred.dtype == self.dtype else y_pred.astype(self.dtype)
-        values, self.rule_backward = sparse_crossentropy_rule(labels.reshape(-1), rows, from_logits=True)
-        self.count = len(values)
-        return Tensor(np.add.reduce(values) / self.count)
+        if self.row_numbers is None or len(self.row_numbers) != len(rows):
+            self.row_numbers = np.arange(len(rows))
+        self.index = (self.row_numbers, labels.reshape(-1))
+        # ufunc.reduce is what .max() and .sum() call, minus their Python wrappers.
+        shifted = rows - np.maximum.reduce(rows, axis=-1, keepdims=True)
+        at_labels = shifted[self.index]
+        self.exp = np.exp(shifted, out=shifted)
+        self.total = np.add.reduce(self.exp, axis=-1)
+        values = np.log(self.total) - at_labels
+        return Tensor(np.add.reduce(values) / len(values))
 
     def backward(self):
-        (grad,) = self.rule_backward(np.ones((), self.dtype) / self.count)  # the mean's share of each sample
+        grad = self.exp / self.total[:, None]
+        grad[self.index] -= 1
+        grad *= self.dtype.type(1) / len(grad)
         return grad
 
 
