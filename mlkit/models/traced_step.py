@@ -69,30 +69,27 @@ from mlkit.models.traced_kernels import CallStep, ConvStep, DenseStep, LossStep,
 from mlkit.ops.tensor import Tensor
 
 # The layers a traced step replays: built-in layers whose `call` is plain
-# NumPy arithmetic on one input, with no sublayers and no masks to pass on.
+# NumPy arithmetic on one input, with no sublayers and no masks to pass on
+# (an Embedding with mask_zero=True makes one: its model is stepped eagerly).
+# Every one is trained both ways in tests/models/test_traced_step.py.
 TRACEABLE_LAYERS = (
-    layers.Dense,
-    layers.Activation,
-    layers.ReLU,
-    layers.Softmax,
-    layers.Flatten,
-    layers.Reshape,
-    layers.Dropout,
-    layers.BatchNormalization,
-    layers.LayerNormalization,
-    layers.Conv1D,
-    layers.Conv2D,
-    layers.MaxPooling1D,
-    layers.MaxPooling2D,
-    layers.AveragePooling1D,
-    layers.AveragePooling2D,
-    layers.GlobalAveragePooling1D,
-    layers.GlobalAveragePooling2D,
-    layers.GlobalMaxPooling1D,
-    layers.GlobalMaxPooling2D,
-    layers.SimpleRNN,
-    layers.LSTM,
-    layers.GRU,
+    # core, activations, reshaping
+    layers.Dense, layers.Embedding, layers.Identity,
+    layers.Activation, layers.ReLU, layers.LeakyReLU, layers.ELU, layers.PReLU, layers.Softmax,
+    layers.Flatten, layers.Reshape, layers.Permute, layers.RepeatVector,
+    layers.Cropping2D, layers.ZeroPadding2D, layers.UpSampling2D,
+    # regularization and normalization
+    layers.Dropout, layers.SpatialDropout1D, layers.SpatialDropout2D, layers.SpatialDropout3D,
+    layers.GaussianNoise, layers.GaussianDropout,
+    layers.BatchNormalization, layers.LayerNormalization,
+    # convolution and pooling
+    layers.Conv1D, layers.Conv2D, layers.Conv1DTranspose, layers.Conv2DTranspose,
+    layers.DepthwiseConv1D, layers.DepthwiseConv2D, layers.SeparableConv1D, layers.SeparableConv2D,
+    layers.MaxPooling1D, layers.MaxPooling2D, layers.AveragePooling1D, layers.AveragePooling2D,
+    layers.GlobalAveragePooling1D, layers.GlobalAveragePooling2D,
+    layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D,
+    # recurrent
+    layers.SimpleRNN, layers.LSTM, layers.GRU,
 )
 
 
@@ -231,7 +228,9 @@ class TracedProgram:
         loss = model._compiled_loss.losses[0]
         output_shape = _output_shape(model, _array_of(x).shape)
         step = loss_step(loss, output_shape, np.shape(_array_of(y))) if output_shape else LossStep(loss)
-        input_dtype = np.dtype(chain[0].compute_dtype)
+        # Float batches are cast to the first layer's compute dtype, as its autocast does;
+        # a layer that does not autocast (Embedding: indices) gets the batch as it is.
+        input_dtype = np.dtype(chain[0].compute_dtype) if chain[0].autocast else None
         return cls(model, guards, None, steps, step, input_dtype)
 
     def replay(self, data):
@@ -241,8 +240,8 @@ class TracedProgram:
         if not self.loss_step.accepts(y):
             return model.train_step(data)  # the eager loss explains what is wrong with y
         outputs = _array_of(x)
-        if outputs.dtype != self.input_dtype:
-            outputs = outputs.astype(self.input_dtype)  # as the first layer's autocast does
+        if self.input_dtype is not None and outputs.dtype != self.input_dtype:
+            outputs = outputs.astype(self.input_dtype)
         with _training_call(model):
             for step in self.steps:
                 outputs = step.forward(outputs)
@@ -287,6 +286,8 @@ def untraceable_reason(model, data):
             return f"layer {layer.name!r} has a regularizer"
         if getattr(layer, "return_state", False):
             return f"layer {layer.name!r} returns its states as extra outputs"
+        if getattr(layer, "mask_zero", False):
+            return f"layer {layer.name!r} makes a mask (mask_zero=True) for the layers after it"
         compute_dtypes.add(layer.compute_dtype)
         if layer.compute_dtype != layer.variable_dtype:
             return f"layer {layer.name!r} uses mixed precision"

@@ -6,6 +6,7 @@ import pytest
 
 import mlkit
 from mlkit import layers
+from mlkit.models.traced_step import TRACEABLE_LAYERS
 
 
 def train(make_model, x, y, jit, epochs=2, batch_size=32, seed=3, **compile_arguments):
@@ -372,3 +373,118 @@ def test_jit_compile_is_off_by_default_and_with_run_eagerly():
     with pytest.warns(UserWarning, match="run_eagerly"):
         model.compile(loss="mse", run_eagerly=True, jit_compile=True)
     assert model.jit_compile is False
+
+
+# -- every layer a traced step replays (TRACEABLE_LAYERS) ---------------------
+# Each sits inside a small classifier, after a trainable layer, so the
+# replayed backward pass must carry the gradient through it to reach that
+# layer's weights.
+
+CLASSES = 4
+VOCABULARY = 20
+
+
+def flat(layer):
+    """Dense -> layer -> Dense, on vectors of 12 features."""
+    return [mlkit.Input(shape=(12,)), layers.Dense(16, activation="tanh"), layer, layers.Flatten(), layers.Dense(CLASSES)]
+
+
+def sequence(layer, pooling=True):
+    """Conv1D -> layer -> (pooling) -> Dense, on sequences of 10 steps of 3 features."""
+    head = [layers.GlobalAveragePooling1D()] if pooling else [layers.Flatten()]
+    return [mlkit.Input(shape=(10, 3)), layers.Conv1D(4, 3, padding="same", activation="tanh"), layer, *head,
+            layers.Dense(CLASSES)]
+
+
+def image(*middle):
+    """Conv2D -> the middle layers -> Flatten -> Dense, on 6x6 images of 2 channels."""
+    return [mlkit.Input(shape=(6, 6, 2)), layers.Conv2D(4, 3, padding="same", activation="tanh"), *middle,
+            layers.Flatten(), layers.Dense(CLASSES)]
+
+
+# One model per traceable layer; where a layer has a hand-written traced step
+# (Dense, Conv), the variant here is the one that goes through its own call.
+MODELS = {
+    layers.Dense: lambda: flat(layers.Dense(8, activation="sigmoid")),
+    layers.Activation: lambda: flat(layers.Activation("softplus")),
+    layers.ReLU: lambda: flat(layers.ReLU(max_value=0.5, negative_slope=0.1, threshold=0.05)),
+    layers.Softmax: lambda: flat(layers.Softmax()),
+    layers.Flatten: lambda: image(layers.Flatten()),
+    layers.Reshape: lambda: flat(layers.Reshape((4, 4))),
+    layers.Dropout: lambda: flat(layers.Dropout(0.25, seed=3)),
+    layers.BatchNormalization: lambda: flat(layers.BatchNormalization(momentum=0.8)),
+    layers.LayerNormalization: lambda: flat(layers.LayerNormalization()),
+    layers.Conv1D: lambda: sequence(layers.Conv1D(5, 3, dilation_rate=2, padding="causal", activation="elu")),
+    layers.Conv2D: lambda: image(layers.Conv2D(4, 2, groups=2, activation="selu")),
+    layers.MaxPooling1D: lambda: sequence(layers.MaxPooling1D(2)),
+    layers.MaxPooling2D: lambda: image(layers.MaxPooling2D(2, strides=1, padding="same")),
+    layers.AveragePooling1D: lambda: sequence(layers.AveragePooling1D(3, strides=2, padding="same")),
+    layers.AveragePooling2D: lambda: image(layers.AveragePooling2D(2)),
+    layers.GlobalAveragePooling1D: lambda: sequence(layers.GlobalAveragePooling1D(), pooling=False),
+    layers.GlobalAveragePooling2D: lambda: image(layers.GlobalAveragePooling2D()),
+    layers.GlobalMaxPooling1D: lambda: sequence(layers.GlobalMaxPooling1D(), pooling=False),
+    layers.GlobalMaxPooling2D: lambda: image(layers.GlobalMaxPooling2D()),
+    layers.SimpleRNN: lambda: sequence(layers.SimpleRNN(6), pooling=False),
+    layers.LSTM: lambda: sequence(layers.LSTM(6, return_sequences=True)),
+    layers.GRU: lambda: sequence(layers.GRU(6, reset_after=False), pooling=False),
+    layers.ELU: lambda: flat(layers.ELU(alpha=0.5)),
+    layers.LeakyReLU: lambda: flat(layers.LeakyReLU(negative_slope=0.2)),
+    layers.PReLU: lambda: flat(layers.PReLU(alpha_initializer="random_uniform")),
+    layers.Identity: lambda: flat(layers.Identity()),
+    layers.Permute: lambda: sequence(layers.Permute((2, 1))),
+    layers.RepeatVector: lambda: flat(layers.RepeatVector(3)),
+    layers.Cropping2D: lambda: image(layers.Cropping2D(((1, 0), (0, 2)))),
+    layers.ZeroPadding2D: lambda: image(layers.ZeroPadding2D((1, 2))),
+    layers.UpSampling2D: lambda: image(layers.UpSampling2D(2)),
+    layers.GaussianNoise: lambda: flat(layers.GaussianNoise(0.3, seed=1)),
+    layers.GaussianDropout: lambda: flat(layers.GaussianDropout(0.1, seed=2)),
+    layers.SpatialDropout1D: lambda: sequence(layers.SpatialDropout1D(0.1, seed=3)),
+    layers.SpatialDropout2D: lambda: image(layers.SpatialDropout2D(0.3, seed=4)),
+    layers.SpatialDropout3D: lambda: image(layers.Reshape((6, 6, 2, 2)), layers.SpatialDropout3D(0.2, seed=5)),
+    layers.Conv1DTranspose: lambda: sequence(layers.Conv1DTranspose(3, 3, strides=2, activation="relu")),
+    layers.Conv2DTranspose: lambda: image(layers.Conv2DTranspose(3, 2, strides=2, padding="same")),
+    layers.DepthwiseConv1D: lambda: sequence(layers.DepthwiseConv1D(3, depth_multiplier=2)),
+    layers.DepthwiseConv2D: lambda: image(layers.DepthwiseConv2D(2, activation="tanh")),
+    layers.SeparableConv1D: lambda: sequence(layers.SeparableConv1D(5, 3, padding="same")),
+    layers.SeparableConv2D: lambda: image(layers.SeparableConv2D(5, 3, depth_multiplier=2)),
+    layers.Embedding: lambda: [mlkit.Input(shape=(10,), dtype="int64"), layers.Embedding(VOCABULARY, 4),
+                               layers.GlobalAveragePooling1D(), layers.Dense(CLASSES)],
+}
+
+def data_for(model_layers):
+    inputs = model_layers[0]
+    shape = (96,) + tuple(inputs.shape[1:])
+    rng = np.random.default_rng(0)
+    if inputs.dtype.startswith("int"):  # indices, for an Embedding
+        x = rng.integers(0, VOCABULARY, size=shape)
+    else:
+        x = rng.normal(size=shape).astype(np.float32)
+    y = rng.integers(0, CLASSES, size=96)
+    return x, y
+
+
+@pytest.mark.parametrize("layer_class", MODELS, ids=lambda layer_class: layer_class.__name__)
+def test_traceable_layer_trains_as_eagerly(layer_class):
+    make_layers = MODELS[layer_class]
+    x, y = data_for(make_layers())
+
+    def make():
+        return mlkit.Sequential(make_layers())
+
+    loss = mlkit.losses.SparseCategoricalCrossentropy(from_logits=True)
+    model = assert_same_training(make, x, y, loss=loss, metrics=["accuracy"], epochs=3, batch_size=32)
+    assert any(type(layer) is layer_class for layer in model.layers)
+
+
+def test_every_traceable_layer_has_a_model_here():
+    missing = [layer_class.__name__ for layer_class in TRACEABLE_LAYERS if layer_class not in MODELS]
+    assert not missing, f"add a model for {missing} to MODELS"
+
+
+def test_an_embedding_that_masks_zeros_runs_eagerly():
+    model = mlkit.Sequential([mlkit.Input(shape=(6,), dtype="int64"), layers.Embedding(10, 4, mask_zero=True),
+                              layers.LSTM(3), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    model.fit(np.arange(48).reshape(8, 6) % 10, np.zeros((8, 2)), batch_size=4, epochs=1, verbose=0)
+    assert model.traced_step.replays == 0
+    assert "mask_zero=True" in model.traced_step.reason
