@@ -1,7 +1,7 @@
 """The steps of a traced training program: one forward and one backward per layer.
 
 A traced program (see traced_step.py) is a flat list of these steps, one per
-layer, plus one for the loss. Each step has
+layer in the order the layers run, plus one for the loss. Each step has
 
 - `forward(x)`: the layer's output for the batch `x` (NumPy arrays), keeping
   what its backward pass needs;
@@ -160,37 +160,48 @@ class ConvStep(DenseStep):
 
 
 class CallStep:
-    """Any traceable layer: its own `call`, differentiated by a tape of its own."""
+    """Any traceable layer: its own `call`, differentiated by a tape of its own.
+
+    A merge layer (Add, Concatenate, ...) takes a list of inputs: `forward`
+    then gets a list of arrays, `input_gradient` is a list of flags (which
+    inputs need a gradient), and `backward` returns a list of gradients.
+    """
 
     def __init__(self, layer, trainable, arguments, input_gradient):
         self.call = layer.call
         self.arguments = arguments
         self.variables = [v for v in layer.trainable_variables if any(v is t for t in trainable)]
-        self.wants_input = input_gradient
+        self.takes_list = isinstance(input_gradient, list)
+        self.wants_inputs = input_gradient if self.takes_list else [input_gradient]
         self.gradients = [None] * len(self.variables)
         self.tape = self.inputs = self.outputs = None
 
     def forward(self, x):
         with GradientTape() as tape:
-            self.inputs = Tensor(x)
-            if self.wants_input:
-                tape.watch(self.inputs)
-            self.outputs = self.call(self.inputs, **self.arguments)
+            self.inputs = [Tensor(value) for value in x] if self.takes_list else [Tensor(x)]
+            tape.watch([tensor for tensor, wanted in zip(self.inputs, self.wants_inputs) if wanted])
+            self.outputs = self.call(self.inputs if self.takes_list else self.inputs[0], **self.arguments)
         self.tape = tape
         return self.outputs.data
 
     def backward(self, grad):
-        sources = [self.inputs, *self.variables] if self.wants_input else self.variables
+        wanted_inputs = [tensor for tensor, wanted in zip(self.inputs, self.wants_inputs) if wanted]
+        sources = wanted_inputs + self.variables
         grads = self.tape.gradient(self.outputs, sources, output_gradients=grad) if sources else []
         self.tape = None
-        input_grad = None
-        if self.wants_input:
-            input_grad, *grads = grads
-        for index, (variable, gradient) in enumerate(zip(self.variables, grads)):
+        for index, (variable, gradient) in enumerate(zip(self.variables, grads[len(wanted_inputs):])):
             self.gradients[index] = np.zeros_like(variable.data) if gradient is None else gradient.data
-        if input_grad is None:
-            return None if not self.wants_input else np.zeros_like(self.inputs.data)
-        return input_grad.data
+        input_grads, given = [], iter(grads[: len(wanted_inputs)])
+        for tensor, wanted in zip(self.inputs, self.wants_inputs):
+            gradient = next(given) if wanted else None
+            if wanted:
+                gradient = np.zeros_like(tensor.data) if gradient is None else gradient.data
+                if any(gradient is earlier for earlier in input_grads):
+                    # A merge hands one gradient on to several inputs; the steps that
+                    # receive them may change it in place, so each gets its own.
+                    gradient = gradient.copy()
+            input_grads.append(gradient)
+        return input_grads if self.takes_list else input_grads[0]
 
 
 class LossStep:

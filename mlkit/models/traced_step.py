@@ -32,13 +32,14 @@ programs are kept, one per batch shape, like a `tf.function`'s concrete
 functions.
 
 Which steps are traced: those of a `Sequential` model, or of a functional
-model that is a plain chain of layers (Input -> a -> b -> c), whose
-train_step, call, compute_loss and compute_metrics are mlkit's own, with
-one output, a compiled loss, no sample or class weights, no regularization
-losses, no mixed precision, and only layers from `TRACEABLE_LAYERS`.
-Anything else (your own layers, a custom `train_step`, branching functional
-models, subclassed models...) runs every step eagerly; the reason is kept
-in `model.traced_step.reason`.
+model with one input and one output whose layers are each called once
+(branches and merges included: a residual block, two towers and a
+Concatenate), whose train_step, call, compute_loss and compute_metrics are
+mlkit's own, with a compiled loss, no sample or class weights, no
+regularization losses, no mixed precision, and only layers from
+`TRACEABLE_LAYERS`. Anything else (your own layers, a custom `train_step`,
+a layer called twice, subclassed models...) runs every step eagerly; the
+reason is kept in `model.traced_step.reason`.
 
 Python side effects. Under `tf.function`, Python code in a layer's `call`
 (a print, a counter) runs only while the step is traced, not on later
@@ -62,6 +63,7 @@ import numpy as np
 from mlkit import layers
 from mlkit.layers.call_context import context
 from mlkit.layers.core.dense import fused_activation_name
+from mlkit.layers.keras_tensor import KerasTensor
 from mlkit.layers.layer import state_version
 from mlkit.models.data_adapter import unpack_batch
 from mlkit.models.metrics_logs import MetricsLogs
@@ -69,7 +71,7 @@ from mlkit.models.traced_kernels import CallStep, ConvStep, DenseStep, LossStep,
 from mlkit.ops.tensor import Tensor
 
 # The layers a traced step replays: built-in layers whose `call` is plain
-# NumPy arithmetic on one input, with no sublayers and no masks to pass on
+# NumPy arithmetic on its input(s), with no sublayers and no masks to pass on
 # (an Embedding with mask_zero=True makes one: its model is stepped eagerly).
 # Every one is trained both ways in tests/models/test_traced_step.py.
 TRACEABLE_LAYERS = (
@@ -90,6 +92,9 @@ TRACEABLE_LAYERS = (
     layers.GlobalMaxPooling1D, layers.GlobalMaxPooling2D,
     # recurrent
     layers.SimpleRNN, layers.LSTM, layers.GRU,
+    # merging (in functional models)
+    layers.Add, layers.Subtract, layers.Multiply, layers.Average, layers.Maximum, layers.Minimum,
+    layers.Concatenate, layers.Dot,
 )
 
 
@@ -162,16 +167,18 @@ def _array_of(value):
 class TracedProgram:
     """The flat program of one training step (or why there is none), and its guards.
 
-    `steps` hold one forward/backward pair per layer (traced_kernels.py);
-    `gradient_places` says where each trainable variable's gradient is found,
-    in the order the optimizer was built with.
+    `steps` hold one forward/backward pair per layer (traced_kernels.py), in
+    the order the layers run, and `sources` where each step's input comes
+    from (see `layer_graph`); `gradient_places` says where each trainable
+    variable's gradient is found, in the order the optimizer was built with.
     """
 
-    def __init__(self, model, guards, reason=None, steps=(), loss_step=None, input_dtype=None):
+    def __init__(self, model, guards, reason=None, steps=(), loss_step=None, input_dtype=None, sources=()):
         self.model = model
         self.guards = guards
         self.reason = reason
         self.steps = steps
+        self.sources = sources
         self.loss_step = loss_step
         self.input_dtype = input_dtype
         self.variables = model.trainable_variables
@@ -213,10 +220,11 @@ class TracedProgram:
         if reason is not None:
             return cls(model, guards, reason)
         trainable = model.trainable_variables
-        chain = layer_chain(model)
+        graph = layer_graph(model)
         steps = []
-        for position, layer in enumerate(chain):
-            input_gradient = position > 0  # nobody asks for the gradient of the data
+        for layer, source in graph:
+            # Nobody asks for the gradient of the data (position 0).
+            input_gradient = [position > 0 for position in source] if isinstance(source, list) else source > 0
             if type(layer) is layers.Dense and fused_activation_name(layer.activation) is not None:
                 step = DenseStep(layer, trainable, input_gradient)
             elif _is_plain_convolution(layer):
@@ -228,10 +236,12 @@ class TracedProgram:
         loss = model._compiled_loss.losses[0]
         output_shape = _output_shape(model, _array_of(x).shape)
         step = loss_step(loss, output_shape, np.shape(_array_of(y))) if output_shape else LossStep(loss)
-        # Float batches are cast to the first layer's compute dtype, as its autocast does;
-        # a layer that does not autocast (Embedding: indices) gets the batch as it is.
-        input_dtype = np.dtype(chain[0].compute_dtype) if chain[0].autocast else None
-        return cls(model, guards, None, steps, step, input_dtype)
+        # Float batches are cast to the compute dtype, as the autocast of the layers
+        # reading them does; layers that do not autocast (Embedding: indices) get the batch as it is.
+        first = graph[0][0]
+        input_dtype = np.dtype(first.compute_dtype) if first.autocast else None
+        sources = [source for _, source in graph]
+        return cls(model, guards, None, steps, step, input_dtype, sources)
 
     def replay(self, data):
         """One training step: forward, loss, backward, optimizer update, metrics."""
@@ -242,13 +252,13 @@ class TracedProgram:
         outputs = _array_of(x)
         if self.input_dtype is not None and outputs.dtype != self.input_dtype:
             outputs = outputs.astype(self.input_dtype)
+        values = [outputs]  # the batch, then each step's output, in order
         with _training_call(model):
-            for step in self.steps:
-                outputs = step.forward(outputs)
+            for step, source in zip(self.steps, self.sources):
+                values.append(step.forward([values[i] for i in source] if type(source) is list else values[source]))
+            outputs = values[-1]
             loss = self.loss_step.forward(y, outputs)
-        grad = self.loss_step.backward()
-        for step in reversed(self.steps):
-            grad = step.backward(grad)
+        self._backward(self.loss_step.backward())
         if self.gradient_copies is None:
             model.optimizer.apply([step.gradients[index] for step, index in self.gradient_places], self.variables)
         else:
@@ -258,6 +268,22 @@ class TracedProgram:
         self.metrics_step.update(_array_of(loss), y, outputs)
         return MetricsLogs(model)
 
+    def _backward(self, output_gradient):
+        """Walk the steps backwards from the gradient of the model's output.
+
+        `gradients[k]` collects the gradient of value k (the output of step
+        k - 1); a value read by several steps sums what each sends back.
+        """
+        gradients = [None] * len(self.steps) + [output_gradient]
+        for position in range(len(self.steps), 0, -1):
+            source = self.sources[position - 1]
+            sent = self.steps[position - 1].backward(gradients[position])
+            gradients[position] = None
+            for target, gradient in zip(source, sent) if type(source) is list else ((source, sent),):
+                if target == 0:
+                    continue  # the batch
+                gradients[target] = gradient if gradients[target] is None else gradients[target] + gradient
+
 
 # Methods a traced step replaces; a model that overrides one is stepped eagerly.
 _REPLACED_METHODS = ("train_step", "call", "__call__", "compute_loss", "compute_metrics")
@@ -265,9 +291,9 @@ _REPLACED_METHODS = ("train_step", "call", "__call__", "compute_loss", "compute_
 
 def untraceable_reason(model, data):
     """Why this model's step cannot be traced (a sentence), or None if it can."""
-    chain = layer_chain(model)
-    if isinstance(chain, str):
-        return chain
+    graph = layer_graph(model)
+    if isinstance(graph, str):
+        return graph
     x, y, sample_weight = unpack_batch(data)
     if not isinstance(_array_of(x), np.ndarray):
         return "the inputs are not one array"
@@ -278,8 +304,10 @@ def untraceable_reason(model, data):
         return "the model has no compiled loss for exactly one output"
     if model.losses:
         return "the model adds losses of its own (add_loss or regularizers)"
-    compute_dtypes = set()
-    for layer in chain:
+    compute_dtypes, reads_batch = set(), set()
+    for layer, source in graph:
+        if 0 in (source if isinstance(source, list) else [source]):
+            reads_batch.add(layer.autocast)
         if type(layer) not in TRACEABLE_LAYERS:
             return f"layer {layer.name!r} ({type(layer).__name__}) has no traced version"
         if _has_regularizer(layer):
@@ -293,14 +321,21 @@ def untraceable_reason(model, data):
             return f"layer {layer.name!r} uses mixed precision"
     if len(compute_dtypes) != 1:
         return f"the layers compute in several dtypes {sorted(compute_dtypes)}"
+    if len(reads_batch) != 1:
+        return "the batch goes to layers that cast it and to layers that do not (autocast)"
     return None
 
 
-def layer_chain(model):
-    """The layers a batch goes through, one after the other, or why the model is no such chain.
+def layer_graph(model):
+    """The layers a batch goes through, each with where its input comes from, or why the model has no such graph.
 
-    A Sequential model is one; so is a functional model whose every layer is
-    called once, on the output of the layer before it (Input -> a -> b -> c).
+    A list of (layer, source) in the order the layers run: `source` is the
+    position of the layer's input among the values a step makes (0: the
+    batch; k: the output of the k-th layer), or a list of positions for a
+    layer that takes a list (a merge: Add, Concatenate...). A Sequential
+    model is a chain (layer k reads value k); a functional model with one
+    input and one output qualifies when each layer is called once, on
+    tensors only, and the last layer makes the output.
     """
     from mlkit.models.functional import Functional
     from mlkit.models.sequential import Sequential
@@ -312,20 +347,26 @@ def layer_chain(model):
         if getattr(type(model), name) is not getattr(base, name):
             return f"{type(model).__name__} overrides {name}()"
     if base is Sequential:
-        return model.layers
+        return [(layer, position) for position, layer in enumerate(model.layers)]
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         return "the functional model has several inputs or outputs"
-    chain, previous = [], model.inputs[0]
+    positions = {id(model.inputs[0]): 0}  # tensor -> position of its value
+    graph = []
     for node in model._nodes:
-        if len(node.input_tensors) != 1 or node.input_tensors[0] is not previous or node.call_kwargs:
-            return f"the functional model is not a chain of single-input layers (at {node.layer.name!r})"
-        if len(node.output_tensors) != 1 or any(node.layer is layer for layer in chain):
-            return f"layer {node.layer.name!r} has several outputs or is called more than once"
-        chain.append(node.layer)
-        previous = node.output_tensors[0]
-    if previous is not model.outputs[0]:
+        if any(node.layer is layer for layer, _ in graph):
+            return f"layer {node.layer.name!r} is called more than once"
+        inputs = node.call_args[0] if len(node.call_args) == 1 else None
+        tensors = inputs if isinstance(inputs, list) else [inputs]
+        if node.call_kwargs or not all(isinstance(tensor, KerasTensor) for tensor in tensors):
+            return f"layer {node.layer.name!r} is called with arguments other than its input tensors"
+        if len(node.output_tensors) != 1:
+            return f"layer {node.layer.name!r} has several outputs"
+        source = [positions[id(t)] for t in inputs] if isinstance(inputs, list) else positions[id(inputs)]
+        graph.append((node.layer, source))
+        positions[id(node.output_tensors[0])] = len(graph)
+    if not graph or positions.get(id(model.outputs[0])) != len(graph):
         return "the functional model's output is not its last layer's"
-    return chain
+    return graph
 
 
 def _output_shape(model, input_shape):

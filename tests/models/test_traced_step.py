@@ -84,16 +84,37 @@ def test_functional_chain_equals_eager(digits_flat):
     assert_same_training(make, x[:256], y[:256], loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 
-def test_branching_functional_model_runs_eagerly(digits_flat):
+def test_a_residual_functional_model_equals_eager(digits_flat):
     (x, y), _ = digits_flat
+
+    def make():
+        inputs = mlkit.Input(shape=(64,))
+        first = layers.Dense(32, activation="relu")(inputs)
+        second = layers.Dense(32, activation="relu")(first)
+        beside = layers.Dense(32, activation="relu")(inputs)
+        # `first` is read three times: its gradient is the sum of what each reader sends back.
+        # Add sends one gradient to all its inputs, and relu steps change theirs in place.
+        merged = layers.Add()([first, second, beside, first])
+        return mlkit.Model(inputs, layers.Dense(10)(merged))
+
+    loss = mlkit.losses.SparseCategoricalCrossentropy(from_logits=True)
+    assert_same_training(make, x[:256], y[:256], loss=loss, metrics=["accuracy"])
+
+
+def test_functional_models_that_are_no_graph_of_single_calls_run_eagerly(digits_flat):
+    (x, y), _ = digits_flat
+    shared = layers.Dense(64, activation="relu")
     inputs = mlkit.Input(shape=(64,))
-    hidden = layers.Dense(16)(inputs)
-    model = mlkit.Model(inputs, layers.Dense(10)(layers.Add()([hidden, layers.Dense(16)(inputs)])))
-    model.compile(optimizer="sgd", loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  jit_compile=True)
-    model.fit(x[:64], y[:64], batch_size=32, epochs=1, verbose=0)
-    assert model.traced_step.replays == 0
-    assert "not a chain of single-input layers" in model.traced_step.reason
+    twice = mlkit.Model(inputs, layers.Dense(10)(shared(shared(inputs))))
+    first, second = mlkit.Input(shape=(64,)), mlkit.Input(shape=(64,))
+    two_inputs = mlkit.Model([first, second], layers.Dense(10)(layers.Concatenate()([first, second])))
+    for model, data, reason in [(twice, x[:64], "called more than once"),
+                                (two_inputs, [x[:64], x[:64]], "several inputs or outputs")]:
+        model.compile(optimizer="sgd", loss=mlkit.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      jit_compile=True)
+        model.fit(data, y[:64], batch_size=32, epochs=1, verbose=0)
+        assert model.traced_step.replays == 0
+        assert reason in model.traced_step.reason
 
 
 def test_regression_mlp_with_mse_equals_eager():
@@ -396,6 +417,14 @@ def sequence(layer, pooling=True):
             layers.Dense(CLASSES)]
 
 
+def merged(merge):
+    """Two Dense layers, the second reading the first, then `merge` of both -> Dense (a functional model)."""
+    inputs = mlkit.Input(shape=(12,))
+    first = layers.Dense(8, activation="tanh")(inputs)
+    second = layers.Dense(8, activation="sigmoid")(first)
+    return mlkit.Model(inputs, layers.Dense(CLASSES)(layers.Flatten()(merge([first, second]))))
+
+
 def image(*middle):
     """Conv2D -> the middle layers -> Flatten -> Dense, on 6x6 images of 2 channels."""
     return [mlkit.Input(shape=(6, 6, 2)), layers.Conv2D(4, 3, padding="same", activation="tanh"), *middle,
@@ -449,10 +478,23 @@ MODELS = {
     layers.SeparableConv2D: lambda: image(layers.SeparableConv2D(5, 3, depth_multiplier=2)),
     layers.Embedding: lambda: [mlkit.Input(shape=(10,), dtype="int64"), layers.Embedding(VOCABULARY, 4),
                                layers.GlobalAveragePooling1D(), layers.Dense(CLASSES)],
+    layers.Add: lambda: merged(layers.Add()),
+    layers.Subtract: lambda: merged(layers.Subtract()),
+    layers.Multiply: lambda: merged(layers.Multiply()),
+    layers.Average: lambda: merged(layers.Average()),
+    layers.Maximum: lambda: merged(layers.Maximum()),
+    layers.Minimum: lambda: merged(layers.Minimum()),
+    layers.Concatenate: lambda: merged(layers.Concatenate()),
+    layers.Dot: lambda: merged(layers.Dot(axes=1, normalize=True)),
 }
 
-def data_for(model_layers):
-    inputs = model_layers[0]
+def model_from(made):
+    """A list of layers as a Sequential model; a functional model as it is."""
+    return made if isinstance(made, mlkit.Model) else mlkit.Sequential(made)
+
+
+def data_for(model):
+    inputs = model.inputs[0]
     shape = (96,) + tuple(inputs.shape[1:])
     rng = np.random.default_rng(0)
     if inputs.dtype.startswith("int"):  # indices, for an Embedding
@@ -465,12 +507,10 @@ def data_for(model_layers):
 
 @pytest.mark.parametrize("layer_class", MODELS, ids=lambda layer_class: layer_class.__name__)
 def test_traceable_layer_trains_as_eagerly(layer_class):
-    make_layers = MODELS[layer_class]
-    x, y = data_for(make_layers())
-
     def make():
-        return mlkit.Sequential(make_layers())
+        return model_from(MODELS[layer_class]())
 
+    x, y = data_for(make())
     loss = mlkit.losses.SparseCategoricalCrossentropy(from_logits=True)
     model = assert_same_training(make, x, y, loss=loss, metrics=["accuracy"], epochs=3, batch_size=32)
     assert any(type(layer) is layer_class for layer in model.layers)
