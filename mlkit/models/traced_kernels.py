@@ -189,18 +189,21 @@ class CallStep:
         sources = wanted_inputs + self.variables
         grads = self.tape.gradient(self.outputs, sources, output_gradients=grad) if sources else []
         self.tape = None
-        for index, (variable, gradient) in enumerate(zip(self.variables, grads[len(wanted_inputs):])):
-            self.gradients[index] = np.zeros_like(variable.data) if gradient is None else gradient.data
-        input_grads, given = [], iter(grads[: len(wanted_inputs)])
+        given = iter(grads)  # the wanted inputs' gradients, then the variables'
+        input_grads = []
         for tensor, wanted in zip(self.inputs, self.wants_inputs):
-            gradient = next(given) if wanted else None
-            if wanted:
-                gradient = np.zeros_like(tensor.data) if gradient is None else gradient.data
-                if any(gradient is earlier for earlier in input_grads):
-                    # A merge hands one gradient on to several inputs; the steps that
-                    # receive them may change it in place, so each gets its own.
-                    gradient = gradient.copy()
+            if not wanted:
+                input_grads.append(None)
+                continue
+            gradient = next(given)
+            gradient = np.zeros_like(tensor.data) if gradient is None else gradient.data
+            if any(gradient is earlier for earlier in input_grads):
+                # A merge hands one gradient on to several inputs; the steps that
+                # receive them may change it in place, so each gets its own.
+                gradient = gradient.copy()
             input_grads.append(gradient)
+        for index, (variable, gradient) in enumerate(zip(self.variables, given)):
+            self.gradients[index] = np.zeros_like(variable.data) if gradient is None else gradient.data
         return input_grads if self.takes_list else input_grads[0]
 
 
