@@ -36,8 +36,6 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")  # before NumPy loads its BLAS
 
 # The imports below come after the environment is set, on purpose.
-import time
-
 import numpy as np
 
 import training
@@ -120,13 +118,12 @@ def built_model(make_model, x, y):
     return model
 
 
-def epoch_seconds(step, x, y, rng):
+def run_epoch(step, x, y, rng):
+    """One shuffled pass over the data through `step`, batched as `training.numpy_epoch` does."""
     order = rng.permutation(len(x))
     xs, ys = x[order], y[order]
-    start_time = time.process_time()
     for start in range(0, len(x), BATCH_SIZE):
         step((xs[start:start + BATCH_SIZE], ys[start:start + BATCH_SIZE]))
-    return time.process_time() - start_time
 
 
 def main():
@@ -140,10 +137,10 @@ def main():
     seconds = {name: [] for name in [*steps, "floor"]}
     for _ in range(ROUNDS):
         for name, step in steps.items():
-            seconds[name].append(epoch_seconds(step, x, y, rng))
-        start_time = time.process_time()
-        training.numpy_epoch(floor_optimizer, x, y, BATCH_SIZE, forward_backward, rng)
-        seconds["floor"].append(time.process_time() - start_time)
+            seconds[name] += training.timed_epochs(lambda: run_epoch(step, x, y, rng), epochs=1)
+        seconds["floor"] += training.timed_epochs(
+            lambda: training.numpy_epoch(floor_optimizer, x, y, BATCH_SIZE, forward_backward, rng), epochs=1
+        )
     per_step = 1e6 / -(-len(x) // BATCH_SIZE)
     real = np.array(seconds["real train_step"])
     floor = np.array(seconds["floor"])
